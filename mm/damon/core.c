@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON core: monitoring contexts, their targets, and the kdamond threads
+ * that run them.
+ *
+ * Locking:
+ *  - damon_lock serialises starting kdamonds and guards the count of
+ *    running ones and the exclusive flag.
+ *  - ctx->kdamond_lock guards ctx->kdamond, the running thread.
+ *  - ctx->call_controls_lock guards the queue of damon_call() requests and
+ *    whether the kdamond still accepts them.
+ *  - Everything else in a running context belongs to its kdamond.  Other
+ *    threads change it only through damon_call(), whose functions run in
+ *    the kdamond between two samples.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/damon.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/idr.h>
+#include <linux/kthread.h>
+#include <linux/pid.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "regions.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/damon.h>
+
+static DEFINE_MUTEX(damon_lock);
+static unsigned int nr_running_ctxs;
+static bool running_exclusive_ctxs;
+static DEFINE_IDA(damon_kdamond_ida);
+
+/* ==================== Targets ==================== */
+
+/**
+ * damon_new_target() - Allocate a target without regions.
+ *
+ * Return: the target, or NULL when out of memory.
+ */
+struct damon_target *damon_new_target(void)
+{
+	struct damon_target *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	INIT_LIST_HEAD(&t->regions_list);
+	INIT_LIST_HEAD(&t->list);
+	return t;
+}
+
+/**
+ * damon_add_target() - Append a target to a context.
+ * @ctx:	The context.
+ * @t:		The target.
+ */
+void damon_add_target(struct damon_ctx *ctx, struct damon_target *t)
+{
+	list_add_tail(&t->list, &ctx->adaptive_targets);
+}
+
+/**
+ * damon_targets_empty() - Whether a context has no target.
+ * @ctx:	The context.
+ *
+ * Return: true if @ctx has no target.
+ */
+bool damon_targets_empty(struct damon_ctx *ctx)
+{
+	return list_empty(&ctx->adaptive_targets);
+}
+
+/**
+ * damon_destroy_target() - Remove a target from its context and free it.
+ * @t:		The target.
+ * @ctx:	The context holding @t, or NULL if @t was never added to one.
+ *
+ * Frees the regions of @t and drops its pid reference.
+ */
+void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx)
+{
+	struct damon_region *r, *next;
+
+	damon_for_each_region_safe(r, next, t)
+		damon_destroy_region(r, t);
+	if (ctx)
+		list_del(&t->list);
+	put_pid(t->pid);
+	kfree(t);
+}
+
+/* ==================== Contexts and attributes ==================== */
+
+/**
+ * damon_new_ctx() - Allocate a context with the default attributes.
+ *
+ * The defaults sample every 5 ms, aggregate every 100 ms, refresh the
+ * operation set's view every 60 s and keep 10 to 1000 regions.
+ *
+ * Return: the context, or NULL when out of memory.
+ */
+struct damon_ctx *damon_new_ctx(void)
+{
+	struct damon_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return NULL;
+
+	ctx->attrs.sample_interval = 5 * USEC_PER_MSEC;
+	ctx->attrs.aggr_interval = 100 * USEC_PER_MSEC;
+	ctx->attrs.ops_update_interval = 60 * USEC_PER_SEC;
+	ctx->attrs.min_nr_regions = 10;
+	ctx->attrs.max_nr_regions = 1000;
+	ctx->base_aggr_samples = 20;
+	ctx->min_sz_region = DAMON_MIN_REGION;
+
+	INIT_LIST_HEAD(&ctx->adaptive_targets);
+	mutex_init(&ctx->kdamond_lock);
+	mutex_init(&ctx->call_controls_lock);
+	INIT_LIST_HEAD(&ctx->call_controls);
+	return ctx;
+}
+
+/**
+ * damon_destroy_ctx() - Free a context and its targets.
+ * @ctx:	The context.  Its kdamond must not be running.
+ */
+void damon_destroy_ctx(struct damon_ctx *ctx)
+{
+	struct damon_target *t, *next;
+
+	if (WARN_ON_ONCE(damon_is_running(ctx)))
+		return;
+	damon_for_each_target_safe(t, next, ctx)
+		damon_destroy_target(t, ctx);
+	mutex_destroy(&ctx->kdamond_lock);
+	mutex_destroy(&ctx->call_controls_lock);
+	kfree(ctx);
+}
+
+static int damon_validate_attrs(const struct damon_attrs *attrs)
+{
+	const struct damon_intervals_goal *goal = &attrs->intervals_goal;
+
+	if (!attrs->sample_interval ||
+	    attrs->aggr_interval < attrs->sample_interval)
+		return -EINVAL;
+	if (attrs->min_nr_regions < 3 ||
+	    attrs->max_nr_regions < attrs->min_nr_regions)
+		return -EINVAL;
+	if (goal->access_bp) {
+		if (goal->access_bp > DAMON_BP_UNIT || !goal->aggrs ||
+		    !goal->min_sample_us ||
+		    goal->min_sample_us > goal->max_sample_us)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Number of sampling intervals that make up @us, at least one. */
+static unsigned long damon_nr_samples(const struct damon_ctx *ctx,
+				      unsigned long us)
+{
+	return max(us / ctx->attrs.sample_interval, 1UL);
+}
+
+/* Schedule the periodic work of the kdamond from the current sample on. */
+static void damon_schedule_periodic_work(struct damon_ctx *ctx)
+{
+	unsigned long now = ctx->passed_sample_intervals;
+	unsigned long aggr = damon_nr_samples(ctx, ctx->attrs.aggr_interval);
+
+	ctx->next_aggregation_sis = now + aggr;
+	ctx->next_ops_update_sis = now +
+		damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
+	ctx->next_intervals_tune_sis = now +
+		aggr * max(ctx->attrs.intervals_goal.aggrs, 1UL);
+	ctx->nr_access_events = 0;
+	ctx->nr_access_chances = 0;
+}
+
+/**
+ * damon_set_attrs() - Set the monitoring attributes of a context.
+ * @ctx:	The context.
+ * @attrs:	The new attributes.
+ *
+ * The access counts and ages of existing regions are rescaled so that they
+ * keep meaning the same frequency and time under the new intervals.  Call
+ * it before starting @ctx, or from its kdamond (damon_call()).
+ *
+ * Return: 0 on success, -EINVAL for invalid attributes (nothing changes).
+ */
+int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	int err;
+
+	err = damon_validate_attrs(attrs);
+	if (err)
+		return err;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			damon_rescale_region(r, &ctx->attrs, attrs);
+	ctx->attrs = *attrs;
+	ctx->base_aggr_samples = attrs->aggr_interval / attrs->sample_interval;
+	damon_schedule_periodic_work(ctx);
+	return 0;
+}
+
+/* ==================== damon_call() ==================== */
+
+/**
+ * damon_call() - Run a function in the kdamond of a context.
+ * @ctx:	The context.
+ * @control:	The function, its argument and options.
+ *
+ * The kdamond runs @control->fn between two samples, where it may read and
+ * change the context freely.  A one-shot call waits until the function ran
+ * or the kdamond stopped without running it; a repeated call returns at
+ * once and the function runs once per sampling interval until the kdamond
+ * stops, which sets @control->canceled.  Must not be called from the
+ * kdamond of @ctx itself.
+ *
+ * Return: 0 on success, -EINVAL if the kdamond is not running, -ECANCELED
+ * if it stopped before running a one-shot call.
+ */
+int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
+{
+	init_completion(&control->completion);
+	control->canceled = false;
+	control->return_code = 0;
+
+	mutex_lock(&ctx->call_controls_lock);
+	if (!ctx->accepting_calls) {
+		mutex_unlock(&ctx->call_controls_lock);
+		return -EINVAL;
+	}
+	list_add_tail(&control->list, &ctx->call_controls);
+	mutex_unlock(&ctx->call_controls_lock);
+
+	if (control->repeat)
+		return 0;
+	wait_for_completion(&control->completion);
+	return control->canceled ? -ECANCELED : 0;
+}
+
+/*
+ * Run the queued calls, or cancel them all when @cancel (the kdamond is
+ * stopping; no new call is accepted afterwards).  The functions run
+ * without the queue lock so that they may take any lock a caller of
+ * damon_call() could hold while waiting.
+ */
+static void kdamond_call(struct damon_ctx *ctx, bool cancel)
+{
+	struct damon_call_control *control, *next;
+	LIST_HEAD(calls);
+	LIST_HEAD(repeats);
+
+	mutex_lock(&ctx->call_controls_lock);
+	if (cancel)
+		ctx->accepting_calls = false;
+	list_splice_init(&ctx->call_controls, &calls);
+	mutex_unlock(&ctx->call_controls_lock);
+
+	list_for_each_entry_safe(control, next, &calls, list) {
+		if (cancel) {
+			control->canceled = true;
+		} else {
+			control->return_code = control->fn(control->data);
+			if (control->repeat) {
+				list_move_tail(&control->list, &repeats);
+				continue;
+			}
+		}
+		list_del(&control->list);
+		/* the caller may free @control once completed */
+		complete(&control->completion);
+	}
+
+	if (list_empty(&repeats))
+		return;
+	mutex_lock(&ctx->call_controls_lock);
+	list_splice(&repeats, &ctx->call_controls);
+	mutex_unlock(&ctx->call_controls_lock);
+}
+
+/* ==================== The kdamond ==================== */
+
+/*
+ * Sleep for @us microseconds, or until kthread_stop().  The sleep is
+ * interruptible so that it neither counts as load nor delays stopping.
+ */
+static void kdamond_sleep(unsigned long us)
+{
+	ktime_t expires = ktime_add_us(ktime_get(), us);
+	u64 slack = min_t(u64, us * NSEC_PER_USEC / 20, 10 * NSEC_PER_MSEC);
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		if (!schedule_hrtimeout_range(&expires, slack, HRTIMER_MODE_ABS))
+			break;
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+/* Whether the context has targets and none of them can be monitored. */
+static bool kdamond_targets_gone(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	if (!ctx->ops->target_valid || damon_targets_empty(ctx))
+		return false;
+	damon_for_each_target(t, ctx) {
+		if (ctx->ops->target_valid(t))
+			return false;
+	}
+	return true;
+}
+
+static void kdamond_reset_regions(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->nr_accesses = 0;
+			r->nr_accesses_bp = 0;
+			r->last_nr_accesses = 0;
+			r->age = 0;
+		}
+	}
+}
+
+static void kdamond_setup(struct damon_ctx *ctx)
+{
+	if (ctx->ops->init)
+		ctx->ops->init(ctx);
+	kdamond_reset_regions(ctx);
+	damon_split_initial_regions(ctx);
+	ctx->passed_sample_intervals = 0;
+	damon_schedule_periodic_work(ctx);
+}
+
+static unsigned int kdamond_max_nr_accesses(struct damon_ctx *ctx)
+{
+	unsigned int max_nr = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			max_nr = max(max_nr, r->nr_accesses);
+	return max_nr;
+}
+
+static void kdamond_trace_aggregated(struct damon_ctx *ctx)
+{
+	unsigned int nr_access_events = 0, nr_regions = 0;
+	unsigned long tidx = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			trace_damon_aggregated(tidx, t->nr_regions, r);
+			nr_access_events += r->nr_accesses;
+		}
+		nr_regions += t->nr_regions;
+		tidx++;
+	}
+	/* feed the intervals tuning: one chance per region per sample */
+	ctx->nr_access_events += nr_access_events;
+	ctx->nr_access_chances += nr_regions *
+		damon_max_nr_accesses(&ctx->attrs);
+}
+
+static void kdamond_aggregate(struct damon_ctx *ctx)
+{
+	unsigned int thres = damon_merge_threshold(kdamond_max_nr_accesses(ctx));
+
+	damon_update_ages(ctx, thres);
+	kdamond_trace_aggregated(ctx);
+	damon_merge_regions(ctx, thres);
+	damon_reset_aggregated(ctx);
+	damon_split_regions(ctx);
+	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
+		damon_nr_samples(ctx, ctx->attrs.aggr_interval);
+}
+
+static void kdamond_tune_intervals(struct damon_ctx *ctx)
+{
+	unsigned long sample_us;
+
+	sample_us = damon_tuned_sample_interval(&ctx->attrs,
+						ctx->nr_access_events,
+						ctx->nr_access_chances);
+	if (sample_us != ctx->attrs.sample_interval) {
+		damon_apply_sample_interval(&ctx->attrs, sample_us,
+					    ctx->base_aggr_samples);
+		trace_damon_monitor_intervals_tune(sample_us);
+	}
+	damon_schedule_periodic_work(ctx);
+}
+
+/* Work due after a sample, in the order it must happen. */
+static void kdamond_periodic_work(struct damon_ctx *ctx)
+{
+	unsigned long now = ctx->passed_sample_intervals;
+
+	if (now >= ctx->next_aggregation_sis)
+		kdamond_aggregate(ctx);
+	if (now >= ctx->next_ops_update_sis) {
+		if (ctx->ops->update)
+			ctx->ops->update(ctx);
+		ctx->next_ops_update_sis = now +
+			damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
+	}
+	if (ctx->attrs.intervals_goal.access_bp &&
+	    now >= ctx->next_intervals_tune_sis)
+		kdamond_tune_intervals(ctx);
+}
+
+/*
+ * Undo what damon_start_one() set up for @kdamond.  Runs at the end of the
+ * kdamond, or in damon_stop_one() for a kdamond stopped before it ran.
+ */
+static void damon_release_kdamond(struct damon_ctx *ctx,
+				  struct task_struct *kdamond)
+{
+	kdamond_call(ctx, true);
+
+	mutex_lock(&damon_lock);
+	if (!--nr_running_ctxs)
+		running_exclusive_ctxs = false;
+	mutex_unlock(&damon_lock);
+
+	ida_free(&damon_kdamond_ida, ctx->kdamond_id);
+	mutex_lock(&ctx->kdamond_lock);
+	ctx->kdamond = NULL;
+	mutex_unlock(&ctx->kdamond_lock);
+	/* the reference damon_start_one() took for ctx->kdamond */
+	put_task_struct(kdamond);
+}
+
+static int kdamond_fn(void *data)
+{
+	struct damon_ctx *ctx = data;
+
+	pr_debug("kdamond.%d starts\n", ctx->kdamond_id);
+	kdamond_setup(ctx);
+	while (!kthread_should_stop()) {
+		kdamond_call(ctx, false);
+		if (kdamond_targets_gone(ctx))
+			break;
+		ctx->ops->prepare_access_checks(ctx);
+		kdamond_sleep(ctx->attrs.sample_interval);
+		if (kthread_should_stop())
+			break;
+		ctx->ops->check_accesses(ctx);
+		ctx->passed_sample_intervals++;
+		kdamond_periodic_work(ctx);
+	}
+	pr_debug("kdamond.%d finishes\n", ctx->kdamond_id);
+	damon_release_kdamond(ctx, current);
+	return 0;
+}
+
+/* ==================== Starting and stopping ==================== */
+
+static int damon_start_one(struct damon_ctx *ctx)
+{
+	struct task_struct *kdamond;
+	int id, err = 0;
+
+	if (!ctx->ops)
+		return -EINVAL;
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (ctx->kdamond) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	id = ida_alloc(&damon_kdamond_ida, GFP_KERNEL);
+	if (id < 0) {
+		err = id;
+		goto unlock;
+	}
+	ctx->kdamond_id = id;
+	ctx->accepting_calls = true;
+	kdamond = kthread_create(kdamond_fn, ctx, "kdamond.%d", id);
+	if (IS_ERR(kdamond)) {
+		err = PTR_ERR(kdamond);
+		goto free_id;
+	}
+	ctx->kdamond = get_task_struct(kdamond);
+	wake_up_process(kdamond);
+	mutex_unlock(&ctx->kdamond_lock);
+	return 0;
+
+free_id:
+	ctx->accepting_calls = false;
+	ida_free(&damon_kdamond_ida, id);
+unlock:
+	mutex_unlock(&ctx->kdamond_lock);
+	return err;
+}
+
+/**
+ * damon_start() - Start a kdamond for each of the given contexts.
+ * @ctxs:	The contexts.
+ * @nr_ctxs:	Number of @ctxs.
+ * @exclusive:	Refuse to start while any other context runs, and keep
+ *		others from starting while these run.
+ *
+ * Each context gets its own thread, named "kdamond.N".  If one of them
+ * fails to start, those already started are stopped again.
+ *
+ * Return: 0 on success, -EBUSY if a context is running already or the
+ * exclusivity is violated, -EINVAL for a context without operation set,
+ * another negative errno if a thread could not be created.
+ */
+int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
+{
+	int i, err = 0;
+
+	mutex_lock(&damon_lock);
+	if (running_exclusive_ctxs || (exclusive && nr_running_ctxs)) {
+		mutex_unlock(&damon_lock);
+		return -EBUSY;
+	}
+	for (i = 0; i < nr_ctxs; i++) {
+		err = damon_start_one(ctxs[i]);
+		if (err)
+			break;
+		nr_running_ctxs++;
+	}
+	if (!err && exclusive && nr_ctxs)
+		running_exclusive_ctxs = true;
+	mutex_unlock(&damon_lock);
+
+	if (err)
+		damon_stop(ctxs, i);
+	return err;
+}
+
+static int damon_stop_one(struct damon_ctx *ctx)
+{
+	struct task_struct *kdamond;
+
+	mutex_lock(&ctx->kdamond_lock);
+	kdamond = ctx->kdamond;
+	if (kdamond)
+		get_task_struct(kdamond);
+	mutex_unlock(&ctx->kdamond_lock);
+	if (!kdamond)
+		return -EPERM;
+
+	/*
+	 * Works even if the kdamond already finished on its own.  -EINTR
+	 * means it was stopped before kdamond_fn() could run.
+	 */
+	if (kthread_stop(kdamond) == -EINTR)
+		damon_release_kdamond(ctx, kdamond);
+	put_task_struct(kdamond);
+	return 0;
+}
+
+/**
+ * damon_stop() - Stop the kdamonds of the given contexts.
+ * @ctxs:	The contexts.
+ * @nr_ctxs:	Number of @ctxs.
+ *
+ * Waits until every kdamond has finished.  Pending damon_call() requests
+ * are canceled.
+ *
+ * Return: 0 on success, -EPERM if a context was not running (the others
+ * are stopped all the same).
+ */
+int damon_stop(struct damon_ctx **ctxs, int nr_ctxs)
+{
+	int i, err = 0;
+
+	for (i = 0; i < nr_ctxs; i++) {
+		int ret = damon_stop_one(ctxs[i]);
+
+		if (ret && !err)
+			err = ret;
+	}
+	return err;
+}
+
+/**
+ * damon_is_running() - Whether the kdamond of a context runs.
+ * @ctx:	The context.
+ *
+ * Return: true if the kdamond of @ctx runs.
+ */
+bool damon_is_running(struct damon_ctx *ctx)
+{
+	bool running;
+
+	mutex_lock(&ctx->kdamond_lock);
+	running = ctx->kdamond != NULL;
+	mutex_unlock(&ctx->kdamond_lock);
+	return running;
+}
+
+/**
+ * damon_kdamond_pid() - Process id of the kdamond of a context.
+ * @ctx:	The context.
+ *
+ * Return: the pid of the kdamond of @ctx, or -1 if it is not running.
+ */
+int damon_kdamond_pid(struct damon_ctx *ctx)
+{
+	int pid = -1;
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (ctx->kdamond)
+		pid = ctx->kdamond->pid;
+	mutex_unlock(&ctx->kdamond_lock);
+	return pid;
+}
+
+static int __init damon_init(void)
+{
+	int err = damon_regions_init();
+
+	if (err)
+		pr_err("cannot create the region cache\n");
+	return err;
+}
+subsys_initcall(damon_init);

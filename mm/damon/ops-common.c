@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Accessed-bit helpers shared by the DAMON operation sets.
+ *
+ * DAMON learns about an access from the Accessed ("young") bit of a page
+ * table entry, from a secondary MMU through the mmu notifiers, or from the
+ * page's idle flag having been cleared by someone else who consumed the
+ * Accessed bit (reclaim, idle page tracking).  To start a sample, it clears
+ * the Accessed bits and sets the idle flag.  Where it cleared a set
+ * Accessed bit, it sets the folio's young flag, so that reclaim still sees
+ * the reference it would have found in the page table.
+ *
+ * The Accessed bit is cleared without a TLB flush.  A CPU that still caches
+ * the translation may access the page without setting the bit again until
+ * the entry is evicted; on x86 the TLB is small compared with any working
+ * set DAMON is useful for, and flushing on every sample would cost an IPI
+ * per sample.  See Documentation/mm/damon/design.rst.
+ */
+
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/page_idle.h>
+#include <linux/pgtable.h>
+
+#include "ops-common.h"
+
+/**
+ * damon_get_folio() - Get a reference to the LRU folio holding a page.
+ * @pfn:	Page frame number of the page.
+ *
+ * Return: the folio with an elevated reference count, or NULL if @pfn is
+ * offline, a tail page, or not on an LRU list.
+ */
+struct folio *damon_get_folio(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+
+	if (!page)
+		return NULL;
+	folio = page_folio(page);
+	if (!folio_test_lru(folio) || !folio_try_get(folio))
+		return NULL;
+	/* the folio may have been split or freed before we got it */
+	if (unlikely(page_folio(page) != folio || !folio_test_lru(folio))) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+/* Start a new sample on @folio, which had a mapping made old. */
+static void damon_folio_start_sample(struct folio *folio, bool was_young)
+{
+	if (was_young)
+		folio_set_young(folio);
+	folio_set_idle(folio);
+}
+
+/**
+ * damon_ptep_mkold() - Clear the accessed state of a PTE-mapped page.
+ * @pte:	Pointer to the page table entry, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	The virtual address.
+ */
+void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pte_t entry = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		return;
+	folio = vm_normal_folio(vma, addr, entry);
+	if (!folio)
+		return;
+	damon_folio_start_sample(folio,
+				 ptep_clear_young_notify(vma, addr, pte));
+}
+
+/**
+ * damon_ptep_young() - Whether a PTE-mapped page was accessed.
+ * @pte:	Pointer to the page table entry, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	The virtual address.
+ *
+ * Return: true if the page was accessed since damon_ptep_mkold().
+ */
+bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pte_t entry = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		return false;
+	folio = vm_normal_folio(vma, addr, entry);
+	if (!folio)
+		return false;
+	return pte_young(entry) || !folio_test_idle(folio) ||
+		mmu_notifier_test_young(vma->vm_mm, addr);
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/**
+ * damon_pmdp_mkold() - Clear the accessed state of a PMD-mapped THP.
+ * @pmd:	Pointer to the PMD, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	A virtual address inside the THP.
+ */
+void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pmd_t entry = pmdp_get(pmd);
+	unsigned long haddr = addr & HPAGE_PMD_MASK;
+	struct folio *folio;
+
+	if (!pmd_present(entry) || is_huge_zero_pmd(entry))
+		return;
+	folio = pmd_folio(entry);
+	damon_folio_start_sample(folio,
+				 pmdp_clear_young_notify(vma, haddr, pmd));
+}
+
+/**
+ * damon_pmdp_young() - Whether a PMD-mapped THP was accessed.
+ * @pmd:	Pointer to the PMD, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	A virtual address inside the THP.
+ *
+ * Return: true if the THP was accessed since damon_pmdp_mkold().
+ */
+bool damon_pmdp_young(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pmd_t entry = pmdp_get(pmd);
+	struct folio *folio;
+
+	if (!pmd_present(entry) || is_huge_zero_pmd(entry))
+		return false;
+	folio = pmd_folio(entry);
+	return pmd_young(entry) || !folio_test_idle(folio) ||
+		mmu_notifier_test_young(vma->vm_mm, addr);
+}
+#endif	/* CONFIG_TRANSPARENT_HUGEPAGE */

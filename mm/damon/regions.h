@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * DAMON region arithmetic: the pure part of the core.
+ *
+ * Nothing declared here sleeps on locks, touches page tables or depends on
+ * a running kdamond, so regions.c and intervals.c also build in user space
+ * (tools/testing/damon) with a stub header and run under ASan and UBSan.
+ */
+
+#ifndef _MM_DAMON_REGIONS_H
+#define _MM_DAMON_REGIONS_H
+
+#include <linux/damon.h>
+#include <linux/random.h>
+
+int damon_regions_init(void);
+
+/**
+ * damon_rand() - A pseudo-random number in [@l, @r).
+ * @l:	Lowest value.
+ * @r:	One more than the highest value.  Must be greater than @l.
+ */
+static inline unsigned long damon_rand(unsigned long l, unsigned long r)
+{
+	return l + get_random_u32_below(r - l);
+}
+
+void damon_insert_region(struct damon_region *r, struct damon_region *prev,
+			 struct damon_target *t);
+int damon_split_region_at(struct damon_target *t, struct damon_region *r,
+			  unsigned long sz_left);
+void damon_split_evenly(struct damon_target *t, struct damon_region *r,
+			unsigned int nr_pieces, unsigned long min_sz_region);
+void damon_split_regions_of(struct damon_target *t, unsigned int nr_subs,
+			    unsigned long min_sz_region);
+void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
+			    unsigned long sz_limit);
+unsigned long damon_sz_target(struct damon_target *t);
+
+/* One aggregation step over all targets of a context. */
+unsigned int damon_merge_threshold(unsigned int max_nr_accesses);
+void damon_update_ages(struct damon_ctx *ctx, unsigned int thres);
+void damon_merge_regions(struct damon_ctx *ctx, unsigned int thres);
+void damon_reset_aggregated(struct damon_ctx *ctx);
+void damon_split_regions(struct damon_ctx *ctx);
+void damon_split_initial_regions(struct damon_ctx *ctx);
+unsigned int damon_nr_regions_ctx(struct damon_ctx *ctx);
+
+unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs);
+void damon_rescale_region(struct damon_region *r,
+			  const struct damon_attrs *old_attrs,
+			  const struct damon_attrs *new_attrs);
+
+int damon_three_regions_of(const struct damon_addr_range *vmas,
+			   unsigned int nr_vmas,
+			   struct damon_addr_range three[3]);
+
+/* Sampling interval auto-tuning: mm/damon/intervals.c */
+unsigned long damon_tuned_sample_interval(const struct damon_attrs *attrs,
+					  unsigned long nr_events,
+					  unsigned long nr_chances);
+void damon_apply_sample_interval(struct damon_attrs *attrs,
+				 unsigned long sample_us,
+				 unsigned long base_aggr_samples);
+
+#endif	/* _MM_DAMON_REGIONS_H */

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON operation sets for process address spaces: "vaddr" and "fvaddr".
+ *
+ * Both sample the Accessed bits of the page table entries mapping one
+ * random address per region.  vaddr covers the mapped areas of the process
+ * (see damon_three_regions_of()) and follows them as they change; fvaddr
+ * monitors exactly the ranges the user gave.
+ *
+ * A target holds a reference to a struct pid, not to the process: the
+ * process may exit at any moment, after which its target is invalid and its
+ * regions see no more accesses.
+ */
+
+#define pr_fmt(fmt) "damon-va: " fmt
+
+#include <linux/damon.h>
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/page_idle.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "ops-common.h"
+#include "regions.h"
+
+/* The mm of the target's process, with a reference, or NULL if it exited. */
+static struct mm_struct *damon_va_get_mm(struct damon_target *t)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	task = get_pid_task(t->pid, PIDTYPE_PID);
+	if (!task)
+		return NULL;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm;
+}
+
+/* ==================== Initial and updated regions ==================== */
+
+/* Read the ranges of the VMAs of @mm into a new array. */
+static int damon_va_vma_ranges(struct mm_struct *mm,
+			       struct damon_addr_range **ranges)
+{
+	struct vm_area_struct *vma;
+	unsigned int nr = 0, size;
+	VMA_ITERATOR(vmi, mm, 0);
+	int err = 0;
+
+	mmap_read_lock(mm);
+	size = mm->map_count;
+	*ranges = kvmalloc_array(max(size, 1U), sizeof(**ranges), GFP_KERNEL);
+	if (!*ranges) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	for_each_vma(vmi, vma) {
+		if (nr == size)
+			break;
+		(*ranges)[nr].start = vma->vm_start;
+		(*ranges)[nr++].end = vma->vm_end;
+	}
+	err = nr;
+unlock:
+	mmap_read_unlock(mm);
+	return err;
+}
+
+/* Fit the regions of @t to the three big mapped areas of its process. */
+static void damon_va_fit_to_mappings(struct damon_ctx *ctx,
+				     struct damon_target *t)
+{
+	struct damon_addr_range *vmas, three[3];
+	struct mm_struct *mm;
+	int nr;
+
+	mm = damon_va_get_mm(t);
+	if (!mm)
+		return;
+	nr = damon_va_vma_ranges(mm, &vmas);
+	mmput(mm);
+	if (nr < 0)
+		return;
+	nr = damon_three_regions_of(vmas, nr, three);
+	kvfree(vmas);
+	if (nr > 0)
+		damon_set_regions(t, three, nr, ctx->min_sz_region);
+}
+
+static void damon_va_init(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx) {
+		/* regions the user gave are the initial ones */
+		if (!damon_nr_regions(t))
+			damon_va_fit_to_mappings(ctx, t);
+	}
+}
+
+static void damon_va_update(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx)
+		damon_va_fit_to_mappings(ctx, t);
+}
+
+/* ==================== Access checks ==================== */
+
+struct damon_va_walk {
+	bool mkold;	/* clear the accessed state, or test it */
+	bool young;	/* result of a test */
+};
+
+static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
+			       unsigned long addr)
+{
+	struct damon_va_walk *w = walk->private;
+
+	if (w->mkold)
+		damon_ptep_mkold(pte, walk->vma, addr);
+	else
+		w->young = damon_ptep_young(pte, walk->vma, addr);
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/* Handle a PMD-mapped THP.  Return false if @pmd maps a page table. */
+static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
+			       unsigned long addr)
+{
+	struct damon_va_walk *w = walk->private;
+	spinlock_t *ptl;
+
+	if (!pmd_trans_huge(pmdp_get_lockless(pmd)))
+		return false;
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (!ptl)
+		return false;
+	if (w->mkold)
+		damon_pmdp_mkold(pmd, walk->vma, addr);
+	else
+		w->young = damon_pmdp_young(pmd, walk->vma, addr);
+	spin_unlock(ptl);
+	return true;
+}
+#else
+static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
+			       unsigned long addr)
+{
+	return false;
+}
+#endif
+
+static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
+			      unsigned long next, struct mm_walk *walk)
+{
+	spinlock_t *ptl;
+	pte_t *pte;
+
+	if (damon_va_visit_pmd(pmd, walk, addr))
+		return 0;
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte) {
+		/* the page table went away under us (THP collapse) */
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	damon_va_visit_pte(pte, walk, addr);
+	pte_unmap_unlock(pte, ptl);
+	return 0;
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
+				  unsigned long addr, unsigned long end,
+				  struct mm_walk *walk)
+{
+	struct damon_va_walk *w = walk->private;
+	struct hstate *h = hstate_vma(walk->vma);
+	unsigned long haddr = addr & hmask;
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t entry;
+
+	ptl = huge_pte_lock(h, walk->mm, pte);
+	entry = huge_ptep_get(walk->mm, haddr, pte);
+	if (!pte_present(entry))
+		goto unlock;
+	folio = pfn_folio(pte_pfn(entry));
+
+	if (!w->mkold) {
+		w->young = pte_young(entry) || !folio_test_idle(folio) ||
+			mmu_notifier_test_young(walk->mm, haddr);
+		goto unlock;
+	}
+	if (pte_young(entry)) {
+		set_huge_pte_at(walk->mm, haddr, pte, pte_mkold(entry),
+				huge_page_size(h));
+		folio_set_young(folio);
+	}
+#ifdef CONFIG_MMU_NOTIFIER
+	if (mmu_notifier_clear_young(walk->mm, haddr,
+				     haddr + huge_page_size(h)))
+		folio_set_young(folio);
+#endif
+	folio_set_idle(folio);
+unlock:
+	spin_unlock(ptl);
+	return 0;
+}
+#else
+#define damon_va_hugetlb_entry NULL
+#endif
+
+static const struct mm_walk_ops damon_va_walk_ops = {
+	.pmd_entry = damon_va_pmd_entry,
+	.hugetlb_entry = damon_va_hugetlb_entry,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/* Make the page at @addr old, or test whether it is young. */
+static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
+			       bool mkold)
+{
+	struct damon_va_walk w = { .mkold = mkold };
+
+	walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, &w);
+	return w.young;
+}
+
+/*
+ * Let page faults and mmap writers of the target go first: the mmap lock
+ * is held across the regions of a target, not retaken per region.
+ */
+static void damon_va_yield_mmap_lock(struct mm_struct *mm)
+{
+	if (!need_resched() && !mmap_lock_is_contended(mm))
+		return;
+	mmap_read_unlock(mm);
+	cond_resched();
+	mmap_read_lock(mm);
+}
+
+static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		if (!mm)
+			continue;
+		mmap_read_lock(mm);
+		damon_for_each_region(r, t) {
+			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
+								 r->ar.end),
+						      PAGE_SIZE);
+			damon_va_walk_addr(mm, r->sampling_addr, true);
+			damon_va_yield_mmap_lock(mm);
+		}
+		mmap_read_unlock(mm);
+		mmput(mm);
+	}
+}
+
+static void damon_va_check_accesses(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+	bool young;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		if (mm)
+			mmap_read_lock(mm);
+		damon_for_each_region(r, t) {
+			young = mm && damon_va_walk_addr(mm, r->sampling_addr,
+							 false);
+			damon_update_region_access_rate(r, young, &ctx->attrs);
+			if (mm)
+				damon_va_yield_mmap_lock(mm);
+		}
+		if (mm) {
+			mmap_read_unlock(mm);
+			mmput(mm);
+		}
+	}
+}
+
+static bool damon_va_target_valid(struct damon_target *t)
+{
+	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_PID);
+
+	if (!task)
+		return false;
+	put_task_struct(task);
+	return true;
+}
+
+static const struct damon_operations damon_va_ops = {
+	.id = DAMON_OPS_VADDR,
+	.name = "vaddr",
+	.init = damon_va_init,
+	.update = damon_va_update,
+	.prepare_access_checks = damon_va_prepare_access_checks,
+	.check_accesses = damon_va_check_accesses,
+	.target_valid = damon_va_target_valid,
+};
+
+static const struct damon_operations damon_fva_ops = {
+	.id = DAMON_OPS_FVADDR,
+	.name = "fvaddr",
+	.prepare_access_checks = damon_va_prepare_access_checks,
+	.check_accesses = damon_va_check_accesses,
+	.target_valid = damon_va_target_valid,
+};
+
+static int __init damon_va_initcall(void)
+{
+	int err;
+
+	err = damon_register_ops(&damon_va_ops);
+	if (!err)
+		err = damon_register_ops(&damon_fva_ops);
+	if (err)
+		pr_err("cannot register operation sets (%d)\n", err);
+	return err;
+}
+subsys_initcall(damon_va_initcall);
