@@ -170,12 +170,14 @@ struct damon_intervals_goal {
  * struct damon_attrs - Monitoring attributes.
  * @sample_interval:	Time between two access samples, in microseconds.
  * @aggr_interval:	Time between two result aggregations, in
- *			microseconds.  A multiple of @sample_interval.
+ *			microseconds.  At least @sample_interval.
  * @ops_update_interval: Time between two calls of the ops' update
  *			callback, in microseconds.
  * @intervals_goal:	Sampling interval auto-tuning goal.
  * @min_nr_regions:	Lower bound of the number of regions per target.
- * @max_nr_regions:	Upper bound of the number of regions per context.
+ * @max_nr_regions:	Upper bound of the number of regions per context,
+ *			restored by every aggregation (the initial split
+ *			and new ranges may exceed it until then).
  */
 struct damon_attrs {
 	unsigned long sample_interval;
@@ -193,7 +195,8 @@ struct damon_attrs {
  * @repeat:	Run @fn once per sampling interval until the kdamond stops,
  *		instead of once.
  * @return_code: Return value of the last call of @fn.
- * @canceled:	Set when the kdamond stopped before it could run @fn.
+ * @canceled:	Set when the kdamond stopped before a one-shot @fn ran, and
+ *		for a repeated @fn when the kdamond stopped.
  *
  * Used with damon_call().  The caller owns the structure, which must stay
  * valid until damon_call() returns for a one-shot call, and until the
@@ -215,8 +218,8 @@ struct damon_call_control {
  * @attrs:	Monitoring attributes.  Change them with damon_set_attrs().
  * @ops:	The selected operation set.
  * @adaptive_targets: The targets (&struct damon_target).
- * @min_sz_region: Minimal region size and alignment, at least
- *		&DAMON_MIN_REGION.
+ * @min_sz_region: Minimal region size and alignment: a power of two, at
+ *		least &DAMON_MIN_REGION.
  *
  * Set up a context with damon_new_ctx(), damon_select_ops(),
  * damon_set_attrs() and damon_add_target(), start it with damon_start(),
@@ -230,12 +233,12 @@ struct damon_ctx {
 	unsigned long min_sz_region;
 
 /* private: kdamond state, see mm/damon/core.c */
-	struct mutex kdamond_lock;
+	struct mutex kdamond_lock;	/* see mm/damon/core.c */
 	struct task_struct *kdamond;
 	int kdamond_id;
-	bool exclusive;
+	bool kdamond_finished;
 
-	struct mutex call_controls_lock;
+	struct mutex call_controls_lock;	/* see mm/damon/core.c */
 	struct list_head call_controls;
 	bool accepting_calls;
 

@@ -9,6 +9,7 @@
  */
 
 #include <linux/damon.h>
+#include <linux/log2.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
 
@@ -149,13 +150,26 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 
 	if (!src->ops)
 		return -EINVAL;
-	if (dst->ops && dst->ops != src->ops && damon_is_running(dst))
+	/* called from the running kdamond, or while @dst is stopped */
+	if (dst->ops && dst->ops != src->ops &&
+	    READ_ONCE(dst->kdamond) == current)
 		return -EBUSY;
+
+	if (src->min_sz_region < DAMON_MIN_REGION ||
+	    !is_power_of_2(src->min_sz_region))
+		return -EINVAL;
 
 	err = damon_set_attrs(dst, &src->attrs);
 	if (err)
 		return err;
 	dst->ops = src->ops;
 	dst->min_sz_region = src->min_sz_region;
-	return damon_commit_targets(dst, src);
+	err = damon_commit_targets(dst, src);
+	if (err || READ_ONCE(dst->kdamond) != current)
+		return err;
+	/* new targets of a running context need their initial regions */
+	if (dst->ops->init)
+		dst->ops->init(dst);
+	damon_split_initial_regions(dst);
+	return 0;
 }

@@ -4,9 +4,15 @@
  * that run them.
  *
  * Locking:
- *  - damon_lock serialises starting kdamonds and guards the count of
- *    running ones and the exclusive flag.
- *  - ctx->kdamond_lock guards ctx->kdamond, the running thread.
+ *  - damon_lock serialises damon_start() calls.  damon_running_lock, a
+ *    spinlock so that an ending kdamond never waits for a starter, guards
+ *    the count of running kdamonds and the exclusive flag.
+ *  - ctx->kdamond_lock guards ctx->kdamond and serialises starting and
+ *    stopping it.  It is held across kthread_stop(), so the kdamond itself
+ *    never takes it.  The kdamond thread is reaped (kthread_stop() and the
+ *    task reference dropped) by damon_stop(), by the next damon_start() or
+ *    by damon_destroy_ctx(), never by itself: until then the context must
+ *    stay allocated, as the exiting thread may still be using it.
  *  - ctx->call_controls_lock guards the queue of damon_call() requests and
  *    whether the kdamond still accepts them.
  *  - Everything else in a running context belongs to its kdamond.  Other
@@ -31,9 +37,13 @@
 #include <trace/events/damon.h>
 
 static DEFINE_MUTEX(damon_lock);
-static unsigned int nr_running_ctxs;
-static bool running_exclusive_ctxs;
+static DEFINE_SPINLOCK(damon_running_lock);
+static unsigned int nr_running_ctxs;		/* by damon_running_lock */
+static bool running_exclusive_ctxs;		/* by damon_running_lock */
 static DEFINE_IDA(damon_kdamond_ida);
+
+static bool damon_kdamond_alive(struct damon_ctx *ctx);
+static bool damon_reap_kdamond(struct damon_ctx *ctx);
 
 /* ==================== Targets ==================== */
 
@@ -129,14 +139,21 @@ struct damon_ctx *damon_new_ctx(void)
 
 /**
  * damon_destroy_ctx() - Free a context and its targets.
- * @ctx:	The context.  Its kdamond must not be running.
+ * @ctx:	The context.  Its kdamond must have been stopped, or have
+ *		finished on its own.
  */
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
 	struct damon_target *t, *next;
 
-	if (WARN_ON_ONCE(damon_is_running(ctx)))
+	mutex_lock(&ctx->kdamond_lock);
+	if (WARN_ON_ONCE(damon_kdamond_alive(ctx))) {
+		mutex_unlock(&ctx->kdamond_lock);
 		return;
+	}
+	WARN_ON_ONCE(damon_reap_kdamond(ctx));
+	mutex_unlock(&ctx->kdamond_lock);
+
 	damon_for_each_target_safe(t, next, ctx)
 		damon_destroy_target(t, ctx);
 	mutex_destroy(&ctx->kdamond_lock);
@@ -170,6 +187,15 @@ static unsigned long damon_nr_samples(const struct damon_ctx *ctx,
 	return max(us / ctx->attrs.sample_interval, 1UL);
 }
 
+static bool damon_same_timing(const struct damon_attrs *a,
+			      const struct damon_attrs *b)
+{
+	return a->sample_interval == b->sample_interval &&
+		a->aggr_interval == b->aggr_interval &&
+		a->ops_update_interval == b->ops_update_interval &&
+		a->intervals_goal.aggrs == b->intervals_goal.aggrs;
+}
+
 /* Schedule the periodic work of the kdamond from the current sample on. */
 static void damon_schedule_periodic_work(struct damon_ctx *ctx)
 {
@@ -190,9 +216,11 @@ static void damon_schedule_periodic_work(struct damon_ctx *ctx)
  * @ctx:	The context.
  * @attrs:	The new attributes.
  *
- * The access counts and ages of existing regions are rescaled so that they
- * keep meaning the same frequency and time under the new intervals.  Call
- * it before starting @ctx, or from its kdamond (damon_call()).
+ * When the intervals change, the access counts and ages of existing regions
+ * are rescaled so that they keep meaning the same frequency and time, and
+ * the periodic work is rescheduled from the current sample on; otherwise
+ * the running aggregation interval goes on undisturbed.  Call it before
+ * starting @ctx, or from its kdamond (damon_call()).
  *
  * Return: 0 on success, -EINVAL for invalid attributes (nothing changes).
  */
@@ -200,18 +228,23 @@ int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
 {
 	struct damon_target *t;
 	struct damon_region *r;
+	bool reschedule = false;
 	int err;
 
 	err = damon_validate_attrs(attrs);
 	if (err)
 		return err;
 
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			damon_rescale_region(r, &ctx->attrs, attrs);
+	if (!damon_same_timing(&ctx->attrs, attrs)) {
+		damon_for_each_target(t, ctx)
+			damon_for_each_region(r, t)
+				damon_rescale_region(r, &ctx->attrs, attrs);
+		reschedule = true;
+	}
 	ctx->attrs = *attrs;
 	ctx->base_aggr_samples = attrs->aggr_interval / attrs->sample_interval;
-	damon_schedule_periodic_work(ctx);
+	if (reschedule)
+		damon_schedule_periodic_work(ctx);
 	return 0;
 }
 
@@ -410,7 +443,11 @@ static void kdamond_tune_intervals(struct damon_ctx *ctx)
 					    ctx->base_aggr_samples);
 		trace_damon_monitor_intervals_tune(sample_us);
 	}
-	damon_schedule_periodic_work(ctx);
+	ctx->nr_access_events = 0;
+	ctx->nr_access_chances = 0;
+	ctx->next_intervals_tune_sis = ctx->passed_sample_intervals +
+		damon_nr_samples(ctx, ctx->attrs.aggr_interval) *
+		max(ctx->attrs.intervals_goal.aggrs, 1UL);
 }
 
 /* Work due after a sample, in the order it must happen. */
@@ -431,26 +468,26 @@ static void kdamond_periodic_work(struct damon_ctx *ctx)
 		kdamond_tune_intervals(ctx);
 }
 
-/*
- * Undo what damon_start_one() set up for @kdamond.  Runs at the end of the
- * kdamond, or in damon_stop_one() for a kdamond stopped before it ran.
- */
-static void damon_release_kdamond(struct damon_ctx *ctx,
-				  struct task_struct *kdamond)
+/* Count a kdamond that ended, or that failed to start. */
+static void damon_account_kdamond_end(void)
 {
-	kdamond_call(ctx, true);
-
-	mutex_lock(&damon_lock);
+	spin_lock(&damon_running_lock);
 	if (!--nr_running_ctxs)
 		running_exclusive_ctxs = false;
-	mutex_unlock(&damon_lock);
+	spin_unlock(&damon_running_lock);
+}
 
+/*
+ * The last thing a kdamond does.  Once it is marked finished, it touches
+ * no lock and no context state any more.
+ */
+static void kdamond_finish(struct damon_ctx *ctx)
+{
+	kdamond_call(ctx, true);
 	ida_free(&damon_kdamond_ida, ctx->kdamond_id);
-	mutex_lock(&ctx->kdamond_lock);
-	ctx->kdamond = NULL;
-	mutex_unlock(&ctx->kdamond_lock);
-	/* the reference damon_start_one() took for ctx->kdamond */
-	put_task_struct(kdamond);
+	damon_account_kdamond_end();
+	/* pairs with damon_kdamond_alive(): all of the above is done */
+	smp_store_release(&ctx->kdamond_finished, true);
 }
 
 static int kdamond_fn(void *data)
@@ -472,11 +509,43 @@ static int kdamond_fn(void *data)
 		kdamond_periodic_work(ctx);
 	}
 	pr_debug("kdamond.%d finishes\n", ctx->kdamond_id);
-	damon_release_kdamond(ctx, current);
+	kdamond_finish(ctx);
 	return 0;
 }
 
 /* ==================== Starting and stopping ==================== */
+
+/*
+ * Stop the kdamond of @ctx, if any, and wait until it exited.  Return true
+ * if it was stopped before kdamond_fn() could run: the caller must then
+ * call damon_account_kdamond_end().
+ */
+static bool damon_reap_kdamond(struct damon_ctx *ctx)
+{
+	bool never_ran = false;
+
+	lockdep_assert_held(&ctx->kdamond_lock);
+
+	if (!ctx->kdamond)
+		return false;
+	/* works whether the kdamond still runs or finished on its own */
+	if (kthread_stop(ctx->kdamond) == -EINTR) {
+		kdamond_call(ctx, true);
+		ida_free(&damon_kdamond_ida, ctx->kdamond_id);
+		never_ran = true;
+	}
+	put_task_struct(ctx->kdamond);
+	ctx->kdamond = NULL;
+	return never_ran;
+}
+
+static bool damon_kdamond_alive(struct damon_ctx *ctx)
+{
+	lockdep_assert_held(&ctx->kdamond_lock);
+
+	/* pairs with damon_release_kdamond() */
+	return ctx->kdamond && !smp_load_acquire(&ctx->kdamond_finished);
+}
 
 static int damon_start_one(struct damon_ctx *ctx)
 {
@@ -487,16 +556,20 @@ static int damon_start_one(struct damon_ctx *ctx)
 		return -EINVAL;
 
 	mutex_lock(&ctx->kdamond_lock);
-	if (ctx->kdamond) {
+	if (damon_kdamond_alive(ctx)) {
 		err = -EBUSY;
 		goto unlock;
 	}
+	/* a finished kdamond has run: nothing left to account */
+	WARN_ON_ONCE(damon_reap_kdamond(ctx));
+
 	id = ida_alloc(&damon_kdamond_ida, GFP_KERNEL);
 	if (id < 0) {
 		err = id;
 		goto unlock;
 	}
 	ctx->kdamond_id = id;
+	ctx->kdamond_finished = false;
 	ctx->accepting_calls = true;
 	kdamond = kthread_create(kdamond_fn, ctx, "kdamond.%d", id);
 	if (IS_ERR(kdamond)) {
@@ -535,18 +608,27 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 	int i, err = 0;
 
 	mutex_lock(&damon_lock);
+	spin_lock(&damon_running_lock);
 	if (running_exclusive_ctxs || (exclusive && nr_running_ctxs)) {
+		spin_unlock(&damon_running_lock);
 		mutex_unlock(&damon_lock);
 		return -EBUSY;
 	}
-	for (i = 0; i < nr_ctxs; i++) {
-		err = damon_start_one(ctxs[i]);
-		if (err)
-			break;
-		nr_running_ctxs++;
-	}
-	if (!err && exclusive && nr_ctxs)
+	if (exclusive && nr_ctxs)
 		running_exclusive_ctxs = true;
+	spin_unlock(&damon_running_lock);
+
+	for (i = 0; i < nr_ctxs; i++) {
+		/* counted first: the kdamond may end before we go on */
+		spin_lock(&damon_running_lock);
+		nr_running_ctxs++;
+		spin_unlock(&damon_running_lock);
+		err = damon_start_one(ctxs[i]);
+		if (err) {
+			damon_account_kdamond_end();
+			break;
+		}
+	}
 	mutex_unlock(&damon_lock);
 
 	if (err)
@@ -556,23 +638,18 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 
 static int damon_stop_one(struct damon_ctx *ctx)
 {
-	struct task_struct *kdamond;
+	bool never_ran;
 
 	mutex_lock(&ctx->kdamond_lock);
-	kdamond = ctx->kdamond;
-	if (kdamond)
-		get_task_struct(kdamond);
-	mutex_unlock(&ctx->kdamond_lock);
-	if (!kdamond)
+	if (!ctx->kdamond) {
+		mutex_unlock(&ctx->kdamond_lock);
 		return -EPERM;
+	}
+	never_ran = damon_reap_kdamond(ctx);
+	mutex_unlock(&ctx->kdamond_lock);
 
-	/*
-	 * Works even if the kdamond already finished on its own.  -EINTR
-	 * means it was stopped before kdamond_fn() could run.
-	 */
-	if (kthread_stop(kdamond) == -EINTR)
-		damon_release_kdamond(ctx, kdamond);
-	put_task_struct(kdamond);
+	if (never_ran)
+		damon_account_kdamond_end();
 	return 0;
 }
 
@@ -584,8 +661,11 @@ static int damon_stop_one(struct damon_ctx *ctx)
  * Waits until every kdamond has finished.  Pending damon_call() requests
  * are canceled.
  *
- * Return: 0 on success, -EPERM if a context was not running (the others
- * are stopped all the same).
+ * A kdamond that finished on its own (its targets are gone) counts as
+ * running here: stopping it reaps the thread.
+ *
+ * Return: 0 on success, -EPERM if a context had no kdamond (the others are
+ * stopped all the same).
  */
 int damon_stop(struct damon_ctx **ctxs, int nr_ctxs)
 {
@@ -611,7 +691,7 @@ bool damon_is_running(struct damon_ctx *ctx)
 	bool running;
 
 	mutex_lock(&ctx->kdamond_lock);
-	running = ctx->kdamond != NULL;
+	running = damon_kdamond_alive(ctx);
 	mutex_unlock(&ctx->kdamond_lock);
 	return running;
 }
@@ -627,7 +707,7 @@ int damon_kdamond_pid(struct damon_ctx *ctx)
 	int pid = -1;
 
 	mutex_lock(&ctx->kdamond_lock);
-	if (ctx->kdamond)
+	if (damon_kdamond_alive(ctx))
 		pid = ctx->kdamond->pid;
 	mutex_unlock(&ctx->kdamond_lock);
 	return pid;
@@ -635,10 +715,7 @@ int damon_kdamond_pid(struct damon_ctx *ctx)
 
 static int __init damon_init(void)
 {
-	int err = damon_regions_init();
-
-	if (err)
-		pr_err("cannot create the region cache\n");
-	return err;
+	damon_regions_init();
+	return 0;
 }
 subsys_initcall(damon_init);

@@ -28,8 +28,9 @@
  * damon_get_folio() - Get a reference to the LRU folio holding a page.
  * @pfn:	Page frame number of the page.
  *
- * Return: the folio with an elevated reference count, or NULL if @pfn is
- * offline, a tail page, or not on an LRU list.
+ * Return: the folio (of which the page may be a tail page) with an
+ * elevated reference count, or NULL if @pfn is offline or its folio is not
+ * on an LRU list.
  */
 struct folio *damon_get_folio(unsigned long pfn)
 {

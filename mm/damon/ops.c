@@ -61,7 +61,7 @@ int damon_register_ops(const struct damon_operations *ops)
  */
 bool damon_is_registered_ops(enum damon_ops_id id)
 {
-	return damon_find_ops(id) != NULL;
+	return !!damon_find_ops(id);
 }
 
 /**

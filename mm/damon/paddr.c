@@ -140,12 +140,13 @@ static void damon_pa_check_accesses(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
+	bool young;
 
 	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r,
-					damon_pa_young(r->sampling_addr),
-					&ctx->attrs);
+		damon_for_each_region(r, t) {
+			young = damon_pa_young(r->sampling_addr);
+			damon_update_region_access_rate(r, young, &ctx->attrs);
+		}
 		cond_resched();
 	}
 }

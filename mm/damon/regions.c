@@ -28,12 +28,12 @@ static struct kmem_cache *damon_region_cache;
 /**
  * damon_regions_init() - Create the region allocator.
  *
- * Return: 0 on success, -ENOMEM otherwise.
+ * Boot fails if the cache cannot be created, as nothing of DAMON could
+ * work without it.
  */
-int damon_regions_init(void)
+void damon_regions_init(void)
 {
-	damon_region_cache = KMEM_CACHE(damon_region, 0);
-	return damon_region_cache ? 0 : -ENOMEM;
+	damon_region_cache = KMEM_CACHE(damon_region, SLAB_PANIC);
 }
 
 /* ==================== Creation and list maintenance ==================== */
@@ -343,10 +343,16 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 {
 	unsigned int window = damon_max_nr_accesses(attrs);
 
-	r->nr_accesses_bp -= r->nr_accesses_bp / window;
+	/*
+	 * Rounding the share down when accessed and up when not lets the
+	 * sum settle exactly at a full window and at zero respectively.
+	 */
 	if (accessed) {
+		r->nr_accesses_bp -= r->nr_accesses_bp / window;
 		r->nr_accesses_bp += DAMON_BP_UNIT;
 		r->nr_accesses++;
+	} else {
+		r->nr_accesses_bp -= DIV_ROUND_UP(r->nr_accesses_bp, window);
 	}
 }
 
@@ -412,7 +418,7 @@ void damon_merge_regions(struct damon_ctx *ctx, unsigned int thres)
 		if (damon_nr_regions_ctx(ctx) <= ctx->attrs.max_nr_regions ||
 		    thres > limit)
 			return;
-		thres *= 2;
+		thres = thres ? thres * 2 : 1;
 	}
 }
 
@@ -468,15 +474,15 @@ void damon_split_regions(struct damon_ctx *ctx)
 void damon_split_initial_regions(struct damon_ctx *ctx)
 {
 	struct damon_region *r, *next;
+	unsigned long sz_limit, nr_pieces;
 	struct damon_target *t;
-	unsigned long sz_limit;
 
 	damon_for_each_target(t, ctx) {
 		sz_limit = damon_region_sz_limit(ctx, t);
-		damon_for_each_region_safe(r, next, t)
-			damon_split_evenly(t, r,
-				DIV_ROUND_UP(damon_sz_region(r), sz_limit),
-				ctx->min_sz_region);
+		damon_for_each_region_safe(r, next, t) {
+			nr_pieces = DIV_ROUND_UP(damon_sz_region(r), sz_limit);
+			damon_split_evenly(t, r, nr_pieces, ctx->min_sz_region);
+		}
 	}
 }
 

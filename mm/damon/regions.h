@@ -13,12 +13,14 @@
 #include <linux/damon.h>
 #include <linux/random.h>
 
-int damon_regions_init(void);
+void damon_regions_init(void);
 
 /**
  * damon_rand() - A pseudo-random number in [@l, @r).
  * @l:	Lowest value.
  * @r:	One more than the highest value.  Must be greater than @l.
+ *
+ * Return: the number.
  */
 static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {

@@ -47,11 +47,12 @@ static int damon_va_vma_ranges(struct mm_struct *mm,
 			       struct damon_addr_range **ranges)
 {
 	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
 	unsigned int nr = 0, size;
-	VMA_ITERATOR(vmi, mm, 0);
 	int err = 0;
 
 	mmap_read_lock(mm);
+	vma_iter_init(&vmi, mm, 0);
 	size = mm->map_count;
 	*ranges = kvmalloc_array(max(size, 1U), sizeof(**ranges), GFP_KERNEL);
 	if (!*ranges) {
@@ -134,7 +135,7 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 			       unsigned long addr)
 {
 	struct damon_va_walk *w = walk->private;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* page table lock */
 
 	if (!pmd_trans_huge(pmdp_get_lockless(pmd)))
 		return false;
@@ -159,7 +160,7 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 			      unsigned long next, struct mm_walk *walk)
 {
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* page table lock */
 	pte_t *pte;
 
 	if (damon_va_visit_pmd(pmd, walk, addr))
@@ -184,7 +185,7 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 	struct hstate *h = hstate_vma(walk->vma);
 	unsigned long haddr = addr & hmask;
 	struct folio *folio;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* page table lock */
 	pte_t entry;
 
 	ptl = huge_pte_lock(h, walk->mm, pte);

@@ -19,52 +19,34 @@
  * region's range, its nr_accesses and its age.
  */
 TRACE_EVENT(damon_aggregated,
-
-	TP_PROTO(unsigned long target_idx, unsigned int nr_regions,
-		 const struct damon_region *r),
-
-	TP_ARGS(target_idx, nr_regions, r),
-
-	TP_STRUCT__entry(
-		__field(unsigned long, target_idx)
-		__field(unsigned long, start)
-		__field(unsigned long, end)
-		__field(unsigned int, nr_regions)
-		__field(unsigned int, nr_accesses)
-		__field(unsigned int, age)
-	),
-
-	TP_fast_assign(
-		__entry->target_idx = target_idx;
-		__entry->start = r->ar.start;
-		__entry->end = r->ar.end;
-		__entry->nr_regions = nr_regions;
-		__entry->nr_accesses = r->nr_accesses;
-		__entry->age = r->age;
-	),
-
-	TP_printk("target_id=%lu nr_regions=%u %lu-%lu: %u %u",
-		  __entry->target_idx, __entry->nr_regions,
-		  __entry->start, __entry->end,
-		  __entry->nr_accesses, __entry->age)
+	    TP_PROTO(unsigned long target_idx, unsigned int nr_regions,
+		     const struct damon_region *r),
+	    TP_ARGS(target_idx, nr_regions, r),
+	    TP_STRUCT__entry(__field(unsigned long, target_idx)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned int, nr_regions)
+			     __field(unsigned int, nr_accesses)
+			     __field(unsigned int, age)),
+	    TP_fast_assign(__entry->target_idx = target_idx;
+			   __entry->start = r->ar.start;
+			   __entry->end = r->ar.end;
+			   __entry->nr_regions = nr_regions;
+			   __entry->nr_accesses = r->nr_accesses;
+			   __entry->age = r->age;),
+	    TP_printk("target_id=%lu nr_regions=%u %lu-%lu: %u %u",
+		      __entry->target_idx, __entry->nr_regions,
+		      __entry->start, __entry->end,
+		      __entry->nr_accesses, __entry->age)
 );
 
 /* damon_monitor_intervals_tune - auto-tuning set a new sampling interval */
 TRACE_EVENT(damon_monitor_intervals_tune,
-
-	TP_PROTO(unsigned long sample_us),
-
-	TP_ARGS(sample_us),
-
-	TP_STRUCT__entry(
-		__field(unsigned long, sample_us)
-	),
-
-	TP_fast_assign(
-		__entry->sample_us = sample_us;
-	),
-
-	TP_printk("sample_us=%lu", __entry->sample_us)
+	    TP_PROTO(unsigned long sample_us),
+	    TP_ARGS(sample_us),
+	    TP_STRUCT__entry(__field(unsigned long, sample_us)),
+	    TP_fast_assign(__entry->sample_us = sample_us;),
+	    TP_printk("sample_us=%lu", __entry->sample_us)
 );
 
 #endif /* _TRACE_DAMON_H */

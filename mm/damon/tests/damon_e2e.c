@@ -58,6 +58,7 @@ static int damon_e2e_add_target(struct damon_ctx *ctx, int ops_id)
 		.end = region_end,
 	};
 	struct damon_target *t = damon_new_target();
+	unsigned long *start = &region_start, *end = &region_end;
 	int err = 0;
 
 	if (!t)
@@ -75,8 +76,8 @@ static int damon_e2e_add_target(struct damon_ctx *ctx, int ops_id)
 		break;
 	case DAMON_OPS_PADDR:
 #ifdef CONFIG_DAMON_PADDR
-		err = damon_set_region_biggest_system_ram_default(t,
-				&region_start, &region_end);
+		err = damon_set_region_biggest_system_ram_default(t, start,
+								  end);
 #endif
 		break;
 	}

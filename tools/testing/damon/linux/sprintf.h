@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TOOLS_TESTING_DAMON_LINUX_SPRINTF_H
+#define _TOOLS_TESTING_DAMON_LINUX_SPRINTF_H
+
+#include <stdio.h>
+
+#endif	/* _TOOLS_TESTING_DAMON_LINUX_SPRINTF_H */

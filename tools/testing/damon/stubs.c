@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User-space stand-ins for the kernel services that mm/damon/regions.c
+ * uses: slab allocation over malloc(), with a count of live objects and
+ * failure injection, and a seeded get_random_u32_below().
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+long damon_stub_nr_live;
+long damon_stub_fail_countdown;
+
+static struct rnd_state damon_stub_rnd;
+
+/* Whether the current allocation is to fail. */
+static bool damon_stub_fail(void)
+{
+	return damon_stub_fail_countdown > 0 && !--damon_stub_fail_countdown;
+}
+
+static void *damon_stub_alloc(size_t size, bool zero)
+{
+	void *obj;
+
+	if (damon_stub_fail())
+		return NULL;
+	obj = zero ? calloc(1, size) : malloc(size);
+	if (obj)
+		damon_stub_nr_live++;
+	return obj;
+}
+
+struct kmem_cache *damon_stub_kmem_cache_create(const char *name,
+						size_t size)
+{
+	struct kmem_cache *cache = malloc(sizeof(*cache));
+
+	if (!cache)
+		return NULL;
+	cache->name = name;
+	cache->size = size;
+	return cache;
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *cache, gfp_t gfp)
+{
+	return damon_stub_alloc(cache->size, true);
+}
+
+void kmem_cache_free(struct kmem_cache *cache, void *obj)
+{
+	kfree(obj);
+}
+
+void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	return damon_stub_alloc(n * size, false);
+}
+
+void kfree(const void *obj)
+{
+	if (!obj)
+		return;
+	damon_stub_nr_live--;
+	free((void *)obj);
+}
+
+void damon_stub_seed_random(u64 seed)
+{
+	prandom_seed_state(&damon_stub_rnd, seed);
+}
+
+u32 get_random_u32_below(u32 ceil)
+{
+	if (!ceil) {
+		fprintf(stderr, "get_random_u32_below(0)\n");
+		abort();
+	}
+	return prandom_u32_state(&damon_stub_rnd) % ceil;
+}
