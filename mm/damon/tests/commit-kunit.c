@@ -13,10 +13,6 @@
 
 #define PG(n)			DAMON_TEST_PG(n)
 
-static void damon_test_nop(struct damon_ctx *ctx)
-{
-}
-
 /* Never called: the contexts of this suite do not run. */
 static const struct damon_operations damon_test_commit_ops = {
 	.id = DAMON_OPS_PADDR,

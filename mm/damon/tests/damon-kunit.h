@@ -15,6 +15,11 @@
 /* Address of page @n, as region boundaries in tests are given. */
 #define DAMON_TEST_PG(n)	((unsigned long)(n) * PAGE_SIZE)
 
+/* A callback of an operation set that does nothing. */
+static inline void damon_test_nop(struct damon_ctx *ctx)
+{
+}
+
 static inline void damon_test_destroy_target(void *t)
 {
 	damon_destroy_target(t, NULL);

@@ -17,6 +17,7 @@
 #include <linux/damon.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 
@@ -464,29 +465,26 @@ static void damon_test_regions_adapt(struct kunit *test)
 	unsigned long deadline = jiffies + DAMON_TEST_TIMEOUT;
 	struct damon_test_view *view;
 	unsigned int rounds = 0;
+	bool separated = false;
 
 	view = kunit_kzalloc(test, sizeof(*view), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, view);
 	KUNIT_ASSERT_EQ(test, damon_test_start(ctx, false), 0);
 	/* some aggregations first */
 	KUNIT_ASSERT_TRUE(test, damon_test_wait_checks(50));
-	for (;;) {
+	while (!separated && time_before(jiffies, deadline)) {
+		if (rounds++)
+			msleep(20);
 		KUNIT_ASSERT_EQ(test, damon_test_call_look(ctx, view), 0);
 		KUNIT_ASSERT_GE_MSG(test, view->nr_regions, DAMON_TEST_MIN_NR,
 				    "round %u", rounds);
 		KUNIT_ASSERT_LE_MSG(test, view->nr_regions, DAMON_TEST_MAX_NR,
 				    "round %u", rounds);
-		if (damon_test_view_has_boundary(view, DAMON_TEST_MID))
-			break;
-		if (time_after(jiffies, deadline)) {
-			KUNIT_FAIL(test, "halves not separated in %u rounds",
-				   rounds);
-			break;
-		}
-		rounds++;
-		msleep(20);
+		separated = damon_test_view_has_boundary(view, DAMON_TEST_MID);
 	}
-	kunit_info(test, "separated after %u rounds, %u regions\n", rounds,
+	KUNIT_ASSERT_TRUE_MSG(test, separated,
+			      "halves not separated in %u rounds", rounds);
+	kunit_info(test, "separated in %u rounds, %u regions\n", rounds,
 		   view->nr_regions);
 	/* the accessed half is told apart from the idle one */
 	KUNIT_EXPECT_GT(test, damon_test_view_average(view, DAMON_TEST_START,

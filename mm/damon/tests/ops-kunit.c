@@ -12,10 +12,6 @@
 
 #include "damon-kunit.h"
 
-static void damon_test_nop(struct damon_ctx *ctx)
-{
-}
-
 /* A built-in operation set. */
 struct damon_test_builtin {
 	enum damon_ops_id id;

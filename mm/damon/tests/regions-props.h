@@ -239,8 +239,8 @@ static inline void damon_props_new_intervals(struct damon_props *p,
 }
 
 /**
- * damon_props_init() - Prepare a zeroed &struct damon_props.
- * @p:		The state.
+ * damon_props_init() - Prepare a &struct damon_props for a series of runs.
+ * @p:		The state: zeroed, or emptied by damon_props_cleanup().
  * @seed:	Seed of the choices of the test.
  */
 static inline void damon_props_init(struct damon_props *p, u64 seed)
@@ -248,6 +248,9 @@ static inline void damon_props_init(struct damon_props *p, u64 seed)
 	p->seed = seed;
 	prandom_seed_state(&p->rnd, seed);
 	INIT_LIST_HEAD(&p->ctx.adaptive_targets);
+	p->run = 0;
+	p->step = 0;
+	p->nr_steps = 0;
 	p->op = "init";
 }
 

@@ -36,12 +36,16 @@ static void *damon_stub_alloc(size_t size, bool zero)
 }
 
 struct kmem_cache *damon_stub_kmem_cache_create(const char *name,
-						size_t size)
+						size_t size,
+						unsigned long flags)
 {
 	struct kmem_cache *cache = malloc(sizeof(*cache));
 
-	if (!cache)
+	if (!cache) {
+		if (flags & SLAB_PANIC)
+			abort();
 		return NULL;
+	}
 	cache->name = name;
 	cache->size = size;
 	return cache;
@@ -80,7 +84,7 @@ void damon_stub_seed_random(u64 seed)
 u32 get_random_u32_below(u32 ceil)
 {
 	if (!ceil) {
-		fprintf(stderr, "get_random_u32_below(0)\n");
+		fprintf(stderr, "%s(0)\n", __func__);
 		abort();
 	}
 	return prandom_u32_state(&damon_stub_rnd) % ceil;

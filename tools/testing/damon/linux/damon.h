@@ -9,7 +9,7 @@
 #include <linux/types.h>
 
 #define PAGE_SHIFT	12
-#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_SIZE	4096UL
 
 #include "../../../../include/linux/damon.h"
 

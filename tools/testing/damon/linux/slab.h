@@ -12,16 +12,20 @@
 #define GFP_KERNEL	((gfp_t)0)
 #endif
 
+#define SLAB_PANIC	0x1UL
+
 struct kmem_cache {
 	const char *name;
 	size_t size;
 };
 
 #define KMEM_CACHE(__struct, __flags) \
-	damon_stub_kmem_cache_create(#__struct, sizeof(struct __struct))
+	damon_stub_kmem_cache_create(#__struct, sizeof(struct __struct), \
+				     (__flags))
 
 struct kmem_cache *damon_stub_kmem_cache_create(const char *name,
-						size_t size);
+						size_t size,
+						unsigned long flags);
 void *kmem_cache_zalloc(struct kmem_cache *cache, gfp_t gfp);
 void kmem_cache_free(struct kmem_cache *cache, void *obj);
 void *kmalloc_array(size_t n, size_t size, gfp_t gfp);
