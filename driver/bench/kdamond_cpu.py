@@ -17,8 +17,8 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                '../../tools/testing/selftests/damon'))
+# damon_e2e.py and the access_hotcold binary, built by driver/bench.sh
+sys.path.insert(0, os.environ['DAMON_E2E_DIR'])
 import damon_e2e as d  # noqa: E402
 
 SYSFS = '/sys/kernel/mm/damon/admin/kdamonds'
@@ -118,7 +118,9 @@ def main():
         mon = make_monitor(args.interface, args.ops, w, start, end)
         mon.start()
         best = (0.0, 0.0, 0)
+        nr_regions = []
         for _, regions in mon.snapshots(10):
+            nr_regions.append(len(regions))
             hot_regions = [(s, e) for s, e, n, _ in regions if n >= 5]
             hot_bytes = sum(e - s for s, e in hot_regions)
             found = d.covered(hot_regions, hot)
@@ -131,7 +133,8 @@ def main():
         w.stop()
     print(f'BENCH interface={args.interface} ops={args.ops} '
           f'kdamond_cpu_pct={cpu:.2f} precision={best[0]:.3f} '
-          f'recall={best[1]:.3f} hot_mib={best[2] >> 20}')
+          f'recall={best[1]:.3f} hot_mib={best[2] >> 20} '
+          f'mean_nr_regions={sum(nr_regions) / max(len(nr_regions), 1):.0f}')
 
 
 if __name__ == '__main__':

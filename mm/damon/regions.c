@@ -446,22 +446,20 @@ void damon_reset_aggregated(struct damon_ctx *ctx)
  * damon_split_regions() - Split regions to look for finer access patterns.
  * @ctx:	The context.
  *
- * Splits every region into two or three pieces at random points, when that
- * keeps the total number of regions within max_nr_regions.
+ * Cuts every region in two at a random point, when that keeps the total
+ * number of regions within max_nr_regions.  Two pieces, not more: the next
+ * merge undoes most cuts, and each region costs a page table walk per
+ * sample, so more pieces cost more than they find.
  */
 void damon_split_regions(struct damon_ctx *ctx)
 {
 	unsigned int nr = damon_nr_regions_ctx(ctx);
-	unsigned long nr_subs;
 	struct damon_target *t;
 
-	if (!nr)
-		return;
-	nr_subs = min(ctx->attrs.max_nr_regions / nr, 3UL);
-	if (nr_subs < 2)
+	if (!nr || nr > ctx->attrs.max_nr_regions / 2)
 		return;
 	damon_for_each_target(t, ctx)
-		damon_split_regions_of(t, nr_subs, ctx->min_sz_region);
+		damon_split_regions_of(t, 2, ctx->min_sz_region);
 }
 
 /**
