@@ -49,19 +49,19 @@ static bool damon_pa_young_one(struct folio *folio,
 	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
 	bool *young = arg;
 
+	/* the walk ends by itself past this folio's entries in @vma */
 	while (page_vma_mapped_walk(&pvmw)) {
+		if (*young)
+			continue;
 		if (pvmw.pte)
 			*young = damon_ptep_young(pvmw.pte, vma, pvmw.address);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 		else
 			*young = damon_pmdp_young(pvmw.pmd, vma, pvmw.address);
 #endif
-		if (*young) {
-			page_vma_mapped_walk_done(&pvmw);
-			return false;	/* one young mapping is enough */
-		}
 	}
-	return true;
+	/* one young mapping is enough: stop the reverse map walk */
+	return !*young;
 }
 
 /*

@@ -142,6 +142,7 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 	ptl = pmd_trans_huge_lock(pmd, walk->vma);
 	if (!ptl)
 		return false;
+	__acquire(ptl);		/* for sparse: pmd_trans_huge_lock() locked it */
 	if (w->mkold)
 		damon_pmdp_mkold(pmd, walk->vma, addr);
 	else
@@ -157,6 +158,10 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 }
 #endif
 
+/*
+ * The only callback for PMDs and what is below them: without a pte_entry
+ * callback, the page walk never splits a THP on our behalf.
+ */
 static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 			      unsigned long next, struct mm_walk *walk)
 {
@@ -166,11 +171,10 @@ static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 	if (damon_va_visit_pmd(pmd, walk, addr))
 		return 0;
 	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
-	if (!pte) {
-		/* the page table went away under us (THP collapse) */
-		walk->action = ACTION_AGAIN;
+	/* no page table (a THP under migration or collapse): not sampled */
+	if (!pte)
 		return 0;
-	}
+	__acquire(RCU);		/* for sparse: pte_offset_map() took it */
 	damon_va_visit_pte(pte, walk, addr);
 	pte_unmap_unlock(pte, ptl);
 	return 0;

@@ -17,12 +17,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define MIB	(1UL << 20)
+#define MIB	(1024UL * 1024)
 
 int main(int argc, char *argv[])
 {
 	unsigned long total, hot, offset, page = sysconf(_SC_PAGESIZE);
-	volatile char *buf, *hot_buf;
+	char *buf, *hot_buf;
 	unsigned long i;
 
 	if (argc != 4) {
@@ -45,8 +45,8 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	/* small pages, so that physical placement follows the access order */
-	madvise((void *)buf, total, MADV_NOHUGEPAGE);
-	memset((void *)buf, 1, total);
+	madvise(buf, total, MADV_NOHUGEPAGE);
+	memset(buf, 1, total);
 
 	hot_buf = buf + offset;
 	printf("%lx %lx %lx %lx\n", (unsigned long)buf,
@@ -58,6 +58,8 @@ int main(int argc, char *argv[])
 	for (;;) {
 		for (i = 0; i < hot; i += page)
 			hot_buf[i]++;
+		/* the stores are never read: keep the compiler from dropping them */
+		asm volatile("" : : "r" (hot_buf) : "memory");
 	}
 	return 0;
 }

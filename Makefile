@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build and test our DAMON in a Linux 6.12 tree.  `make help` lists the
+# targets.  The work is done by the scripts in driver/; everything they
+# make goes to build/.  Kernel builds, kunit.py and qemu runs take
+# build/.kbuild.lock, so only one of them runs at a time on the machine.
+
+SHELL := /bin/bash
+D := driver
+
+# Variables for the scripts (all optional; comments stay on their own
+# lines, as make would keep the blanks before a trailing comment):
+# KUNIT_FILTER      kunit.py filter glob, e.g. 'damon-regions*'
+# KUNIT_BUILD_DIR   UML build directory of make kunit (default build/kunit)
+# SELFTEST          one kselftest of the collection, e.g. foo.sh
+# SELFTEST_TIMEOUT  per-test timeout (s), overriding the settings file
+# KERNEL            guest kernel: ours, upstream, or a bzImage path
+# LINT              0: make test skips lint
+# GUEST_TIMEOUT     wall-clock limit (s) of one guest run
+# JOBS              make -j for kernel builds
+# CMD               make guest-run: the command to run in the guest
+KUNIT_FILTER ?=
+KUNIT_BUILD_DIR ?=
+SELFTEST ?=
+SELFTEST_TIMEOUT ?=
+KERNEL ?= ours
+LINT ?= 1
+GUEST_TIMEOUT ?= 1800
+JOBS ?= 2
+CMD ?= uname -a
+export KUNIT_FILTER KUNIT_BUILD_DIR SELFTEST SELFTEST_TIMEOUT KERNEL LINT GUEST_TIMEOUT JOBS
+
+.PHONY: help deps compose lint unit kunit guest-kernel selftests test \
+	summary guest-shell guest-run run conformance upstream-guest-kernel \
+	patches clean
+
+help:
+	@echo 'Everyday:'
+	@echo '  make test          everything below in order, then a summary;'
+	@echo '                     goes on after failures (LINT=0 skips lint)'
+	@echo '  make run           the demo (coming in a later issue)'
+	@echo 'Steps:'
+	@echo '  make deps          apt-get install the missing packages (root)'
+	@echo '  make compose       build/linux-source-6.12 = base tree - upstream DAMON + ours'
+	@echo '  make lint          checkpatch, kernel-doc, W=1 C=1 (sparse) build'
+	@echo '  make unit          user-space unit tests (tools/testing/damon)'
+	@echo "  make kunit         KUnit under UML with KASAN+lockdep [KUNIT_FILTER='glob']"
+	@echo '  make guest-kernel  build/guest/arch/x86/boot/bzImage (incremental)'
+	@echo '  make selftests     our kselftests in the guest [SELFTEST=name.sh]'
+	@echo '  make summary       the table of the last results'
+	@echo 'Guest:'
+	@echo '  make guest-shell   boot the guest with a shell on the console'
+	@echo "  make guest-run CMD='...'  run one command in the guest"
+	@echo 'Upstream comparison (not part of make test yet):'
+	@echo '  make conformance   the base kernel'"'"'s own DAMON selftests in our guest'
+	@echo '                     [KERNEL=upstream: on the unmodified kernel]'
+	@echo '  make upstream-guest-kernel  build the unmodified kernel (build/upstream-guest)'
+	@echo 'Patches:'
+	@echo '  make patches       build/patches/*.patch, our DAMON as a series on the base'
+	@echo '  make clean         remove build/ except the unpacked trees'
+
+deps:
+	$(D)/deps.sh
+
+compose:
+	$(D)/compose.sh
+
+lint: compose
+	$(D)/lint.sh
+
+unit: compose
+	$(D)/unit.sh
+
+kunit: compose
+	$(D)/kunit.sh
+
+guest-kernel: compose
+	$(D)/guest-kernel.sh ours
+
+selftests: guest-kernel
+	$(D)/selftests.sh
+
+test:
+	$(D)/test.sh
+
+summary:
+	$(D)/summary.sh deps compose lint unit kunit guest-kernel selftests
+
+guest-shell: $(if $(filter ours,$(KERNEL)),guest-kernel)
+	$(D)/guest-run.sh --shell
+
+guest-run: $(if $(filter ours,$(KERNEL)),guest-kernel)
+	$(D)/guest-run.sh guest-run '$(CMD)'
+
+run:
+	@echo 'The demo (make run) comes with a later issue; see make test.'
+
+upstream-guest-kernel:
+	$(D)/guest-kernel.sh upstream
+
+conformance: $(if $(filter upstream,$(KERNEL)),upstream-guest-kernel,$(if $(filter ours,$(KERNEL)),guest-kernel))
+	$(D)/conformance.sh
+
+patches: compose
+	$(D)/patches.sh
+
+clean:
+	rm -rf build/guest build/guest.kconfig build/upstream-guest \
+		build/upstream-guest.kconfig build/lint build/lint.kconfig \
+		build/kunit build/kselftest-* build/guest-out build/logs \
+		build/results build/patches build/patches-work

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Compose build/linux-source-6.12: the base kernel from Debian's tarball,
+# with upstream DAMON removed and ours put in its place.
+#
+# Files are synced with rsync --checksum and without their times, so only
+# files whose content changed get a new mtime and kernel rebuilds stay
+# incremental.  Run it as often as you like.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[[ -r $TARBALL ]] || die "$TARBALL missing (apt-get install linux-source-6.12)"
+
+# 1. Unpack the tarball, once.
+marker=$BUILD/.unpacked-$TOPDIR
+if [[ ! -e $marker ]]; then
+	if [[ -f $TREE/Makefile && -d $TREE/mm ]]; then
+		say "using the already unpacked $TREE"
+	else
+		say "unpacking $TARBALL"
+		rm -rf "$TREE"
+		tar -xJf "$TARBALL" -C "$BUILD"
+	fi
+	touch "$marker"
+fi
+
+# 2. The list of upstream DAMON files and their hashes, cached.
+"$DRIVER/upstream-damon-list.sh"
+list=$BUILD/upstream-damon/files.txt
+sums=$BUILD/upstream-damon/sha256.txt
+
+# 3. Sync ours in; this also removes upstream's files in our directories.
+rsync_opts=(-rlp --checksum --itemize-changes
+	    --exclude-from="$REPO/.gitignore" --filter=':- .gitignore')
+for p in "${OWNED_PATHS[@]}"; do
+	if [[ $p == */ ]]; then
+		if [[ -d $REPO/$p ]]; then
+			mkdir -p "$TREE/$p"
+			rsync "${rsync_opts[@]}" --delete "$REPO/$p" "$TREE/$p"
+		else
+			rm -rf "${TREE:?}/$p"
+		fi
+	elif [[ -f $REPO/$p ]]; then
+		rsync "${rsync_opts[@]}" "$REPO/$p" "$TREE/$p"
+	else
+		rm -f "${TREE:?}/$p"
+	fi
+done
+
+# 4. Remove upstream DAMON files we do not provide at all (translations).
+for g in "${UPSTREAM_ONLY_GLOBS[@]}"; do
+	for d in $TREE/$g; do
+		[[ -e $d ]] && rm -rf "$d"
+	done
+done
+
+# 5. MAINTAINERS: our paragraph replaces upstream's DATA ACCESS MONITOR one.
+"$DRIVER/maintainers.sh" "$TREE/MAINTAINERS" "$REPO/MAINTAINERS"
+
+# 6. Checks: no upstream DAMON file may survive, none of ours may be a
+# copy of an upstream one, and the documentation indexes must resolve.
+bad=0
+while read -r p; do
+	[[ -e $TREE/$p ]] || continue
+	if [[ ! -e $REPO/$p ]]; then
+		echo "ERROR: upstream DAMON file survives: $p" >&2
+		bad=1
+	fi
+done < "$list"
+while read -r f; do
+	[[ -s $f ]] || continue
+	sum=$(sha256sum < "$f" | cut -d' ' -f1)
+	if grep -q "^$sum " "$sums"; then
+		echo "ERROR: ${f#"$TREE"/} is identical to upstream" \
+		     "$(grep "^$sum " "$sums" | head -1 | awk '{print $2}')" >&2
+		bad=1
+	fi
+done < <(for p in "${OWNED_PATHS[@]}"; do
+		[[ -e $TREE/$p ]] && find "$TREE/$p" -type f
+	 done)
+for idx in Documentation/mm Documentation/admin-guide/mm; do
+	grep -q '^ *damon/index$' "$TREE/$idx/index.rst" ||
+		{ echo "ERROR: $idx/index.rst lost its damon/index entry" >&2; bad=1; }
+	[[ -f $TREE/$idx/damon/index.rst ]] ||
+		{ echo "ERROR: $idx/damon/index.rst is missing" >&2; bad=1; }
+done
+((bad == 0)) || die "composition check failed"
+say "composed $TREE"

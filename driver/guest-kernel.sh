@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest kernel's bzImage, incrementally.
+#
+# Usage: guest-kernel.sh [ours|upstream]
+#   ours      the composed tree into build/guest (default)
+#   upstream  the unmodified base tree into build/upstream-guest
+# GUEST_EXTRA_CONFIG: more fragments (space separated), applied last.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-ours}
+case $variant in
+ours)
+	src=$TREE out=$BUILD/guest
+	frags=("$DRIVER/guest.config")
+	[[ -e $BUILD/.unpacked-$TOPDIR ]] || die "run driver/compose.sh first"
+	;;
+upstream)
+	"$DRIVER/pristine-tree.sh"
+	src=$PRISTINE out=$BUILD/upstream-guest
+	frags=("$DRIVER/guest.config" "$DRIVER/upstream-guest.config")
+	;;
+*)	die "unknown variant $variant" ;;
+esac
+# shellcheck disable=SC2206 # split on purpose
+frags+=(${GUEST_EXTRA_CONFIG:-})
+log=$LOGS/guest-kernel-$variant.log
+
+"$DRIVER/guest-config.sh" "$src" "$out" "${frags[@]}"
+say "building $out/arch/x86/boot/bzImage (log: $log)"
+start=$SECONDS
+if ! locked make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" bzImage \
+		> "$log" 2>&1; then
+	grep -E 'error|Error' "$log" | head -40 >&2 || true
+	tail -20 "$log" >&2
+	die "guest kernel build failed (log: $log)"
+fi
+grep -E '(warning|error):' "$log" >&2 || true
+say "bzImage ready in $((SECONDS - start)) s: $out/arch/x86/boot/bzImage"

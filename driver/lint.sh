@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Lint our C sources: checkpatch --strict and kernel-doc on every file,
+# and a W=1 C=1 (sparse) build of mm/damon/ with the guest configuration
+# (in build/lint, so that the guest build is not disturbed).  Any warning
+# fails.  Writes build/logs/lint.log and build/results/lint.txt; each
+# tool run on a file (and the sparse build) counts as one check.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+log=$LOGS/lint.log
+rm -f "$RESULTS/lint.txt"
+: > "$log"
+passed=0 failed=0
+
+check() {	# name command...: passes if the command prints nothing
+	local out
+	out=$("${@:2}" 2>&1) || true
+	if [[ -z $out ]]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		printf '%s\n%s\n\n' "--- $1" "$out" | tee -a "$log" >&2
+	fi
+}
+
+cd "$REPO"
+mapfile -t files < <(find mm/damon include/linux/damon.h \
+	include/trace/events/damon.h tools/testing/damon \
+	-name '*.[ch]' -type f 2>/dev/null | sort)
+say "checkpatch and kernel-doc on ${#files[@]} files"
+for f in "${files[@]}"; do
+	check "checkpatch $f" "$TREE/scripts/checkpatch.pl" --strict --no-tree \
+		--quiet --show-types --no-summary -f "$f"
+	check "kernel-doc $f" "$TREE/scripts/kernel-doc" -none -Wall "$f"
+done
+
+say "W=1 C=1 build of mm/damon/ in build/lint"
+out=$BUILD/lint
+sparse_log=$LOGS/lint-sparse.log
+"$DRIVER/guest-config.sh" "$TREE" "$out" "$DRIVER/guest.config" \
+	> "$sparse_log" 2>&1 || { cat "$sparse_log" >&2; die "guest config"; }
+rm -rf "$out/mm/damon"		# recompile, so that every warning shows
+locked make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$JOBS" W=1 C=1 \
+	mm/damon/ > "$sparse_log" 2>&1 || true
+check "W=1 C=1 build of mm/damon/ (log: $sparse_log)" \
+	grep -vE '^==> |^make(\[[0-9]+\])?: (Entering|Leaving)' "$sparse_log"
+
+write_result lint "$passed" "$failed" 0
+((failed == 0))

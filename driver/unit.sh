@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the user-space unit tests of DAMON's region code, built inside the
+# composed tree (tools/testing/damon).  Writes build/logs/unit.log and
+# build/results/unit.txt.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+log=$LOGS/unit.log
+rm -f "$RESULTS/unit.txt"
+dir=$TREE/tools/testing/damon
+if [[ ! -f $dir/Makefile ]]; then
+	echo "ERROR: $dir/Makefile missing" | tee "$log" >&2
+	write_result unit 0 1 0 no-makefile
+	exit 1
+fi
+
+rc=0
+make -C "$dir" run 2>&1 | tee "$log" || rc=$?
+# The closing line: "N passed, N failed[, N skipped]"
+last=$(grep -aE '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' \
+	"$log" | tail -1 || true)
+if [[ -z $last ]]; then
+	write_result unit 0 1 0 "no-summary-line(exit-$rc)"
+	exit 1
+fi
+read -r passed failed skipped < <(sed -E \
+	's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\2 \3 \5/' \
+	<<< "$last")
+note=
+if ((rc != 0 && failed == 0)); then
+	failed=1 note=make-exit-$rc
+fi
+write_result unit "$passed" "$failed" "${skipped:-0}" "$note"
+((failed == 0))
