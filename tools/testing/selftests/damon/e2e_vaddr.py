@@ -40,9 +40,10 @@ def find_hot_buffer(ktap, name, ops, w, start=0, end=0):
     mon.start()
     best = None
     t0 = time.monotonic()
-    nr_bad_snapshots = 0
+    nr_bad_snapshots = nr_snapshots = 0
     try:
         for now, regions in mon.snapshots(FIND_WITHIN_S):
+            nr_snapshots += 1
             if not (10 <= len(regions) <= 1000) or any(
                     regions[i][1] > regions[i + 1][0]
                     for i in range(len(regions) - 1)):
@@ -52,6 +53,7 @@ def find_hot_buffer(ktap, name, ops, w, start=0, end=0):
                 best = (p, r, cold, len(regions), now - t0)
             if p >= 0.9 and r >= 0.9 and cold < 1.0:
                 break
+        running = mon.running()
     finally:
         mon.stop()
     if best is None:
@@ -61,7 +63,8 @@ def find_hot_buffer(ktap, name, ops, w, start=0, end=0):
     p, r, cold, nr, at = best
     ktap.diag(f'{name}: precision {p:.3f} recall {r:.3f} cold nr_accesses '
               f'{cold:.2f} regions {nr} after {at:.1f}s; '
-              f'{nr_bad_snapshots} snapshots broke region invariants')
+              f'{nr_bad_snapshots} of {nr_snapshots} snapshots broke region '
+              f'invariants; kdamond running: {running}')
     ktap.result(p >= 0.9 and r >= 0.9 and cold < 1.0 and
                 nr_bad_snapshots == 0, name)
 
