@@ -97,12 +97,15 @@ struct damon_target {
 	struct list_head list;
 };
 
+struct damon_ctx;
+
 /**
- * enum damon_ops_id - Identifier of an operation set.
- * @DAMON_OPS_VADDR:	Virtual address spaces of processes.
- * @DAMON_OPS_FVADDR:	Fixed, user-given ranges of process address spaces.
- * @DAMON_OPS_PADDR:	The physical address space.
- * @NR_DAMON_OPS:	Number of operation set identifiers.
+ * enum damon_ops_id - Which kind of address space an operation set covers.
+ * @DAMON_OPS_VADDR:	Process address spaces, following their mappings.
+ * @DAMON_OPS_FVADDR:	Process address spaces, fixed ranges given by the
+ *			user.
+ * @DAMON_OPS_PADDR:	Physical memory.
+ * @NR_DAMON_OPS:	Count of the above; not an operation set.
  */
 enum damon_ops_id {
 	DAMON_OPS_VADDR,
@@ -111,38 +114,36 @@ enum damon_ops_id {
 	NR_DAMON_OPS,
 };
 
-struct damon_ctx;
-
 /**
- * struct damon_operations - An operation set: the address space specific
- * part of monitoring.
- * @id:		Identifier of the set.
- * @name:	Name of the set as shown to users ("vaddr", ...).
- * @init:	Set up the initial regions of the targets.  Optional.
- * @update:	Refresh what @init computed, every ops update interval.
- *		Optional.
- * @prepare_access_checks: Pick the sampling address of every region and
- *		clear its accessed state.  Required.
- * @check_accesses: Check whether the sampling address of every region was
- *		accessed since @prepare_access_checks and count the result
- *		with damon_update_region_access_rate().  Required.
- * @target_valid: Whether a target can still be monitored (for example,
- *		its process is alive).  Optional; all targets are valid
- *		without it.
+ * struct damon_operations - What DAMON needs to know about an address space.
+ * @name:		User-visible name: "vaddr", "fvaddr" or "paddr".
+ * @id:			The registry slot of the operation set.
+ * @start_sample:	Required.  Choose one address per region
+ *			(sampling_addr) and make the page there look
+ *			unaccessed.
+ * @finish_sample:	Required.  Tell for every region whether the page
+ *			at its sampling_addr was accessed since
+ *			@start_sample, through
+ *			damon_update_region_access_rate().
+ * @setup_regions:	Optional.  Give targets their first regions when a
+ *			kdamond starts.
+ * @refresh_regions:	Optional.  Adjust the regions to changes of the
+ *			address space, once per ops update interval.
+ * @target_alive:	Optional.  False once a target can no longer be
+ *			monitored; without it, targets live forever.
  *
- * The kdamond of a context calls every callback; none of them runs
- * concurrently with another for the same context.  An operation set is
- * registered with damon_register_ops() and then shared, read-only, by
- * every context that selects it.
+ * Only the kdamond of a context calls these, one at a time.  Tables are
+ * registered once with damon_register_ops() and never copied: contexts
+ * point at them.
  */
 struct damon_operations {
-	enum damon_ops_id id;
 	const char *name;
-	void (*init)(struct damon_ctx *ctx);
-	void (*update)(struct damon_ctx *ctx);
-	void (*prepare_access_checks)(struct damon_ctx *ctx);
-	void (*check_accesses)(struct damon_ctx *ctx);
-	bool (*target_valid)(struct damon_target *t);
+	enum damon_ops_id id;
+	void (*start_sample)(struct damon_ctx *ctx);
+	void (*finish_sample)(struct damon_ctx *ctx);
+	void (*setup_regions)(struct damon_ctx *ctx);
+	void (*refresh_regions)(struct damon_ctx *ctx);
+	bool (*target_alive)(struct damon_target *t);
 };
 
 /**
@@ -294,6 +295,28 @@ struct damon_ctx {
 #define damon_for_each_region_from(r, t) \
 	list_for_each_entry_from(r, &(t)->regions_list, list)
 
+/**
+ * damon_add_target() - Append a target to a context.
+ * @ctx:	The context.
+ * @t:		The target.
+ */
+static inline void damon_add_target(struct damon_ctx *ctx,
+				    struct damon_target *t)
+{
+	list_add_tail(&t->list, &ctx->adaptive_targets);
+}
+
+/**
+ * damon_targets_empty() - Whether a context has no target.
+ * @ctx:	The context.
+ *
+ * Return: true if @ctx has no target.
+ */
+static inline bool damon_targets_empty(struct damon_ctx *ctx)
+{
+	return list_empty(&ctx->adaptive_targets);
+}
+
 static inline unsigned long damon_sz_region(const struct damon_region *r)
 {
 	return r->ar.end - r->ar.start;
@@ -324,8 +347,6 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 
 /* Contexts, targets and kdamonds: mm/damon/core.c */
 struct damon_target *damon_new_target(void);
-void damon_add_target(struct damon_ctx *ctx, struct damon_target *t);
-bool damon_targets_empty(struct damon_ctx *ctx);
 void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx);
 
 struct damon_ctx *damon_new_ctx(void);

@@ -168,8 +168,8 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	if (err || READ_ONCE(dst->kdamond) != current)
 		return err;
 	/* new targets of a running context need their initial regions */
-	if (dst->ops->init)
-		dst->ops->init(dst);
+	if (dst->ops->setup_regions)
+		dst->ops->setup_regions(dst);
 	damon_split_initial_regions(dst);
 	return 0;
 }

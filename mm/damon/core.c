@@ -54,35 +54,13 @@ static bool damon_reap_kdamond(struct damon_ctx *ctx);
  */
 struct damon_target *damon_new_target(void)
 {
-	struct damon_target *t;
+	struct damon_target *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return NULL;
-	INIT_LIST_HEAD(&t->regions_list);
-	INIT_LIST_HEAD(&t->list);
+	if (t) {
+		INIT_LIST_HEAD(&t->list);
+		INIT_LIST_HEAD(&t->regions_list);
+	}
 	return t;
-}
-
-/**
- * damon_add_target() - Append a target to a context.
- * @ctx:	The context.
- * @t:		The target.
- */
-void damon_add_target(struct damon_ctx *ctx, struct damon_target *t)
-{
-	list_add_tail(&t->list, &ctx->adaptive_targets);
-}
-
-/**
- * damon_targets_empty() - Whether a context has no target.
- * @ctx:	The context.
- *
- * Return: true if @ctx has no target.
- */
-bool damon_targets_empty(struct damon_ctx *ctx)
-{
-	return list_empty(&ctx->adaptive_targets);
 }
 
 /**
@@ -351,10 +329,10 @@ static bool kdamond_targets_gone(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
-	if (!ctx->ops->target_valid || damon_targets_empty(ctx))
+	if (!ctx->ops->target_alive || damon_targets_empty(ctx))
 		return false;
 	damon_for_each_target(t, ctx) {
-		if (ctx->ops->target_valid(t))
+		if (ctx->ops->target_alive(t))
 			return false;
 	}
 	return true;
@@ -377,8 +355,8 @@ static void kdamond_reset_regions(struct damon_ctx *ctx)
 
 static void kdamond_setup(struct damon_ctx *ctx)
 {
-	if (ctx->ops->init)
-		ctx->ops->init(ctx);
+	if (ctx->ops->setup_regions)
+		ctx->ops->setup_regions(ctx);
 	kdamond_reset_regions(ctx);
 	damon_split_initial_regions(ctx);
 	ctx->passed_sample_intervals = 0;
@@ -458,8 +436,8 @@ static void kdamond_periodic_work(struct damon_ctx *ctx)
 	if (now >= ctx->next_aggregation_sis)
 		kdamond_aggregate(ctx);
 	if (now >= ctx->next_ops_update_sis) {
-		if (ctx->ops->update)
-			ctx->ops->update(ctx);
+		if (ctx->ops->refresh_regions)
+			ctx->ops->refresh_regions(ctx);
 		ctx->next_ops_update_sis = now +
 			damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
 	}
@@ -500,11 +478,11 @@ static int kdamond_fn(void *data)
 		kdamond_call(ctx, false);
 		if (kdamond_targets_gone(ctx))
 			break;
-		ctx->ops->prepare_access_checks(ctx);
+		ctx->ops->start_sample(ctx);
 		kdamond_sleep(ctx->attrs.sample_interval);
 		if (kthread_should_stop())
 			break;
-		ctx->ops->check_accesses(ctx);
+		ctx->ops->finish_sample(ctx);
 		ctx->passed_sample_intervals++;
 		kdamond_periodic_work(ctx);
 	}

@@ -35,19 +35,15 @@
 struct folio *damon_get_folio(unsigned long pfn)
 {
 	struct page *page = pfn_to_online_page(pfn);
-	struct folio *folio;
+	struct folio *folio = page ? page_folio(page) : NULL;
 
-	if (!page)
+	if (!folio || !folio_test_lru(folio) || !folio_try_get(folio))
 		return NULL;
-	folio = page_folio(page);
-	if (!folio_test_lru(folio) || !folio_try_get(folio))
-		return NULL;
-	/* the folio may have been split or freed before we got it */
-	if (unlikely(page_folio(page) != folio || !folio_test_lru(folio))) {
-		folio_put(folio);
-		return NULL;
-	}
-	return folio;
+	/* recheck: it may have been split or freed before we got it */
+	if (likely(page_folio(page) == folio && folio_test_lru(folio)))
+		return folio;
+	folio_put(folio);
+	return NULL;
 }
 
 /* Start a new sample on @folio, which had a mapping made old. */

@@ -30,8 +30,8 @@ static const struct damon_operations *damon_find_ops(enum damon_ops_id id)
  * damon_register_ops() - Make an operation set available to contexts.
  * @ops:	The operation set.  It must stay valid and unchanged forever.
  *
- * @ops needs a valid id, a name, and the prepare_access_checks and
- * check_accesses callbacks; the others are optional.
+ * @ops needs a valid id, a name, and the start_sample and
+ * finish_sample callbacks; the others are optional.
  *
  * Return: 0 on success, -EINVAL if @ops is incomplete, -EBUSY if its id is
  * registered already.
@@ -41,7 +41,7 @@ int damon_register_ops(const struct damon_operations *ops)
 	int err = 0;
 
 	if (!ops || (unsigned int)ops->id >= NR_DAMON_OPS || !ops->name ||
-	    !ops->prepare_access_checks || !ops->check_accesses)
+	    !ops->start_sample || !ops->finish_sample)
 		return -EINVAL;
 
 	mutex_lock(&damon_ops_lock);

@@ -80,17 +80,18 @@ static bool damon_pa_walk_mappings(struct folio *folio,
 		.arg = arg,
 		.anon_lock = folio_lock_anon_vma_read,
 	};
-	bool need_lock;
 
 	if (!folio_mapped(folio) || !folio_raw_mapping(folio))
 		return true;
+	if (folio_test_anon(folio) && !folio_test_ksm(folio)) {
+		rmap_walk(folio, &rwc);
+		return true;
+	}
 	/* file and KSM folios need the folio lock for a stable mapping */
-	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
-	if (need_lock && !folio_trylock(folio))
+	if (!folio_trylock(folio))
 		return false;
 	rmap_walk(folio, &rwc);
-	if (need_lock)
-		folio_unlock(folio);
+	folio_unlock(folio);
 	return true;
 }
 
@@ -122,7 +123,7 @@ static bool damon_pa_young(unsigned long paddr)
 	return young;
 }
 
-static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
+static void damon_pa_start_sample(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -136,7 +137,7 @@ static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
 	}
 }
 
-static void damon_pa_check_accesses(struct damon_ctx *ctx)
+static void damon_pa_finish_sample(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -196,8 +197,8 @@ int damon_set_region_biggest_system_ram_default(struct damon_target *t,
 static const struct damon_operations damon_pa_ops = {
 	.id = DAMON_OPS_PADDR,
 	.name = "paddr",
-	.prepare_access_checks = damon_pa_prepare_access_checks,
-	.check_accesses = damon_pa_check_accesses,
+	.start_sample = damon_pa_start_sample,
+	.finish_sample = damon_pa_finish_sample,
 };
 
 static int __init damon_pa_initcall(void)

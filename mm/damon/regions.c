@@ -47,15 +47,14 @@ void damon_regions_init(void)
  */
 struct damon_region *damon_new_region(unsigned long start, unsigned long end)
 {
-	struct damon_region *r;
+	struct damon_region *r = kmem_cache_zalloc(damon_region_cache,
+						   GFP_KERNEL);
 
-	r = kmem_cache_zalloc(damon_region_cache, GFP_KERNEL);
-	if (!r)
-		return NULL;
-	r->ar.start = start;
-	r->ar.end = end;
-	r->sampling_addr = start;
-	INIT_LIST_HEAD(&r->list);
+	if (r) {
+		r->ar = (struct damon_addr_range){ .start = start, .end = end };
+		r->sampling_addr = start;
+		INIT_LIST_HEAD(&r->list);
+	}
 	return r;
 }
 

@@ -92,7 +92,7 @@ static void damon_va_fit_to_mappings(struct damon_ctx *ctx,
 		damon_set_regions(t, three, nr, ctx->min_sz_region);
 }
 
-static void damon_va_init(struct damon_ctx *ctx)
+static void damon_va_setup_regions(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
@@ -103,7 +103,7 @@ static void damon_va_init(struct damon_ctx *ctx)
 	}
 }
 
-static void damon_va_update(struct damon_ctx *ctx)
+static void damon_va_refresh_regions(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
@@ -251,7 +251,7 @@ static void damon_va_yield_mmap_lock(struct mm_struct *mm)
 	mmap_read_lock(mm);
 }
 
-static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+static void damon_va_start_sample(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -274,7 +274,7 @@ static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
 	}
 }
 
-static void damon_va_check_accesses(struct damon_ctx *ctx)
+static void damon_va_finish_sample(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -299,7 +299,7 @@ static void damon_va_check_accesses(struct damon_ctx *ctx)
 	}
 }
 
-static bool damon_va_target_valid(struct damon_target *t)
+static bool damon_va_target_alive(struct damon_target *t)
 {
 	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_PID);
 
@@ -312,22 +312,22 @@ static bool damon_va_target_valid(struct damon_target *t)
 static const struct damon_operations damon_va_ops = {
 	.id = DAMON_OPS_VADDR,
 	.name = "vaddr",
-	.init = damon_va_init,
-	.update = damon_va_update,
-	.prepare_access_checks = damon_va_prepare_access_checks,
-	.check_accesses = damon_va_check_accesses,
-	.target_valid = damon_va_target_valid,
+	.setup_regions = damon_va_setup_regions,
+	.refresh_regions = damon_va_refresh_regions,
+	.start_sample = damon_va_start_sample,
+	.finish_sample = damon_va_finish_sample,
+	.target_alive = damon_va_target_alive,
 };
 
 static const struct damon_operations damon_fva_ops = {
 	.id = DAMON_OPS_FVADDR,
 	.name = "fvaddr",
-	.prepare_access_checks = damon_va_prepare_access_checks,
-	.check_accesses = damon_va_check_accesses,
-	.target_valid = damon_va_target_valid,
+	.start_sample = damon_va_start_sample,
+	.finish_sample = damon_va_finish_sample,
+	.target_alive = damon_va_target_alive,
 };
 
-static int __init damon_va_initcall(void)
+static int __init damon_va_setup_regionscall(void)
 {
 	int err;
 
@@ -338,4 +338,4 @@ static int __init damon_va_initcall(void)
 		pr_err("cannot register operation sets (%d)\n", err);
 	return err;
 }
-subsys_initcall(damon_va_initcall);
+subsys_initcall(damon_va_setup_regionscall);

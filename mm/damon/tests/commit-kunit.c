@@ -17,16 +17,16 @@
 static const struct damon_operations damon_test_commit_ops = {
 	.id = DAMON_OPS_PADDR,
 	.name = "commit-test",
-	.prepare_access_checks = damon_test_nop,
-	.check_accesses = damon_test_nop,
+	.start_sample = damon_test_nop,
+	.finish_sample = damon_test_nop,
 };
 
 /* Another set, to tell them apart. */
 static const struct damon_operations damon_test_commit_ops2 = {
 	.id = DAMON_OPS_VADDR,
 	.name = "commit-test2",
-	.prepare_access_checks = damon_test_nop,
-	.check_accesses = damon_test_nop,
+	.start_sample = damon_test_nop,
+	.finish_sample = damon_test_nop,
 };
 
 /* A context of the test operation set and @nr targets without pid. */
@@ -55,12 +55,7 @@ static struct damon_target *damon_test_target(struct damon_ctx *ctx,
 
 static unsigned int damon_test_nr_targets(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	unsigned int nr = 0;
-
-	damon_for_each_target(t, ctx)
-		nr++;
-	return nr;
+	return list_count_nodes(&ctx->adaptive_targets);
 }
 
 /* A pid reference the target it is given to will drop. */

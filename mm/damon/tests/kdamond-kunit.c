@@ -69,7 +69,7 @@ static void damon_test_check(struct damon_ctx *ctx)
 	atomic_inc(&damon_test_state.nr_checks);
 }
 
-static bool damon_test_target_valid(struct damon_target *t)
+static bool damon_test_target_alive(struct damon_target *t)
 {
 	return !READ_ONCE(damon_test_state.targets_gone);
 }
@@ -77,17 +77,17 @@ static bool damon_test_target_valid(struct damon_target *t)
 static const struct damon_operations damon_test_kdamond_ops = {
 	.id = DAMON_OPS_PADDR,
 	.name = "kdamond-test",
-	.prepare_access_checks = damon_test_prepare,
-	.check_accesses = damon_test_check,
-	.target_valid = damon_test_target_valid,
+	.start_sample = damon_test_prepare,
+	.finish_sample = damon_test_check,
+	.target_alive = damon_test_target_alive,
 };
 
 /* Another set, for commits that must keep the set of a running context. */
 static const struct damon_operations damon_test_other_ops = {
 	.id = DAMON_OPS_VADDR,
 	.name = "kdamond-test2",
-	.prepare_access_checks = damon_test_prepare,
-	.check_accesses = damon_test_check,
+	.start_sample = damon_test_prepare,
+	.finish_sample = damon_test_check,
 };
 
 static void damon_test_stop_destroy(void *data)

@@ -30,8 +30,8 @@ static void damon_test_register_invalid(struct kunit *test)
 	static struct damon_operations ops = {
 		.id = DAMON_OPS_PADDR,
 		.name = "test",
-		.prepare_access_checks = damon_test_nop,
-		.check_accesses = damon_test_nop,
+		.start_sample = damon_test_nop,
+		.finish_sample = damon_test_nop,
 	};
 	static struct damon_operations bad;
 
@@ -48,11 +48,11 @@ static void damon_test_register_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_register_ops(&bad), -EINVAL);
 
 	bad = ops;
-	bad.prepare_access_checks = NULL;
+	bad.start_sample = NULL;
 	KUNIT_EXPECT_EQ(test, damon_register_ops(&bad), -EINVAL);
 
 	bad = ops;
-	bad.check_accesses = NULL;
+	bad.finish_sample = NULL;
 	KUNIT_EXPECT_EQ(test, damon_register_ops(&bad), -EINVAL);
 }
 
@@ -60,8 +60,8 @@ static void damon_test_register_busy(struct kunit *test)
 {
 	static struct damon_operations ops = {
 		.name = "test",
-		.prepare_access_checks = damon_test_nop,
-		.check_accesses = damon_test_nop,
+		.start_sample = damon_test_nop,
+		.finish_sample = damon_test_nop,
 	};
 	const struct damon_test_builtin *b;
 	unsigned int i, nr = 0;
@@ -114,8 +114,8 @@ static void damon_test_select_ops(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, ctx->ops);
 		KUNIT_EXPECT_EQ(test, ctx->ops->id, b->id);
 		KUNIT_EXPECT_STREQ(test, ctx->ops->name, b->name);
-		KUNIT_EXPECT_NOT_NULL(test, ctx->ops->prepare_access_checks);
-		KUNIT_EXPECT_NOT_NULL(test, ctx->ops->check_accesses);
+		KUNIT_EXPECT_NOT_NULL(test, ctx->ops->start_sample);
+		KUNIT_EXPECT_NOT_NULL(test, ctx->ops->finish_sample);
 	}
 	ctx->ops = NULL;
 	KUNIT_EXPECT_EQ(test, damon_select_ops(ctx, NR_DAMON_OPS), -EINVAL);
