@@ -252,48 +252,19 @@ struct damon_ctx {
 	unsigned long base_aggr_samples;
 };
 
-/**
- * damon_for_each_target() - Iterate over the targets of a context.
- * @t:		&struct damon_target cursor.
- * @ctx:	The context.
- */
-#define damon_for_each_target(t, ctx) \
-	list_for_each_entry(t, &(ctx)->adaptive_targets, list)
-
-/**
- * damon_for_each_target_safe() - damon_for_each_target(), allowing removal.
- * @t:		&struct damon_target cursor.
- * @next:	Temporary cursor.
- * @ctx:	The context.
- */
-#define damon_for_each_target_safe(t, next, ctx) \
-	list_for_each_entry_safe(t, next, &(ctx)->adaptive_targets, list)
-
-/**
- * damon_for_each_region() - Iterate over the regions of a target.
- * @r:		&struct damon_region cursor.
- * @t:		The target.
+/*
+ * Iterators.  @r walks the regions of target @t in address order, @t the
+ * targets of context @ctx in the order they were added; the _safe forms
+ * allow removing the current element, using @next as scratch.
  */
 #define damon_for_each_region(r, t) \
 	list_for_each_entry(r, &(t)->regions_list, list)
-
-/**
- * damon_for_each_region_safe() - damon_for_each_region(), allowing removal.
- * @r:		&struct damon_region cursor.
- * @next:	Temporary cursor.
- * @t:		The target.
- */
 #define damon_for_each_region_safe(r, next, t) \
 	list_for_each_entry_safe(r, next, &(t)->regions_list, list)
-
-/**
- * damon_for_each_region_from() - Iterate over the regions of a target,
- * starting at a given one.
- * @r:		&struct damon_region cursor, set to the first region to visit.
- * @t:		The target.
- */
-#define damon_for_each_region_from(r, t) \
-	list_for_each_entry_from(r, &(t)->regions_list, list)
+#define damon_for_each_target(t, ctx) \
+	list_for_each_entry(t, &(ctx)->adaptive_targets, list)
+#define damon_for_each_target_safe(t, next, ctx) \
+	list_for_each_entry_safe(t, next, &(ctx)->adaptive_targets, list)
 
 /**
  * damon_add_target() - Append a target to a context.
