@@ -257,14 +257,17 @@ struct damon_ctx {
  * targets of context @ctx in the order they were added; the _safe forms
  * allow removing the current element, using @next as scratch.
  */
+#define __damon_regions(t)	(&(t)->regions_list)
+#define __damon_targets(ctx)	(&(ctx)->adaptive_targets)
+
 #define damon_for_each_region(r, t) \
-	list_for_each_entry(r, &(t)->regions_list, list)
+	list_for_each_entry(r, __damon_regions(t), list)
 #define damon_for_each_region_safe(r, next, t) \
-	list_for_each_entry_safe(r, next, &(t)->regions_list, list)
+	list_for_each_entry_safe(r, next, __damon_regions(t), list)
 #define damon_for_each_target(t, ctx) \
-	list_for_each_entry(t, &(ctx)->adaptive_targets, list)
+	list_for_each_entry(t, __damon_targets(ctx), list)
 #define damon_for_each_target_safe(t, next, ctx) \
-	list_for_each_entry_safe(t, next, &(ctx)->adaptive_targets, list)
+	list_for_each_entry_safe(t, next, __damon_targets(ctx), list)
 
 /**
  * damon_add_target() - Append a target to a context.
