@@ -10,17 +10,23 @@
  * Accessed bit, it sets the folio's young flag, so that reclaim still sees
  * the reference it would have found in the page table.
  *
- * The Accessed bit is cleared without a TLB flush.  A CPU that still caches
- * the translation may access the page without setting the bit again until
- * the entry is evicted; on x86 the TLB is small compared with any working
- * set DAMON is useful for, and flushing on every sample would cost an IPI
- * per sample.  See Documentation/mm/damon/design.rst.
+ * A CPU that caches a translation in its TLB does not walk the page table
+ * again, so it does not set a cleared Accessed bit again until the entry
+ * is evicted.  Hardware TLBs are small, but a hot set that fits in them
+ * would look idle, and QEMU's software TLB holds many thousands of
+ * entries.  So a sample that cleared any set Accessed bit of an address
+ * space flushes that address space's TLBs once, at its end: at most one
+ * flush per address space and sample, IPIs only to the CPUs running it,
+ * and none for address spaces whose sampled pages were idle (an idle page
+ * cannot be cached: the access that caches it also sets the bit).
  */
 
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
 #include <linux/pgtable.h>
+#include <linux/sched/mm.h>
+#include <asm/tlbflush.h>
 
 #include "ops-common.h"
 
@@ -46,12 +52,49 @@ struct folio *damon_get_folio(unsigned long pfn)
 	return NULL;
 }
 
-/* Start a new sample on @folio, which had a mapping made old. */
-static void damon_folio_start_sample(struct folio *folio, bool was_young)
+/**
+ * damon_tlb_batch_add() - Remember to flush the TLBs of an address space.
+ * @batch:	The batch.
+ * @mm:		The address space; the batch takes a reference.
+ */
+void damon_tlb_batch_add(struct damon_tlb_batch *batch, struct mm_struct *mm)
+{
+	unsigned int i;
+
+	for (i = 0; i < batch->nr; i++) {
+		if (batch->mms[i] == mm)
+			return;
+	}
+	if (batch->nr == DAMON_TLB_BATCH_MMS) {
+		/* many sharers: flush this one now rather than grow */
+		flush_tlb_mm(mm);
+		return;
+	}
+	mmgrab(mm);
+	batch->mms[batch->nr++] = mm;
+}
+
+/**
+ * damon_tlb_batch_flush() - Flush the TLBs of the remembered address spaces.
+ * @batch:	The batch.  It is empty afterwards.
+ */
+void damon_tlb_batch_flush(struct damon_tlb_batch *batch)
+{
+	while (batch->nr) {
+		struct mm_struct *mm = batch->mms[--batch->nr];
+
+		flush_tlb_mm(mm);
+		mmdrop(mm);
+	}
+}
+
+/* Start a new sample on @folio; return whether a mapping was young. */
+static bool damon_folio_start_sample(struct folio *folio, bool was_young)
 {
 	if (was_young)
 		folio_set_young(folio);
 	folio_set_idle(folio);
+	return was_young;
 }
 
 /**
@@ -59,20 +102,24 @@ static void damon_folio_start_sample(struct folio *folio, bool was_young)
  * @pte:	Pointer to the page table entry, with its lock held.
  * @vma:	The VMA mapping @addr.
  * @addr:	The virtual address.
+ *
+ * Return: true if a set Accessed bit was cleared: the caller must flush
+ * the TLBs of the address space before the sample ends.
  */
-void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
+bool damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr)
 {
 	pte_t entry = ptep_get(pte);
 	struct folio *folio;
 
 	if (!pte_present(entry))
-		return;
+		return false;
 	folio = vm_normal_folio(vma, addr, entry);
 	if (!folio)
-		return;
-	damon_folio_start_sample(folio,
-				 ptep_clear_young_notify(vma, addr, pte));
+		return false;
+	return damon_folio_start_sample(folio,
+					ptep_clear_young_notify(vma, addr,
+								pte));
 }
 
 /**
@@ -104,19 +151,20 @@ bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,
  * @pmd:	Pointer to the PMD, with its lock held.
  * @vma:	The VMA mapping @addr.
  * @addr:	A virtual address inside the THP.
+ *
+ * Return: true if a set Accessed bit was cleared, as damon_ptep_mkold().
  */
-void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
+bool damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 		      unsigned long addr)
 {
 	pmd_t entry = pmdp_get(pmd);
 	unsigned long haddr = addr & HPAGE_PMD_MASK;
-	struct folio *folio;
 
 	if (!pmd_present(entry) || is_huge_zero_pmd(entry))
-		return;
-	folio = pmd_folio(entry);
-	damon_folio_start_sample(folio,
-				 pmdp_clear_young_notify(vma, haddr, pmd));
+		return false;
+	return damon_folio_start_sample(pmd_folio(entry),
+					pmdp_clear_young_notify(vma, haddr,
+								pmd));
 }
 
 /**

@@ -30,15 +30,21 @@ static bool damon_pa_mkold_one(struct folio *folio,
 			       unsigned long addr, void *arg)
 {
 	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+	struct damon_tlb_batch *batch = arg;
+	bool was_young = false;
 
 	while (page_vma_mapped_walk(&pvmw)) {
 		if (pvmw.pte)
-			damon_ptep_mkold(pvmw.pte, vma, pvmw.address);
+			was_young |= damon_ptep_mkold(pvmw.pte, vma,
+						      pvmw.address);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 		else
-			damon_pmdp_mkold(pvmw.pmd, vma, pvmw.address);
+			was_young |= damon_pmdp_mkold(pvmw.pmd, vma,
+						      pvmw.address);
 #endif
 	}
+	if (was_young)
+		damon_tlb_batch_add(batch, vma->vm_mm);
 	return true;
 }
 
@@ -97,13 +103,13 @@ static bool damon_pa_walk_mappings(struct folio *folio,
 
 /* ==================== Access checks ==================== */
 
-static void damon_pa_mkold(unsigned long paddr)
+static void damon_pa_mkold(unsigned long paddr, struct damon_tlb_batch *batch)
 {
 	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
 
 	if (!folio)
 		return;
-	damon_pa_walk_mappings(folio, damon_pa_mkold_one, NULL);
+	damon_pa_walk_mappings(folio, damon_pa_mkold_one, batch);
 	folio_set_idle(folio);
 	folio_put(folio);
 }
@@ -125,16 +131,19 @@ static bool damon_pa_young(unsigned long paddr)
 
 static void damon_pa_start_sample(struct damon_ctx *ctx)
 {
+	struct damon_tlb_batch batch = { .nr = 0 };
 	struct damon_target *t;
 	struct damon_region *r;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
-			damon_pa_mkold(r->sampling_addr);
+			damon_pa_mkold(r->sampling_addr, &batch);
 		}
 		cond_resched();
 	}
+	/* see ops-common.c: stale TLB entries would hide accesses */
+	damon_tlb_batch_flush(&batch);
 }
 
 static void damon_pa_finish_sample(struct damon_ctx *ctx)

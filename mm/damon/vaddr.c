@@ -22,6 +22,7 @@
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <asm/tlbflush.h>
 
 #include "ops-common.h"
 #include "regions.h"
@@ -115,7 +116,7 @@ static void damon_va_refresh_regions(struct damon_ctx *ctx)
 
 struct damon_va_walk {
 	bool mkold;	/* clear the accessed state, or test it */
-	bool young;	/* result of a test */
+	bool young;	/* test: accessed; mkold: a set Accessed bit cleared */
 };
 
 static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
@@ -124,7 +125,7 @@ static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
 	struct damon_va_walk *w = walk->private;
 
 	if (w->mkold)
-		damon_ptep_mkold(pte, walk->vma, addr);
+		w->young = damon_ptep_mkold(pte, walk->vma, addr);
 	else
 		w->young = damon_ptep_young(pte, walk->vma, addr);
 }
@@ -144,7 +145,7 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 		return false;
 	__acquire(ptl);		/* for sparse: pmd_trans_huge_lock() locked it */
 	if (w->mkold)
-		damon_pmdp_mkold(pmd, walk->vma, addr);
+		w->young = damon_pmdp_mkold(pmd, walk->vma, addr);
 	else
 		w->young = damon_pmdp_young(pmd, walk->vma, addr);
 	spin_unlock(ptl);
@@ -207,6 +208,7 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 		set_huge_pte_at(walk->mm, haddr, pte, pte_mkold(entry),
 				huge_page_size(h));
 		folio_set_young(folio);
+		w->young = true;
 	}
 #ifdef CONFIG_MMU_NOTIFIER
 	if (mmu_notifier_clear_young(walk->mm, haddr,
@@ -228,7 +230,10 @@ static const struct mm_walk_ops damon_va_walk_ops = {
 	.walk_lock = PGWALK_RDLOCK,
 };
 
-/* Make the page at @addr old, or test whether it is young. */
+/*
+ * Make the page at @addr old, or test whether it is young.  Return, for
+ * mkold, whether a set Accessed bit was cleared; else whether it is young.
+ */
 static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 			       bool mkold)
 {
@@ -257,19 +262,25 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 	struct damon_region *r;
 	struct mm_struct *mm;
 
+	bool flush;
+
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
 		if (!mm)
 			continue;
+		flush = false;
 		mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
 								 r->ar.end),
 						      PAGE_SIZE);
-			damon_va_walk_addr(mm, r->sampling_addr, true);
+			flush |= damon_va_walk_addr(mm, r->sampling_addr, true);
 			damon_va_yield_mmap_lock(mm);
 		}
 		mmap_read_unlock(mm);
+		/* see ops-common.c: stale TLB entries would hide accesses */
+		if (flush)
+			flush_tlb_mm(mm);
 		mmput(mm);
 	}
 }

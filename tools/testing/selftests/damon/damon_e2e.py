@@ -100,6 +100,16 @@ class Workload:
                 pfns.append(entry & ((1 << 55) - 1))
         return pfns
 
+    def describe(self):
+        """Scheduler state and CPU ticks of the workload, for diagnosis."""
+        try:
+            with open(f'/proc/{self.pid}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError as e:
+            return f'workload {self.pid}: {e}'
+        return (f'workload {self.pid}: state {fields[0]}, '
+                f'{int(fields[11]) + int(fields[12])} ticks')
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()

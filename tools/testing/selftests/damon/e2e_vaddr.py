@@ -41,9 +41,11 @@ def find_hot_buffer(ktap, name, ops, w, start=0, end=0):
     best = None
     t0 = time.monotonic()
     nr_bad_snapshots = nr_snapshots = 0
+    last = []
     try:
         for now, regions in mon.snapshots(FIND_WITHIN_S):
             nr_snapshots += 1
+            last = regions
             if not (10 <= len(regions) <= 1000) or any(
                     regions[i][1] > regions[i + 1][0]
                     for i in range(len(regions) - 1)):
@@ -65,8 +67,13 @@ def find_hot_buffer(ktap, name, ops, w, start=0, end=0):
               f'{cold:.2f} regions {nr} after {at:.1f}s; '
               f'{nr_bad_snapshots} of {nr_snapshots} snapshots broke region '
               f'invariants; kdamond running: {running}')
-    ktap.result(p >= 0.9 and r >= 0.9 and cold < 1.0 and
-                nr_bad_snapshots == 0, name)
+    ok = p >= 0.9 and r >= 0.9 and cold < 1.0 and nr_bad_snapshots == 0
+    if not ok:
+        ktap.diag(f'{name}: buffer {w.start:#x}-{w.end:#x} hot '
+                  f'{w.hot_start:#x}-{w.hot_end:#x}; {w.describe()}')
+        ktap.diag(f'{name}: last snapshot: ' + ' '.join(
+            f'{s:#x}-{e:#x}:{n}' for s, e, n, _ in last))
+    ktap.result(ok, name)
 
 
 def target_exit_stops_kdamond(ktap):
