@@ -30,14 +30,14 @@
 /* The mm of the target's process, with a reference, or NULL if it exited. */
 static struct mm_struct *damon_va_get_mm(struct damon_target *t)
 {
+	struct mm_struct *mm = NULL;
 	struct task_struct *task;
-	struct mm_struct *mm;
 
-	task = get_pid_task(t->pid, PIDTYPE_PID);
-	if (!task)
-		return NULL;
-	mm = get_task_mm(task);
-	put_task_struct(task);
+	rcu_read_lock();	/* keeps the task_struct from being freed */
+	task = pid_task(t->pid, PIDTYPE_PID);
+	if (task)
+		mm = get_task_mm(task);
+	rcu_read_unlock();
 	return mm;
 }
 
@@ -93,23 +93,26 @@ static void damon_va_fit_to_mappings(struct damon_ctx *ctx,
 		damon_set_regions(t, three, nr, ctx->min_sz_region);
 }
 
-static void damon_va_setup_regions(struct damon_ctx *ctx)
+/* Fit targets to their mappings; with @keep_given, only regionless ones. */
+static void damon_va_fit_targets(struct damon_ctx *ctx, bool keep_given)
 {
 	struct damon_target *t;
 
 	damon_for_each_target(t, ctx) {
-		/* regions the user gave are the initial ones */
-		if (!damon_nr_regions(t))
+		if (!keep_given || !damon_nr_regions(t))
 			damon_va_fit_to_mappings(ctx, t);
 	}
 }
 
+/* regions the user gave are the initial ones */
+static void damon_va_setup_regions(struct damon_ctx *ctx)
+{
+	damon_va_fit_targets(ctx, true);
+}
+
 static void damon_va_refresh_regions(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-
-	damon_for_each_target(t, ctx)
-		damon_va_fit_to_mappings(ctx, t);
+	damon_va_fit_targets(ctx, false);
 }
 
 /* ==================== Access checks ==================== */
@@ -182,41 +185,48 @@ static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 }
 
 #ifdef CONFIG_HUGETLB_PAGE
+/* Clear the Accessed bit of a huge PTE; return whether it was set. */
+static bool damon_va_hugetlb_mkold(struct mm_walk *walk, pte_t *pte,
+				   pte_t entry, unsigned long haddr,
+				   unsigned long size)
+{
+	struct folio *folio = pfn_folio(pte_pfn(entry));
+	bool was_young = pte_young(entry);
+
+	if (was_young)
+		set_huge_pte_at(walk->mm, haddr, pte, pte_mkold(entry), size);
+#ifdef CONFIG_MMU_NOTIFIER
+	if (mmu_notifier_clear_young(walk->mm, haddr, haddr + size))
+		folio_set_young(folio);
+#endif
+	if (was_young)
+		folio_set_young(folio);
+	folio_set_idle(folio);
+	return was_young;
+}
+
+static bool damon_va_hugetlb_young(struct mm_walk *walk, pte_t entry,
+				   unsigned long haddr)
+{
+	return pte_young(entry) ||
+		!folio_test_idle(pfn_folio(pte_pfn(entry))) ||
+		mmu_notifier_test_young(walk->mm, haddr);
+}
+
 static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 				  unsigned long addr, unsigned long end,
 				  struct mm_walk *walk)
 {
+	unsigned long size = huge_page_size(hstate_vma(walk->vma));
+	spinlock_t *ptl = huge_pte_lock(hstate_vma(walk->vma), walk->mm, pte);
 	struct damon_va_walk *w = walk->private;
-	struct hstate *h = hstate_vma(walk->vma);
 	unsigned long haddr = addr & hmask;
-	struct folio *folio;
-	spinlock_t *ptl;	/* page table lock */
-	pte_t entry;
+	pte_t entry = huge_ptep_get(walk->mm, haddr, pte);
 
-	ptl = huge_pte_lock(h, walk->mm, pte);
-	entry = huge_ptep_get(walk->mm, haddr, pte);
-	if (!pte_present(entry))
-		goto unlock;
-	folio = pfn_folio(pte_pfn(entry));
-
-	if (!w->mkold) {
-		w->young = pte_young(entry) || !folio_test_idle(folio) ||
-			mmu_notifier_test_young(walk->mm, haddr);
-		goto unlock;
-	}
-	if (pte_young(entry)) {
-		set_huge_pte_at(walk->mm, haddr, pte, pte_mkold(entry),
-				huge_page_size(h));
-		folio_set_young(folio);
-		w->young = true;
-	}
-#ifdef CONFIG_MMU_NOTIFIER
-	if (mmu_notifier_clear_young(walk->mm, haddr,
-				     haddr + huge_page_size(h)))
-		folio_set_young(folio);
-#endif
-	folio_set_idle(folio);
-unlock:
+	if (pte_present(entry))
+		w->young = w->mkold ?
+			damon_va_hugetlb_mkold(walk, pte, entry, haddr, size) :
+			damon_va_hugetlb_young(walk, entry, haddr);
 	spin_unlock(ptl);
 	return 0;
 }

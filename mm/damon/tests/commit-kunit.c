@@ -64,24 +64,34 @@ static struct pid *damon_test_get_pid(void)
 	return get_pid(task_pid(current));
 }
 
+/* Two neighbouring regions with distinct counters, in @t. */
+static const struct damon_addr_range damon_test_two_ranges[] = {
+	{ PG(0), PG(10) }, { PG(10), PG(20) },
+};
+
+static void damon_test_add_two_counted(struct kunit *test,
+				       struct damon_target *t)
+{
+	damon_test_add_regions(test, t, damon_test_two_ranges,
+			       ARRAY_SIZE(damon_test_two_ranges));
+	damon_test_set_counters(damon_test_region(t, 0), 4, 40000, 7, 3);
+	damon_test_set_counters(damon_test_region(t, 1), 9, 90000, 2, 8);
+}
+
 static void damon_test_commit_keeps_regions(struct kunit *test)
 {
-	static const struct damon_addr_range ranges[] = {
-		{ PG(0), PG(10) }, { PG(10), PG(20) },
-	};
 	struct damon_ctx *dst = damon_test_commit_ctx(test, 1);
 	struct damon_ctx *src = damon_test_commit_ctx(test, 1);
 	struct damon_target *t = damon_test_target(dst, 0);
 
-	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	damon_test_set_counters(damon_test_region(t, 0), 4, 40000, 7, 3);
-	damon_test_set_counters(damon_test_region(t, 1), 9, 90000, 2, 8);
+	damon_test_add_two_counted(test, t);
 
 	/* same (no) pid, no ranges given: everything stays */
 	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
 	KUNIT_ASSERT_EQ(test, damon_test_nr_targets(dst), 1);
 	KUNIT_EXPECT_PTR_EQ(test, damon_test_target(dst, 0), t);
-	damon_test_expect_regions(test, t, ranges, ARRAY_SIZE(ranges));
+	damon_test_expect_regions(test, t, damon_test_two_ranges,
+				  ARRAY_SIZE(damon_test_two_ranges));
 	damon_test_expect_counters(test, damon_test_region(t, 0),
 				   4, 40000, 7, 3);
 	damon_test_expect_counters(test, damon_test_region(t, 1),
@@ -90,9 +100,6 @@ static void damon_test_commit_keeps_regions(struct kunit *test)
 
 static void damon_test_commit_refits_regions(struct kunit *test)
 {
-	static const struct damon_addr_range ranges[] = {
-		{ PG(0), PG(10) }, { PG(10), PG(20) },
-	};
 	static const struct damon_addr_range new_ranges[] = {
 		{ PG(5), PG(30) },
 	};
@@ -103,9 +110,7 @@ static void damon_test_commit_refits_regions(struct kunit *test)
 	struct damon_ctx *src = damon_test_commit_ctx(test, 1);
 	struct damon_target *t = damon_test_target(dst, 0);
 
-	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	damon_test_set_counters(damon_test_region(t, 0), 4, 40000, 7, 3);
-	damon_test_set_counters(damon_test_region(t, 1), 9, 90000, 2, 8);
+	damon_test_add_two_counted(test, t);
 	damon_test_add_regions(test, damon_test_target(src, 0), new_ranges,
 			       ARRAY_SIZE(new_ranges));
 

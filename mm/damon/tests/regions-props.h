@@ -385,33 +385,43 @@ static inline bool damon_props_check_all(struct damon_props *p)
 	return damon_props_check_targets(p, true);
 }
 
+/* Index of the first old region of @pt, from @i on, ending after @r starts. */
+static inline unsigned int damon_props_old_idx(struct damon_props_target *pt,
+					       unsigned int i,
+					       const struct damon_region *r)
+{
+	while (i < pt->nr_snap && pt->snap[i].ar.end <= r->ar.start)
+		i++;
+	return i;
+}
+
 /*
  * Every region of @pt lies inside one region of the snapshot and, if
  * @counters, carries its counters: what cutting regions must ensure.
  */
 static inline bool damon_props_check_split(struct damon_props *p,
 					   struct damon_props_target *pt,
-				    bool counters)
+					   bool counters)
 {
-	const struct damon_props_snap *old = pt->snap;
+	const struct damon_props_snap *old;
 	struct damon_region *r;
 	unsigned int i = 0;
 
 	damon_for_each_region(r, &pt->t) {
-		while (i < pt->nr_snap && old[i].ar.end <= r->ar.start)
-			i++;
-		if (i == pt->nr_snap || old[i].ar.start > r->ar.start ||
-		    old[i].ar.end < r->ar.end)
+		i = damon_props_old_idx(pt, i, r);
+		old = i < pt->nr_snap ? &pt->snap[i] : NULL;
+		if (!old || old->ar.start > r->ar.start ||
+		    old->ar.end < r->ar.end)
 			return damon_props_fail(p,
 				"region [%lx, %lx) is not part of an old region",
 				r->ar.start, r->ar.end);
-		if (counters && !damon_props_same_counters(r, &old[i]))
+		if (counters && !damon_props_same_counters(r, old))
 			return damon_props_fail(p,
 				"region [%lx, %lx) has %u/%u/%u/%u, its old region %u/%u/%u/%u (nr_accesses/bp/age/last)",
 				r->ar.start, r->ar.end, r->nr_accesses,
 				r->nr_accesses_bp, r->age, r->last_nr_accesses,
-				old[i].nr_accesses, old[i].nr_accesses_bp,
-				old[i].age, old[i].last_nr_accesses);
+				old->nr_accesses, old->nr_accesses_bp,
+				old->age, old->last_nr_accesses);
 	}
 	return true;
 }
@@ -498,21 +508,21 @@ static inline bool damon_props_check_merge(struct damon_props *p,
 static inline bool damon_props_check_refit(struct damon_props *p,
 					   struct damon_props_target *pt)
 {
-	const struct damon_props_snap *old = pt->snap;
+	const struct damon_props_snap *old;
 	struct damon_region *r;
 	unsigned int i = 0;
 
 	damon_for_each_region(r, &pt->t) {
-		while (i < pt->nr_snap && old[i].ar.end <= r->ar.start)
-			i++;
-		if (i < pt->nr_snap && old[i].ar.start < r->ar.end) {
-			if (old[i].ar.start > r->ar.start ||
-			    old[i].ar.end < r->ar.end ||
-			    !damon_props_same_counters(r, &old[i]))
+		i = damon_props_old_idx(pt, i, r);
+		old = i < pt->nr_snap ? &pt->snap[i] : NULL;
+		if (old && old->ar.start < r->ar.end) {
+			if (old->ar.start > r->ar.start ||
+			    old->ar.end < r->ar.end ||
+			    !damon_props_same_counters(r, old))
 				return damon_props_fail(p,
 					"region [%lx, %lx) overlaps old region [%lx, %lx) but is not a part of it with its counters",
 					r->ar.start, r->ar.end,
-					old[i].ar.start, old[i].ar.end);
+					old->ar.start, old->ar.end);
 		} else if (r->nr_accesses || r->nr_accesses_bp || r->age ||
 			   r->last_nr_accesses) {
 			return damon_props_fail(p,
