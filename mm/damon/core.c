@@ -175,18 +175,25 @@ static bool damon_same_timing(const struct damon_attrs *a,
 }
 
 /* Schedule the periodic work of the kdamond from the current sample on. */
+/* Start a new intervals tuning period from the current sample on. */
+static void damon_schedule_intervals_tune(struct damon_ctx *ctx)
+{
+	ctx->next_intervals_tune_sis = ctx->passed_sample_intervals +
+		damon_nr_samples(ctx, ctx->attrs.aggr_interval) *
+		max(ctx->attrs.intervals_goal.aggrs, 1UL);
+	ctx->nr_access_events = 0;
+	ctx->nr_access_chances = 0;
+}
+
 static void damon_schedule_periodic_work(struct damon_ctx *ctx)
 {
 	unsigned long now = ctx->passed_sample_intervals;
-	unsigned long aggr = damon_nr_samples(ctx, ctx->attrs.aggr_interval);
 
-	ctx->next_aggregation_sis = now + aggr;
+	ctx->next_aggregation_sis = now +
+		damon_nr_samples(ctx, ctx->attrs.aggr_interval);
 	ctx->next_ops_update_sis = now +
 		damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
-	ctx->next_intervals_tune_sis = now +
-		aggr * max(ctx->attrs.intervals_goal.aggrs, 1UL);
-	ctx->nr_access_events = 0;
-	ctx->nr_access_chances = 0;
+	damon_schedule_intervals_tune(ctx);
 }
 
 /**
@@ -421,11 +428,7 @@ static void kdamond_tune_intervals(struct damon_ctx *ctx)
 					    ctx->base_aggr_samples);
 		trace_damon_monitor_intervals_tune(sample_us);
 	}
-	ctx->nr_access_events = 0;
-	ctx->nr_access_chances = 0;
-	ctx->next_intervals_tune_sis = ctx->passed_sample_intervals +
-		damon_nr_samples(ctx, ctx->attrs.aggr_interval) *
-		max(ctx->attrs.intervals_goal.aggrs, 1UL);
+	damon_schedule_intervals_tune(ctx);
 }
 
 /* Work due after a sample, in the order it must happen. */
