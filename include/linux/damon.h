@@ -98,6 +98,8 @@ struct damon_target {
 };
 
 struct damon_ctx;
+struct damos;
+struct damos_walk_control;
 
 /**
  * enum damon_ops_id - Which kind of address space an operation set covers.
@@ -131,6 +133,20 @@ enum damon_ops_id {
  *			address space, once per ops update interval.
  * @target_alive:	Optional.  False once a target can no longer be
  *			monitored; without it, targets live forever.
+ * @apply_scheme:	Optional.  Apply the action of scheme @s to the whole
+ *			of region @r of target @t, skipping memory that the
+ *			scheme's ops filters reject, and return the number of
+ *			bytes the action was applied to.  Stores in
+ *			*@sz_filter_passed the bytes that passed the ops
+ *			filters.  Re-checks under the right locks that the
+ *			memory still belongs to @t.  The core has already
+ *			fitted @r to the quota and checked the core filters.
+ * @sz_on_node:		Optional.  Bytes of region @r of @t that sit on NUMA
+ *			node @nid, for the node_eligible_mem_bp quota goal.
+ * @actions:		Bitmap of the &enum damos_action values this set
+ *			can apply, BIT(action) each.  Schemes with other
+ *			actions are refused by damon_start() and
+ *			damon_commit_ctx().
  *
  * Only the kdamond of a context calls these, one at a time.  Tables are
  * registered once with damon_register_ops() and never copied: contexts
@@ -144,6 +160,14 @@ struct damon_operations {
 	void (*setup_regions)(struct damon_ctx *ctx);
 	void (*refresh_regions)(struct damon_ctx *ctx);
 	bool (*target_alive)(struct damon_target *t);
+	unsigned long (*apply_scheme)(struct damon_ctx *ctx,
+				      struct damon_target *t,
+				      struct damon_region *r, struct damos *s,
+				      unsigned long *sz_filter_passed);
+	unsigned long (*sz_on_node)(struct damon_ctx *ctx,
+				    struct damon_target *t,
+				    struct damon_region *r, int nid);
+	unsigned long actions;
 };
 
 /**
@@ -214,13 +238,362 @@ struct damon_call_control {
 	struct list_head list;
 };
 
+/* ==================== DAMOS: access-aware schemes ==================== */
+
+/**
+ * enum damos_action - What a scheme does to the regions it selects.
+ * @DAMOS_WILLNEED:	Read the memory in ahead (MADV_WILLNEED).
+ * @DAMOS_COLD:		Mark the memory as cold for reclaim (MADV_COLD).
+ * @DAMOS_PAGEOUT:	Reclaim the memory now (MADV_PAGEOUT, or reclaim of
+ *			the physical pages).
+ * @DAMOS_HUGEPAGE:	Allow huge pages (MADV_HUGEPAGE).
+ * @DAMOS_NOHUGEPAGE:	Forbid huge pages (MADV_NOHUGEPAGE).
+ * @DAMOS_COLLAPSE:	Collapse into huge pages now (MADV_COLLAPSE).
+ * @DAMOS_LRU_PRIO:	Move the pages to the head of the active LRU list.
+ * @DAMOS_LRU_DEPRIO:	Move the pages to the inactive LRU list.
+ * @DAMOS_MIGRATE_HOT:	Migrate the pages to another node, hottest first.
+ * @DAMOS_MIGRATE_COLD:	Migrate the pages to another node, coldest first.
+ * @DAMOS_STAT:		Do nothing but count.
+ * @NR_DAMOS_ACTIONS:	Count of the above; not an action.
+ *
+ * User-visible names are in &damos_action_names.
+ */
+enum damos_action {
+	DAMOS_WILLNEED,
+	DAMOS_COLD,
+	DAMOS_PAGEOUT,
+	DAMOS_HUGEPAGE,
+	DAMOS_NOHUGEPAGE,
+	DAMOS_COLLAPSE,
+	DAMOS_LRU_PRIO,
+	DAMOS_LRU_DEPRIO,
+	DAMOS_MIGRATE_HOT,
+	DAMOS_MIGRATE_COLD,
+	DAMOS_STAT,
+	NR_DAMOS_ACTIONS,
+};
+
+/**
+ * struct damos_access_pattern - Which regions a scheme selects.
+ * @min_sz_region:	Smallest region size, in bytes.
+ * @max_sz_region:	Largest region size, in bytes.
+ * @min_nr_accesses:	Lowest nr_accesses per aggregation interval.
+ * @max_nr_accesses:	Highest nr_accesses per aggregation interval.
+ * @min_age_region:	Lowest age, in aggregation intervals.
+ * @max_age_region:	Highest age, in aggregation intervals.
+ *
+ * All bounds are inclusive.  A region is selected if all three of its
+ * properties are in range.
+ */
+struct damos_access_pattern {
+	unsigned long min_sz_region;
+	unsigned long max_sz_region;
+	unsigned int min_nr_accesses;
+	unsigned int max_nr_accesses;
+	unsigned int min_age_region;
+	unsigned int max_age_region;
+};
+
+/**
+ * enum damos_quota_goal_metric - What a quota goal measures.
+ * @DAMOS_QUOTA_USER_INPUT:	Whatever the user wrote to current_value.
+ * @DAMOS_QUOTA_SOME_MEM_PSI_US: Memory "some" PSI stall time over the last
+ *				quota reset interval, in microseconds.
+ * @DAMOS_QUOTA_NODE_MEM_USED_BP: Used memory of node @nid, in basis points
+ *				of the node's memory.
+ * @DAMOS_QUOTA_NODE_MEM_FREE_BP: Free memory of node @nid, likewise.
+ * @DAMOS_QUOTA_NODE_MEMCG_USED_BP: Memory of a memcg on node @nid, in basis
+ *				points of the node's memory.
+ * @DAMOS_QUOTA_NODE_MEMCG_FREE_BP: The rest of node @nid, likewise.
+ * @DAMOS_QUOTA_ACTIVE_MEM_BP:	Active LRU memory, in basis points of all
+ *				LRU memory.
+ * @DAMOS_QUOTA_INACTIVE_MEM_BP: Inactive LRU memory, likewise.
+ * @DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP: Of the memory in regions that match
+ *				the scheme's access pattern, the share on node
+ *				@nid, in basis points.
+ * @NR_DAMOS_QUOTA_GOAL_METRICS: Count of the above; not a metric.
+ *
+ * User-visible names are in &damos_quota_goal_metric_names.
+ */
+enum damos_quota_goal_metric {
+	DAMOS_QUOTA_USER_INPUT,
+	DAMOS_QUOTA_SOME_MEM_PSI_US,
+	DAMOS_QUOTA_NODE_MEM_USED_BP,
+	DAMOS_QUOTA_NODE_MEM_FREE_BP,
+	DAMOS_QUOTA_NODE_MEMCG_USED_BP,
+	DAMOS_QUOTA_NODE_MEMCG_FREE_BP,
+	DAMOS_QUOTA_ACTIVE_MEM_BP,
+	DAMOS_QUOTA_INACTIVE_MEM_BP,
+	DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP,
+	NR_DAMOS_QUOTA_GOAL_METRICS,
+};
+
+/**
+ * struct damos_quota_goal - A target value for a metric the scheme affects.
+ * @metric:		What is measured.
+ * @target_value:	The value the quota tuning aims at.
+ * @current_value:	The last measured value; written by the user for
+ *			&DAMOS_QUOTA_USER_INPUT.
+ * @nid:		NUMA node of node_* metrics.
+ * @memcg_id:		Memory cgroup (mem_cgroup_id()) of node_memcg_*
+ *			metrics.  An id, not a reference: a removed memcg
+ *			simply stops matching.
+ * @list:		Link in &damos_quota->goals.
+ */
+struct damos_quota_goal {
+	enum damos_quota_goal_metric metric;
+	unsigned long target_value;
+	unsigned long current_value;
+	int nid;
+	unsigned short memcg_id;
+	struct list_head list;
+/* private: */
+	u64 last_psi_total;
+};
+
+/**
+ * enum damos_quota_goal_tuner - How goals drive the effective quota.
+ * @DAMOS_QUOTA_GOAL_TUNER_CONSIST:	Adjust the quota in proportion to the
+ *					distance from the goal, always.
+ * @DAMOS_QUOTA_GOAL_TUNER_TEMPORAL:	Use the whole quota until the goal
+ *					is met, then none.
+ * @NR_DAMOS_QUOTA_GOAL_TUNERS:		Count of the above.
+ */
+enum damos_quota_goal_tuner {
+	DAMOS_QUOTA_GOAL_TUNER_CONSIST,
+	DAMOS_QUOTA_GOAL_TUNER_TEMPORAL,
+	NR_DAMOS_QUOTA_GOAL_TUNERS,
+};
+
+/**
+ * struct damos_quota - How much a scheme may do per reset interval.
+ * @reset_interval:	Length of the charging period, in milliseconds.
+ * @ms:			Time the action may take per period; 0 = no limit.
+ * @sz:			Bytes the action may be applied to per period;
+ *			0 = no limit.
+ * @goals:		&struct damos_quota_goal list tuning the quota.
+ * @goal_tuner:		How @goals tune the quota.
+ * @weight_sz:		Weight of region size when ranking regions.
+ * @weight_nr_accesses:	Weight of access frequency when ranking regions.
+ * @weight_age:		Weight of age when ranking regions.
+ * @esz:		Read-only: the effective size quota of the current
+ *			period, the tightest of @sz, what @ms allows at the
+ *			measured throughput and what @goals allow.
+ *
+ * When the quota limits a scheme, the regions ranked best by the weights
+ * are applied first.
+ */
+struct damos_quota {
+	unsigned long reset_interval;
+	unsigned long ms;
+	unsigned long sz;
+	struct list_head goals;
+	enum damos_quota_goal_tuner goal_tuner;
+	unsigned int weight_sz;
+	unsigned int weight_nr_accesses;
+	unsigned int weight_age;
+	unsigned long esz;
+/* private: see mm/damon/quota.c */
+	unsigned long charged_sz;
+	unsigned long charged_from;
+	unsigned long total_charged_sz;
+	unsigned long total_charged_ns;
+	unsigned long esz_bp;
+	unsigned int min_score;
+	struct damon_target *charge_target_from;
+	unsigned long charge_addr_from;
+};
+
+/**
+ * enum damos_wmark_metric - What watermarks compare against.
+ * @DAMOS_WMARK_NONE:		Nothing; the scheme is always active.
+ * @DAMOS_WMARK_FREE_MEM_RATE:	Free memory of the system, in permil.
+ * @NR_DAMOS_WMARK_METRICS:	Count of the above.
+ */
+enum damos_wmark_metric {
+	DAMOS_WMARK_NONE,
+	DAMOS_WMARK_FREE_MEM_RATE,
+	NR_DAMOS_WMARK_METRICS,
+};
+
+/**
+ * struct damos_watermarks - When a scheme is active.
+ * @metric:	What is compared.
+ * @interval:	Time between two checks, in microseconds.
+ * @high:	Above it, the scheme deactivates.
+ * @mid:	Between @low and @high, an inactive scheme activates.
+ * @low:	Below it, the scheme deactivates.
+ */
+struct damos_watermarks {
+	enum damos_wmark_metric metric;
+	unsigned long interval;
+	unsigned long high;
+	unsigned long mid;
+	unsigned long low;
+/* private: */
+	bool activated;
+	unsigned long next_check_sis;
+};
+
+/**
+ * enum damos_filter_type - What a filter looks at.
+ * @DAMOS_FILTER_TYPE_ANON:	Anonymous pages.
+ * @DAMOS_FILTER_TYPE_ACTIVE:	Pages on an active LRU list.
+ * @DAMOS_FILTER_TYPE_MEMCG:	Pages charged to a memory cgroup.
+ * @DAMOS_FILTER_TYPE_YOUNG:	Pages accessed since the last check.
+ * @DAMOS_FILTER_TYPE_HUGEPAGE_SIZE: Pages in a folio of a size range.
+ * @DAMOS_FILTER_TYPE_UNMAPPED:	Pages mapped by no page table.
+ * @DAMOS_FILTER_TYPE_ADDR:	An address range.
+ * @DAMOS_FILTER_TYPE_TARGET:	A monitoring target, by index.
+ * @NR_DAMOS_FILTER_TYPES:	Count of the above.
+ *
+ * Types before &DAMOS_FILTER_TYPE_ADDR are handled by the operation set
+ * (per page), the others by the core (per region); see
+ * damos_filter_for_ops().
+ */
+enum damos_filter_type {
+	DAMOS_FILTER_TYPE_ANON,
+	DAMOS_FILTER_TYPE_ACTIVE,
+	DAMOS_FILTER_TYPE_MEMCG,
+	DAMOS_FILTER_TYPE_YOUNG,
+	DAMOS_FILTER_TYPE_HUGEPAGE_SIZE,
+	DAMOS_FILTER_TYPE_UNMAPPED,
+	DAMOS_FILTER_TYPE_ADDR,
+	DAMOS_FILTER_TYPE_TARGET,
+	NR_DAMOS_FILTER_TYPES,
+};
+
+/**
+ * struct damos_filter - Memory a scheme must or must not touch.
+ * @type:	What the filter looks at.
+ * @matching:	Whether the filter applies to memory that has the property
+ *		(true) or to memory that has not.
+ * @allow:	Whether memory the filter applies to is allowed (true) or
+ *		rejected.
+ * @memcg_id:	mem_cgroup_id() of the memcg, for &DAMOS_FILTER_TYPE_MEMCG.
+ * @addr_range:	The range, for &DAMOS_FILTER_TYPE_ADDR.
+ * @target_idx:	Index of the target, for &DAMOS_FILTER_TYPE_TARGET.
+ * @sz_range:	Folio size range, for &DAMOS_FILTER_TYPE_HUGEPAGE_SIZE.
+ * @list:	Link in the core or ops filter list of the scheme.
+ *
+ * Filters of a stage (core, then ops) are evaluated in order; the first
+ * that applies decides.  Memory no filter of a stage applies to is allowed
+ * if the stage's last filter rejects, and rejected if it allows.
+ */
+struct damos_filter {
+	enum damos_filter_type type;
+	bool matching;
+	bool allow;
+	union {
+		unsigned short memcg_id;
+		struct damon_addr_range addr_range;
+		int target_idx;
+		struct damon_size_range sz_range;
+	};
+	struct list_head list;
+};
+
+/**
+ * struct damos_migrate_dests - Weighted destination nodes of migrations.
+ * @node_id_arr:	The node ids.
+ * @weight_arr:		Their weights.
+ * @nr_dests:		Length of both arrays; 0 = use &damos->target_nid.
+ */
+struct damos_migrate_dests {
+	unsigned int *node_id_arr;
+	unsigned int *weight_arr;
+	size_t nr_dests;
+};
+
+/**
+ * struct damos_stat - What a scheme did since it was created.
+ * @nr_tried:		Regions the action was tried on.
+ * @sz_tried:		Bytes of those regions.
+ * @nr_applied:		Regions the action was applied to, at least in part.
+ * @sz_applied:		Bytes the action was applied to.
+ * @sz_ops_filter_passed: Bytes that passed the ops filters.
+ * @qt_exceeds:		Times the quota stopped the scheme in a period.
+ * @nr_snapshots:	Completed passes of the scheme over all regions.
+ */
+struct damos_stat {
+	unsigned long nr_tried;
+	unsigned long sz_tried;
+	unsigned long nr_applied;
+	unsigned long sz_applied;
+	unsigned long sz_ops_filter_passed;
+	unsigned long qt_exceeds;
+	unsigned long nr_snapshots;
+};
+
+/**
+ * struct damos - A data access monitoring-based operation scheme.
+ * @pattern:		The regions to act on.
+ * @action:		What to do to them.
+ * @apply_interval_us:	Time between two applications; 0 = every
+ *			aggregation interval.
+ * @target_nid:		Destination node of migrate_* actions without
+ *			@migrate_dests.
+ * @migrate_dests:	Weighted destination nodes of migrate_* actions.
+ * @quota:		Limits per reset interval.
+ * @wmarks:		When the scheme is active.
+ * @core_filters:	&struct damos_filter list evaluated by the core.
+ * @ops_filters:	&struct damos_filter list evaluated by the ops.
+ * @stat:		Statistics.
+ * @max_nr_snapshots:	Deactivate the scheme after this many snapshots;
+ *			0 = never.
+ * @list:		Link in &damon_ctx->schemes.
+ */
+struct damos {
+	struct damos_access_pattern pattern;
+	enum damos_action action;
+	unsigned long apply_interval_us;
+	int target_nid;
+	struct damos_migrate_dests migrate_dests;
+	struct damos_quota quota;
+	struct damos_watermarks wmarks;
+	struct list_head core_filters;
+	struct list_head ops_filters;
+	struct damos_stat stat;
+	unsigned long max_nr_snapshots;
+	struct list_head list;
+/* private: see mm/damon/schemes.c */
+	unsigned long next_apply_sis;
+	struct damos_walk_control *walk_control;
+};
+
+/**
+ * struct damos_walk_control - Visit the regions schemes are tried on.
+ * @walk_fn:	Called for every region a scheme is tried on, with the bytes
+ *		of it that passed the ops filters, during the next complete
+ *		pass of every scheme of the context.
+ * @data:	First argument of @walk_fn.
+ * @canceled:	Set when the kdamond stopped before the walk completed.
+ *
+ * Used with damos_walk().
+ */
+struct damos_walk_control {
+	void (*walk_fn)(void *data, struct damon_ctx *ctx,
+			struct damon_target *t, struct damon_region *r,
+			struct damos *s, unsigned long sz_filter_passed);
+	void *data;
+	bool canceled;
+/* private: */
+	struct completion completion;
+	unsigned long nr_pending;
+};
+
 /**
  * struct damon_ctx - A monitoring context.
  * @attrs:	Monitoring attributes.  Change them with damon_set_attrs().
  * @ops:	The selected operation set.
  * @adaptive_targets: The targets (&struct damon_target).
- * @min_sz_region: Minimal region size and alignment: a power of two, at
- *		least &DAMON_MIN_REGION.
+ * @min_sz_region: Minimal region size and alignment: a power of two.
+ *		&DAMON_MIN_REGION unless @addr_unit scales addresses.
+ * @addr_unit:	paddr only: a DAMON address times @addr_unit is a physical
+ *		address.  1 by default.
+ * @pause:	Keep the kdamond alive (it still serves damon_call() and
+ *		damos_walk()) but stop monitoring and applying schemes.
+ * @schemes:	The schemes (&struct damos), applied in order.
  *
  * Set up a context with damon_new_ctx(), damon_select_ops(),
  * damon_set_attrs() and damon_add_target(), start it with damon_start(),
@@ -232,6 +605,9 @@ struct damon_ctx {
 	const struct damon_operations *ops;
 	struct list_head adaptive_targets;
 	unsigned long min_sz_region;
+	unsigned long addr_unit;
+	bool pause;
+	struct list_head schemes;
 
 /* private: kdamond state, see mm/damon/core.c */
 	struct mutex kdamond_lock;	/* see mm/damon/core.c */
@@ -250,6 +626,9 @@ struct damon_ctx {
 	unsigned long nr_access_events;
 	unsigned long nr_access_chances;
 	unsigned long base_aggr_samples;
+
+	struct mutex walk_control_lock;	/* see mm/damon/schemes.c */
+	struct damos_walk_control *walk_control;
 };
 
 /*
@@ -268,6 +647,18 @@ struct damon_ctx {
 	list_for_each_entry(t, __damon_targets(ctx), list)
 #define damon_for_each_target_safe(t, next, ctx) \
 	list_for_each_entry_safe(t, next, __damon_targets(ctx), list)
+#define damon_for_each_scheme(s, ctx) \
+	list_for_each_entry(s, &(ctx)->schemes, list)
+#define damon_for_each_scheme_safe(s, next, ctx) \
+	list_for_each_entry_safe(s, next, &(ctx)->schemes, list)
+#define damos_for_each_quota_goal(goal, quota) \
+	list_for_each_entry(goal, &(quota)->goals, list)
+#define damos_for_each_quota_goal_safe(goal, next, quota) \
+	list_for_each_entry_safe(goal, next, &(quota)->goals, list)
+#define damos_for_each_core_filter(f, s) \
+	list_for_each_entry(f, &(s)->core_filters, list)
+#define damos_for_each_ops_filter(f, s) \
+	list_for_each_entry(f, &(s)->ops_filters, list)
 
 /**
  * damon_add_target() - Append a target to a context.
@@ -278,6 +669,18 @@ static inline void damon_add_target(struct damon_ctx *ctx,
 				    struct damon_target *t)
 {
 	list_add_tail(&t->list, &ctx->adaptive_targets);
+}
+
+/**
+ * damos_filter_for_ops() - Whether the operation set evaluates a filter type.
+ * @type:	The filter type.
+ *
+ * Return: true for per-page types evaluated by the operation set, false
+ * for types the core evaluates per region.
+ */
+static inline bool damos_filter_for_ops(enum damos_filter_type type)
+{
+	return type < DAMOS_FILTER_TYPE_ADDR;
 }
 
 /**
@@ -334,7 +737,47 @@ bool damon_is_running(struct damon_ctx *ctx);
 int damon_kdamond_pid(struct damon_ctx *ctx);
 int damon_call(struct damon_ctx *ctx, struct damon_call_control *control);
 
+/* Schemes: mm/damon/schemes.c, quota.c, goals.c */
+extern const char * const damos_action_names[NR_DAMOS_ACTIONS];
+extern const char * const damos_filter_type_names[NR_DAMOS_FILTER_TYPES];
+extern const char * const
+damos_quota_goal_metric_names[NR_DAMOS_QUOTA_GOAL_METRICS];
+extern const char * const
+damos_quota_goal_tuner_names[NR_DAMOS_QUOTA_GOAL_TUNERS];
+extern const char * const damos_wmark_metric_names[NR_DAMOS_WMARK_METRICS];
+int damon_name_index(const char * const *names, int nr, const char *name);
+
+struct damos *damon_new_scheme(const struct damos_access_pattern *pattern,
+			       enum damos_action action,
+			       unsigned long apply_interval_us,
+			       const struct damos_quota *quota,
+			       const struct damos_watermarks *wmarks,
+			       int target_nid);
+void damon_add_scheme(struct damon_ctx *ctx, struct damos *s);
+void damon_destroy_scheme(struct damos *s);
+int damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
+		      int nr_schemes);
+int damos_set_migrate_dests(struct damos *s, const unsigned int *node_ids,
+			    const unsigned int *weights, size_t nr_dests);
+
+struct damos_filter *damos_new_filter(enum damos_filter_type type,
+				      bool matching, bool allow);
+void damos_add_filter(struct damos *s, struct damos_filter *f);
+void damos_destroy_filter(struct damos_filter *f);
+
+struct damos_quota_goal *damos_new_quota_goal(
+		enum damos_quota_goal_metric metric,
+		unsigned long target_value);
+void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
+void damos_destroy_quota_goal(struct damos_quota_goal *g);
+int damos_commit_quota_goals(struct damos_quota *dst,
+			     struct damos_quota *src);
+int damon_memcg_id_by_path(const char *path, unsigned short *id);
+
+int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
+
 /* Operation sets: mm/damon/ops.c */
+const char *damon_ops_name(enum damon_ops_id id);
 int damon_register_ops(const struct damon_operations *ops);
 bool damon_is_registered_ops(enum damon_ops_id id);
 int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id);

@@ -107,8 +107,11 @@ struct damon_ctx *damon_new_ctx(void)
 	ctx->attrs.max_nr_regions = 1000;
 	ctx->base_aggr_samples = 20;
 	ctx->min_sz_region = DAMON_MIN_REGION;
+	ctx->addr_unit = 1;
 
 	INIT_LIST_HEAD(&ctx->adaptive_targets);
+	INIT_LIST_HEAD(&ctx->schemes);
+	mutex_init(&ctx->walk_control_lock);
 	mutex_init(&ctx->kdamond_lock);
 	mutex_init(&ctx->call_controls_lock);
 	INIT_LIST_HEAD(&ctx->call_controls);
@@ -123,6 +126,7 @@ struct damon_ctx *damon_new_ctx(void)
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
 	struct damon_target *t, *next;
+	struct damos *s, *next_s;
 
 	mutex_lock(&ctx->kdamond_lock);
 	if (WARN_ON_ONCE(damon_kdamond_alive(ctx))) {
@@ -134,7 +138,10 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 
 	damon_for_each_target_safe(t, next, ctx)
 		damon_destroy_target(t, ctx);
+	damon_for_each_scheme_safe(s, next_s, ctx)
+		damon_destroy_scheme(s);
 	mutex_destroy(&ctx->kdamond_lock);
+	mutex_destroy(&ctx->walk_control_lock);
 	mutex_destroy(&ctx->call_controls_lock);
 	kfree(ctx);
 }

@@ -103,3 +103,16 @@ int damon_ops_id_by_name(const char *name)
 	mutex_unlock(&damon_ops_lock);
 	return found;
 }
+
+/**
+ * damon_ops_name() - The user-visible name of an operation set.
+ * @id:		The id of the operation set.
+ *
+ * Return: the name, or NULL if no operation set is registered as @id.
+ */
+const char *damon_ops_name(enum damon_ops_id id)
+{
+	const struct damon_operations *ops = damon_find_ops(id);
+
+	return ops ? ops->name : NULL;
+}

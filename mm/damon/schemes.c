@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMOS: schemes, their filters and quota goals, as objects.
+ *
+ * This file builds and frees the objects of the in-kernel scheme API and
+ * holds the user-visible names of the DAMOS enums.  Applying schemes is
+ * done by the kdamond; see damos_apply_schemes().
+ */
+
+#include <linux/damon.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+/* ==================== Names ==================== */
+
+const char * const damos_action_names[NR_DAMOS_ACTIONS] = {
+	[DAMOS_WILLNEED]	= "willneed",
+	[DAMOS_COLD]		= "cold",
+	[DAMOS_PAGEOUT]		= "pageout",
+	[DAMOS_HUGEPAGE]	= "hugepage",
+	[DAMOS_NOHUGEPAGE]	= "nohugepage",
+	[DAMOS_COLLAPSE]	= "collapse",
+	[DAMOS_LRU_PRIO]	= "lru_prio",
+	[DAMOS_LRU_DEPRIO]	= "lru_deprio",
+	[DAMOS_MIGRATE_HOT]	= "migrate_hot",
+	[DAMOS_MIGRATE_COLD]	= "migrate_cold",
+	[DAMOS_STAT]		= "stat",
+};
+
+const char * const damos_filter_type_names[NR_DAMOS_FILTER_TYPES] = {
+	[DAMOS_FILTER_TYPE_ANON]		= "anon",
+	[DAMOS_FILTER_TYPE_ACTIVE]		= "active",
+	[DAMOS_FILTER_TYPE_MEMCG]		= "memcg",
+	[DAMOS_FILTER_TYPE_YOUNG]		= "young",
+	[DAMOS_FILTER_TYPE_HUGEPAGE_SIZE]	= "hugepage_size",
+	[DAMOS_FILTER_TYPE_UNMAPPED]		= "unmapped",
+	[DAMOS_FILTER_TYPE_ADDR]		= "addr",
+	[DAMOS_FILTER_TYPE_TARGET]		= "target",
+};
+
+const char * const
+damos_quota_goal_metric_names[NR_DAMOS_QUOTA_GOAL_METRICS] = {
+	[DAMOS_QUOTA_USER_INPUT]		= "user_input",
+	[DAMOS_QUOTA_SOME_MEM_PSI_US]		= "some_mem_psi_us",
+	[DAMOS_QUOTA_NODE_MEM_USED_BP]		= "node_mem_used_bp",
+	[DAMOS_QUOTA_NODE_MEM_FREE_BP]		= "node_mem_free_bp",
+	[DAMOS_QUOTA_NODE_MEMCG_USED_BP]	= "node_memcg_used_bp",
+	[DAMOS_QUOTA_NODE_MEMCG_FREE_BP]	= "node_memcg_free_bp",
+	[DAMOS_QUOTA_ACTIVE_MEM_BP]		= "active_mem_bp",
+	[DAMOS_QUOTA_INACTIVE_MEM_BP]		= "inactive_mem_bp",
+	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP]	= "node_eligible_mem_bp",
+};
+
+const char * const
+damos_quota_goal_tuner_names[NR_DAMOS_QUOTA_GOAL_TUNERS] = {
+	[DAMOS_QUOTA_GOAL_TUNER_CONSIST]	= "consist",
+	[DAMOS_QUOTA_GOAL_TUNER_TEMPORAL]	= "temporal",
+};
+
+const char * const damos_wmark_metric_names[NR_DAMOS_WMARK_METRICS] = {
+	[DAMOS_WMARK_NONE]		= "none",
+	[DAMOS_WMARK_FREE_MEM_RATE]	= "free_mem_rate",
+};
+
+/**
+ * damon_name_index() - Look a name up in an enum-to-string table.
+ * @names:	The table.
+ * @nr:		Its length.
+ * @name:	The name; a trailing newline is ignored.
+ *
+ * Return: the index of @name in @names, or -EINVAL if it is not there.
+ */
+int damon_name_index(const char * const *names, int nr, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		if (names[i] && sysfs_streq(name, names[i]))
+			return i;
+	}
+	return -EINVAL;
+}
+
+/* ==================== Filters ==================== */
+
+/**
+ * damos_new_filter() - Allocate a filter.
+ * @type:	What the filter looks at.
+ * @matching:	Whether it applies to memory with the property or without.
+ * @allow:	Whether memory it applies to is allowed or rejected.
+ *
+ * The type-specific argument is zero; set it before adding the filter.
+ *
+ * Return: the filter, or NULL when out of memory.
+ */
+struct damos_filter *damos_new_filter(enum damos_filter_type type,
+				      bool matching, bool allow)
+{
+	struct damos_filter *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->matching = matching;
+	f->allow = allow;
+	INIT_LIST_HEAD(&f->list);
+	return f;
+}
+
+/**
+ * damos_add_filter() - Append a filter to the stage of a scheme that
+ * evaluates its type.
+ * @s:		The scheme.
+ * @f:		The filter.
+ */
+void damos_add_filter(struct damos *s, struct damos_filter *f)
+{
+	if (damos_filter_for_ops(f->type))
+		list_add_tail(&f->list, &s->ops_filters);
+	else
+		list_add_tail(&f->list, &s->core_filters);
+}
+
+/**
+ * damos_destroy_filter() - Unlink and free a filter.
+ * @f:		The filter.
+ */
+void damos_destroy_filter(struct damos_filter *f)
+{
+	list_del(&f->list);
+	kfree(f);
+}
+
+/* ==================== Quota goals ==================== */
+
+/**
+ * damos_new_quota_goal() - Allocate a quota goal.
+ * @metric:		What the goal measures.
+ * @target_value:	The value to aim at.
+ *
+ * Return: the goal, or NULL when out of memory.
+ */
+struct damos_quota_goal *damos_new_quota_goal(
+		enum damos_quota_goal_metric metric,
+		unsigned long target_value)
+{
+	struct damos_quota_goal *g = kzalloc(sizeof(*g), GFP_KERNEL);
+
+	if (!g)
+		return NULL;
+	g->metric = metric;
+	g->target_value = target_value;
+	INIT_LIST_HEAD(&g->list);
+	return g;
+}
+
+/**
+ * damos_add_quota_goal() - Append a goal to a quota.
+ * @q:		The quota.
+ * @g:		The goal.
+ */
+void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g)
+{
+	list_add_tail(&g->list, &q->goals);
+}
+
+/**
+ * damos_destroy_quota_goal() - Unlink and free a quota goal.
+ * @g:		The goal.
+ */
+void damos_destroy_quota_goal(struct damos_quota_goal *g)
+{
+	list_del(&g->list);
+	kfree(g);
+}
+
+/* ==================== Schemes ==================== */
+
+/**
+ * damon_new_scheme() - Allocate a scheme.
+ * @pattern:		The regions to act on.
+ * @action:		What to do to them.
+ * @apply_interval_us:	Time between two applications; 0 = every
+ *			aggregation interval.
+ * @quota:		Limits; its goal list is not taken over (add goals
+ *			with damos_add_quota_goal()) and private fields are
+ *			ignored.
+ * @wmarks:		When the scheme is active.
+ * @target_nid:		Destination node of migrate_* actions.
+ *
+ * Return: the scheme, without filters, or NULL when out of memory.
+ */
+struct damos *damon_new_scheme(const struct damos_access_pattern *pattern,
+			       enum damos_action action,
+			       unsigned long apply_interval_us,
+			       const struct damos_quota *quota,
+			       const struct damos_watermarks *wmarks,
+			       int target_nid)
+{
+	struct damos *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->pattern = *pattern;
+	s->action = action;
+	s->apply_interval_us = apply_interval_us;
+	s->target_nid = target_nid;
+
+	s->quota.reset_interval = quota->reset_interval;
+	s->quota.ms = quota->ms;
+	s->quota.sz = quota->sz;
+	s->quota.goal_tuner = quota->goal_tuner;
+	s->quota.weight_sz = quota->weight_sz;
+	s->quota.weight_nr_accesses = quota->weight_nr_accesses;
+	s->quota.weight_age = quota->weight_age;
+	INIT_LIST_HEAD(&s->quota.goals);
+
+	s->wmarks.metric = wmarks->metric;
+	s->wmarks.interval = wmarks->interval;
+	s->wmarks.high = wmarks->high;
+	s->wmarks.mid = wmarks->mid;
+	s->wmarks.low = wmarks->low;
+	/* a scheme without watermarks is always active */
+	s->wmarks.activated = wmarks->metric == DAMOS_WMARK_NONE;
+
+	INIT_LIST_HEAD(&s->core_filters);
+	INIT_LIST_HEAD(&s->ops_filters);
+	INIT_LIST_HEAD(&s->list);
+	return s;
+}
+
+/**
+ * damon_add_scheme() - Append a scheme to a context.
+ * @ctx:	The context, not running.
+ * @s:		The scheme.
+ */
+void damon_add_scheme(struct damon_ctx *ctx, struct damos *s)
+{
+	list_add_tail(&s->list, &ctx->schemes);
+}
+
+/**
+ * damon_destroy_scheme() - Unlink and free a scheme with its filters, quota
+ * goals and migration destinations.
+ * @s:		The scheme.
+ */
+void damon_destroy_scheme(struct damos *s)
+{
+	struct damos_quota_goal *g, *next_g;
+	struct damos_filter *f, *next_f;
+
+	damos_for_each_quota_goal_safe(g, next_g, &s->quota)
+		damos_destroy_quota_goal(g);
+	list_for_each_entry_safe(f, next_f, &s->core_filters, list)
+		damos_destroy_filter(f);
+	list_for_each_entry_safe(f, next_f, &s->ops_filters, list)
+		damos_destroy_filter(f);
+	damos_set_migrate_dests(s, NULL, NULL, 0);
+	list_del(&s->list);
+	kfree(s);
+}
+
+/**
+ * damon_set_schemes() - Replace the schemes of a context.
+ * @ctx:	The context, not running.
+ * @schemes:	The new schemes, taken over by @ctx.
+ * @nr_schemes:	Length of @schemes.
+ *
+ * Return: 0.
+ */
+int damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
+		      int nr_schemes)
+{
+	struct damos *s, *next;
+	int i;
+
+	damon_for_each_scheme_safe(s, next, ctx)
+		damon_destroy_scheme(s);
+	for (i = 0; i < nr_schemes; i++)
+		damon_add_scheme(ctx, schemes[i]);
+	return 0;
+}
+
+/**
+ * damos_set_migrate_dests() - Set the weighted destinations of migrations.
+ * @s:		The scheme.
+ * @node_ids:	Destination node ids.
+ * @weights:	Their weights.
+ * @nr_dests:	Length of both arrays; 0 removes the destinations.
+ *
+ * Return: 0 on success, -ENOMEM when out of memory (nothing changes).
+ */
+int damos_set_migrate_dests(struct damos *s, const unsigned int *node_ids,
+			    const unsigned int *weights, size_t nr_dests)
+{
+	unsigned int *ids = NULL, *ws = NULL;
+
+	if (nr_dests) {
+		ids = kmemdup_array(node_ids, nr_dests, sizeof(*ids),
+				    GFP_KERNEL);
+		ws = kmemdup_array(weights, nr_dests, sizeof(*ws), GFP_KERNEL);
+		if (!ids || !ws) {
+			kfree(ids);
+			kfree(ws);
+			return -ENOMEM;
+		}
+	}
+	kfree(s->migrate_dests.node_id_arr);
+	kfree(s->migrate_dests.weight_arr);
+	s->migrate_dests.node_id_arr = ids;
+	s->migrate_dests.weight_arr = ws;
+	s->migrate_dests.nr_dests = nr_dests;
+	return 0;
+}
+
+/* ==================== Placeholders (to be replaced) ==================== */
+
+/**
+ * damos_commit_quota_goals() - Make the goals of a quota follow another's.
+ * @dst:	The quota to change.
+ * @src:	The quota holding the new goals.
+ *
+ * Return: 0 on success, -ENOMEM when out of memory.
+ */
+int damos_commit_quota_goals(struct damos_quota *dst, struct damos_quota *src)
+{
+	return -EOPNOTSUPP;
+}
+
+/**
+ * damon_memcg_id_by_path() - Find a memory cgroup by its path.
+ * @path:	The path, relative to the cgroup root.
+ * @id:		Where to store mem_cgroup_id() of the memcg.
+ *
+ * Return: 0 on success, -EINVAL if no memcg has that path.
+ */
+int damon_memcg_id_by_path(const char *path, unsigned short *id)
+{
+	return -EINVAL;
+}
+
+/**
+ * damos_walk() - Visit the regions the schemes of a context are tried on.
+ * @ctx:	The context, running.
+ * @control:	The visitor.
+ *
+ * Return: 0 on success, -EINVAL if @ctx is not running.
+ */
+int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
+{
+	return -EINVAL;
+}
