@@ -19,6 +19,7 @@ D := driver
 # GUEST_TIMEOUT     wall-clock limit (s) of one guest run
 # JOBS              make -j for kernel builds
 # CMD               make guest-run: the command to run in the guest
+# PHASE_SECONDS     make run: length of each phase of the access pattern
 KUNIT_FILTER ?=
 KUNIT_BUILD_DIR ?=
 SELFTEST ?=
@@ -28,7 +29,9 @@ LINT ?= 1
 GUEST_TIMEOUT ?= 1800
 JOBS ?= 2
 CMD ?= uname -a
+PHASE_SECONDS ?= 4
 export KUNIT_FILTER KUNIT_BUILD_DIR SELFTEST SELFTEST_TIMEOUT KERNEL LINT GUEST_TIMEOUT JOBS
+export PHASE_SECONDS
 
 .PHONY: help deps compose lint unit kunit guest-kernel selftests test \
 	summary guest-shell guest-run run conformance upstream-guest-kernel \
@@ -38,7 +41,8 @@ help:
 	@echo 'Everyday:'
 	@echo '  make test          everything below in order, then a summary;'
 	@echo '                     goes on after failures (LINT=0 skips lint)'
-	@echo '  make run           the demo (coming in a later issue)'
+	@echo '  make run           the demo: DAMON watches a known access pattern in'
+	@echo '                     the guest; heatmap and working set in build/run/'
 	@echo 'Steps:'
 	@echo '  make deps          apt-get install the missing packages (root)'
 	@echo '  make compose       build/linux-source-6.12 = base tree - upstream DAMON + ours'
@@ -93,7 +97,7 @@ guest-run: $(if $(filter ours,$(KERNEL)),guest-kernel)
 	$(D)/guest-run.sh guest-run '$(CMD)'
 
 run:
-	@echo 'The demo (make run) comes with a later issue; see make test.'
+	$(D)/run.sh
 
 upstream-guest-kernel:
 	$(D)/guest-kernel.sh upstream

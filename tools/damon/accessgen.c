@@ -12,13 +12,15 @@
  * Usage: accessgen [-s MIB] [-t SECONDS] [-w]
  *   -s MIB      buffer size (default 256, a multiple of 4)
  *   -t SECONDS  length of each phase (default 4)
- *   -w          wait for a line on standard input before the first phase
- *               (so that a monitor can be set up on our pid first)
+ *   -w          wait for a line on standard input before the first phase,
+ *               and for the end of standard input after the last one (so
+ *               that a monitor can start before and stop before we exit)
  *
  * Standard output gets JSON lines, so that what a monitor saw can be
  * compared with what happened:
- *   {"type": "layout", "pid": P, "page_size": N, "start": S, "end": E,
- *    "areas": [{"name": "A", "start": S, "end": E}, ...]}
+ *   {"type": "layout", "pid": P, "page_size": N, "nr_phases": N,
+ *    "start": S, "end": E, "areas": [{"name": "A", "start": S, "end": E},
+ *    ...]}
  *     once the buffer is populated;
  *   {"type": "phase", "index": I, "hot": ["A", ...], "start": T0, "end": T1}
  *     at the end of each phase (I counts from 1).
@@ -63,6 +65,7 @@ static void print_layout(char *buf, unsigned long size, unsigned long page)
 
 	printf("{\"type\": \"layout\", \"pid\": %d, \"page_size\": %lu, ",
 	       (int)getpid(), page);
+	printf("\"nr_phases\": %zu, ", ARRAY_SIZE(phases));
 	printf("\"start\": %lu, \"end\": %lu, \"areas\": [",
 	       (unsigned long)buf, (unsigned long)buf + size);
 	for (i = 0; i < NR_AREAS; i++)
@@ -170,6 +173,8 @@ int main(int argc, char *argv[])
 			  start + seconds);
 		print_phase(i, start, now());
 	}
+	while (wait_go && fgets(line, sizeof(line), stdin))
+		;
 	munmap(buf, size);
 	return 0;
 }

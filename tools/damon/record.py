@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Record DAMON's view of accessgen's memory, through the sysfs interface.
+
+Runs as root in the guest of make run (or on any machine with DAMON's
+sysfs interface and tracefs).  It starts accessgen, sets up one kdamond
+through /sys/kernel/mm/damon/admin to monitor accessgen's virtual address
+space (vaddr), records the damon_aggregated tracepoint while accessgen
+runs its phases, stops the kdamond and writes into OUT_DIR:
+
+  accessgen.jsonl  accessgen's own output: layout and phases
+  trace.txt        the damon_aggregated events (tracefs text, "mono"
+                   clock, i.e. CLOCK_MONOTONIC seconds like accessgen's)
+  monitor.json     kernel, intervals, kdamond pid, lost events
+
+heatmap.py turns these into a heatmap.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+ADMIN = '/sys/kernel/mm/damon/admin'
+TRACING = '/sys/kernel/tracing'
+EVENT = 'events/damon/damon_aggregated/enable'
+
+
+def write(path, value):
+    """Write value to a sysfs or tracefs file; say which one failed."""
+    try:
+        with open(path, 'w') as f:
+            f.write(f'{value}\n')
+    except OSError as e:
+        raise SystemExit(f'record: writing {value!r} to {path}: {e}') from e
+
+
+def read(path):
+    """Return the content of a sysfs or tracefs file, stripped."""
+    with open(path) as f:
+        return f.read().strip()
+
+
+class Kdamond:
+    """Kdamond 0 of the sysfs interface, monitoring one process (vaddr)."""
+
+    def __init__(self, pid, sample_us, aggr_us, min_regions, max_regions):
+        self.dir = os.path.join(ADMIN, 'kdamonds/0')
+        ctx = os.path.join(self.dir, 'contexts/0')
+        write(os.path.join(ADMIN, 'kdamonds/nr_kdamonds'), 1)
+        write(os.path.join(self.dir, 'contexts/nr_contexts'), 1)
+        write(os.path.join(ctx, 'operations'), 'vaddr')
+        attrs = os.path.join(ctx, 'monitoring_attrs')
+        write(os.path.join(attrs, 'intervals/sample_us'), sample_us)
+        write(os.path.join(attrs, 'intervals/aggr_us'), aggr_us)
+        # max first: the new min must never exceed the current max.
+        write(os.path.join(attrs, 'nr_regions/max'), max_regions)
+        write(os.path.join(attrs, 'nr_regions/min'), min_regions)
+        write(os.path.join(ctx, 'targets/nr_targets'), 1)
+        write(os.path.join(ctx, 'targets/0/pid_target'), pid)
+
+    def start(self, timeout=30):
+        """Turn the kdamond on; return its pid once it runs."""
+        write(os.path.join(self.dir, 'state'), 'on')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = int(read(os.path.join(self.dir, 'pid')))
+            if pid > 0:
+                return pid
+            time.sleep(0.05)
+        raise SystemExit('record: the kdamond did not start')
+
+    def stop(self):
+        """Turn the kdamond off, unless it is off already."""
+        state = os.path.join(self.dir, 'state')
+        try:
+            with open(state, 'w') as f:
+                f.write('off\n')
+        except OSError as e:
+            if read(state) != 'off':
+                raise SystemExit(f'record: cannot stop kdamond: {e}') from e
+
+
+class Tracer:
+    """The damon_aggregated event in the tracefs ring buffer."""
+
+    def __init__(self, buffer_kb):
+        self.old_clock = None
+        self.buffer_kb = buffer_kb
+
+    def start(self):
+        """Clear the buffer, switch to the mono clock, enable the event."""
+        clock = read(os.path.join(TRACING, 'trace_clock'))
+        self.old_clock = clock.split('[')[1].split(']')[0]
+        write(os.path.join(TRACING, 'trace_clock'), 'mono')
+        write(os.path.join(TRACING, 'buffer_size_kb'), self.buffer_kb)
+        write(os.path.join(TRACING, 'trace'), '')
+        write(os.path.join(TRACING, EVENT), 1)
+
+    def stop(self, out_path):
+        """Disable the event, save the buffer; return the lost events."""
+        write(os.path.join(TRACING, EVENT), 0)
+        with open(os.path.join(TRACING, 'trace')) as src, \
+                open(out_path, 'w') as dst:
+            for line in src:
+                if not line.startswith('#'):
+                    dst.write(line)
+        lost = 0
+        percpu = os.path.join(TRACING, 'per_cpu')
+        for cpu in os.listdir(percpu):
+            with open(os.path.join(percpu, cpu, 'stats')) as f:
+                for line in f:
+                    if line.startswith('overrun:'):
+                        lost += int(line.split()[1])
+        if self.old_clock:
+            write(os.path.join(TRACING, 'trace_clock'), self.old_clock)
+        return lost
+
+
+def check_kernel():
+    """Exit with a clear message if the kernel lacks what we need."""
+    if not os.path.isdir(ADMIN):
+        raise SystemExit(f'record: no {ADMIN}: this kernel has no DAMON '
+                         'sysfs interface (CONFIG_DAMON_SYSFS)')
+    if not os.path.exists(os.path.join(TRACING, EVENT)):
+        raise SystemExit('record: no damon_aggregated tracepoint in '
+                         f'{TRACING} (CONFIG_FTRACE, CONFIG_DAMON)')
+
+
+def main():
+    """Run accessgen under a kdamond and save what it saw."""
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--accessgen', required=True, help='accessgen binary')
+    ap.add_argument('--out', required=True, help='output directory')
+    ap.add_argument('--phase-seconds', type=float, default=4)
+    ap.add_argument('--size-mib', type=int, default=256)
+    ap.add_argument('--sample-us', type=int, default=5000)
+    ap.add_argument('--aggr-us', type=int, default=100000)
+    ap.add_argument('--min-regions', type=int, default=10)
+    ap.add_argument('--max-regions', type=int, default=1000)
+    ap.add_argument('--buffer-kb', type=int, default=32768,
+                    help='tracefs ring buffer per CPU')
+    args = ap.parse_args()
+
+    check_kernel()
+    os.makedirs(args.out, exist_ok=True)
+    gen = subprocess.Popen([args.accessgen, '-w',
+                            '-s', str(args.size_mib),
+                            '-t', str(args.phase_seconds)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True)
+    layout = gen.stdout.readline()
+    if not layout:
+        raise SystemExit('record: accessgen printed no layout')
+    print(f'record: accessgen pid {gen.pid}, '
+          f'{args.size_mib} MiB, phases of {args.phase_seconds} s')
+
+    kdamond = Kdamond(gen.pid, args.sample_us, args.aggr_us,
+                      args.min_regions, args.max_regions)
+    tracer = Tracer(args.buffer_kb)
+    tracer.start()
+    lines = [layout]
+    try:
+        kdamond_pid = kdamond.start()
+        print(f'record: kdamond pid {kdamond_pid}, sample {args.sample_us} us,'
+              f' aggregation {args.aggr_us} us')
+        gen.stdin.write('go\n')
+        gen.stdin.flush()
+        for _ in range(json.loads(layout)['nr_phases']):
+            line = gen.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            phase = json.loads(line)
+            print(f'record: phase {phase["index"]} done, hot: '
+                  f'{" ".join(phase["hot"]) or "nothing"}', flush=True)
+    finally:
+        # Stop monitoring before accessgen exits: a kdamond whose target
+        # is gone stops by itself.
+        kdamond.stop()
+        lost = tracer.stop(os.path.join(args.out, 'trace.txt'))
+        gen.stdin.close()
+        rc = gen.wait()
+    with open(os.path.join(args.out, 'accessgen.jsonl'), 'w') as f:
+        f.writelines(lines)
+    with open(os.path.join(args.out, 'monitor.json'), 'w') as f:
+        json.dump({'kernel': platform.release(), 'ops': 'vaddr',
+                   'sample_us': args.sample_us, 'aggr_us': args.aggr_us,
+                   'min_regions': args.min_regions,
+                   'max_regions': args.max_regions,
+                   'kdamond_pid': kdamond_pid, 'lost_events': lost}, f)
+        f.write('\n')
+    print(f'record: {len(lines) - 1} phases, {lost} trace events lost')
+    if rc != 0:
+        raise SystemExit(f'record: accessgen exited with {rc}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
