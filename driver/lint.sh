@@ -26,7 +26,7 @@ check() {	# name command...: passes if the command prints nothing
 
 cd "$REPO"
 mapfile -t files < <(find mm/damon include/linux/damon.h \
-	include/trace/events/damon.h tools/testing/damon \
+	include/trace/events/damon.h tools/testing/damon tools/damon \
 	-name '*.[ch]' -type f 2>/dev/null | sort)
 say "checkpatch and kernel-doc on ${#files[@]} files"
 for f in "${files[@]}"; do

@@ -191,11 +191,18 @@ class Painter:
         if level is None:
             return ' '
         shades = UNICODE_SHADES if self.colour else PLAIN_SHADES
-        ch = shades[min(len(shades) - 1, round(level * (len(shades) - 1)))]
+        if self.colour and not level:
+            return self.mark('·', ANSI_COLOURS[0])
+        # Any access at all shows.
+        i = round(level * (len(shades) - 1))
+        ch = shades[max(i, 1) if level else 0]
         if not self.colour:
             return ch
-        c = ANSI_COLOURS[round(level * (len(ANSI_COLOURS) - 1))]
-        return f'\033[38;5;{c}m{ch if level else "·"}\033[0m'
+        return self.mark(ch, ANSI_COLOURS[max(i, 1)])
+
+    def scale(self):
+        """The shades from no access to accesses seen at every sample."""
+        return ''.join(self.cell(i / 9) for i in range(10))
 
     def mark(self, ch, colour):
         """A chart character, in the given xterm colour on a terminal."""
@@ -247,7 +254,11 @@ def render_wss(snapshots, layout, phases, cols, height, painter):
                                  hot_ranges(layout, phase_at(phases, t))))
     full = a1 - a0
     bar = '█' if painter.colour else '#'
-    lines = ['working set size (bars: seen by DAMON; - or =: the hot areas)']
+    if painter.colour:
+        legend = 'bars: seen by DAMON, blue at the hot areas\' size; -: that'
+    else:
+        legend = 'bars: seen by DAMON; - or = (in a bar): the hot areas\' size'
+    lines = [f'working set size ({legend})']
     for level in range(height, 0, -1):
         lo, hi = (level - 1) * full / height, level * full / height
         label = f'{hi / MIB:6.0f} MiB '
@@ -301,6 +312,8 @@ def report(layout, phases, monitor, snapshots, cols, rows, painter):
         f'{len(snapshots)} snapshots, {monitor["lost_events"]} events lost;'
         f' time across: {t1 - t0:.1f} s, {(t1 - t0) / cols:.2f} s a column;'
         f' address down: {size // rows // MIB} MiB a row',
+        f'shades: the share of samples that found a page accessed, '
+        f'0% {painter.scale()} 100%',
         '', phase_axis(phases, cols, 11)]
     lines += render_map(seen, layout, painter,
                         'access frequency seen by DAMON:')

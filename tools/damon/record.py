@@ -124,7 +124,8 @@ def check_kernel():
     """Exit with a clear message if the kernel lacks what we need."""
     if not os.path.isdir(ADMIN):
         raise SystemExit(f'record: no {ADMIN}: this kernel has no DAMON '
-                         'sysfs interface (CONFIG_DAMON_SYSFS)')
+                         'sysfs interface (CONFIG_DAMON_SYSFS); '
+                         'make run KERNEL=upstream boots one that has')
     if not os.path.exists(os.path.join(TRACING, EVENT)):
         raise SystemExit('record: no damon_aggregated tracepoint in '
                          f'{TRACING} (CONFIG_FTRACE, CONFIG_DAMON)')
