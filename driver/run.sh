@@ -19,11 +19,19 @@ timings=()
 start=$SECONDS
 
 timed() {	# name command...: run a step, note how long it took
-	local t0=$SECONDS
+	local t0=$SECONDS rc=0
 	say "run: $1"
-	"${@:2}"
+	"${@:2}" || rc=$?
 	timings+=("$(printf '%-14s %4d s' "$1" $((SECONDS - t0)))")
+	((rc == 0)) || die "run: $1 failed ($rc)"
 }
+
+print_timings() {
+	mkdir -p "$out"
+	printf '%s\n' "${timings[@]}" "$(printf '%-14s %4d s' total \
+		$((SECONDS - start)))" | tee "$out/timings.txt"
+}
+trap print_timings EXIT
 
 build_accessgen() {
 	mkdir -p "$out"
@@ -56,5 +64,3 @@ timed accessgen build_accessgen
 timed guest record
 timed render python3 "$REPO/tools/damon/heatmap.py" "$BUILD/guest-out/run" \
 	"$out"
-printf '%s\n' "${timings[@]}" "$(printf '%-14s %4d s' total \
-	$((SECONDS - start)))" | tee "$out/timings.txt"
