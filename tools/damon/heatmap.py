@@ -94,6 +94,18 @@ def overlap(a0, a1, b0, b1):
     return max(0, min(a1, b1) - max(a0, b0))
 
 
+def mean(values):
+    """The mean of values, None for none."""
+    return sum(values) / len(values) if values else None
+
+
+def column(phases, t, cols):
+    """The time column (0..cols-1) of time t, None outside the phases."""
+    t0, t1 = phases[0]['start'], phases[-1]['end']
+    col = int((t - t0) / (t1 - t0) * cols)
+    return col if 0 <= col < cols else None
+
+
 def phase_at(phases, t):
     """The phase running at time t, or None."""
     for p in phases:
@@ -128,14 +140,13 @@ def grids(layout, phases, snapshots, cols, rows, max_nr):
     to the last one's end.  A cell is None when no snapshot fell into its
     column.
     """
-    t0, t1 = phases[0]['start'], phases[-1]['end']
     a0, a1 = layout['start'], layout['end']
     step = (a1 - a0) // rows
     seen = [[[] for _ in range(cols)] for _ in range(rows)]
     true = [[[] for _ in range(cols)] for _ in range(rows)]
     for t, regions in snapshots:
-        col = int((t - t0) / (t1 - t0) * cols)
-        if not 0 <= col < cols:
+        col = column(phases, t, cols)
+        if col is None:
             continue
         hot = hot_ranges(layout, phase_at(phases, t))
         for row in range(rows):
@@ -143,9 +154,6 @@ def grids(layout, phases, snapshots, cols, rows, max_nr):
             seen[row][col].append(frequency(regions, r0, r0 + step, max_nr))
             true[row][col].append(sum(overlap(h0, h1, r0, r0 + step)
                                       for h0, h1 in hot) / step)
-
-    def mean(cell):
-        return sum(cell) / len(cell) if cell else None
     return ([[mean(c) for c in r] for r in seen],
             [[mean(c) for c in r] for r in true])
 
@@ -171,11 +179,16 @@ def phase_stats(layout, phases, snapshots, aggr_s):
                 false.append((all_seen - in_hot) / cold_sz)
         stats.append({
             'phase': p['index'], 'hot': p['hot'], 'true_wss': hot_sz,
-            'wss': sum(wss) / len(wss) if wss else None,
-            'found': sum(found) / len(found) if found else None,
-            'false': sum(false) / len(false) if false else None,
+            'wss': mean(wss), 'found': mean(found), 'false': mean(false),
             'snapshots': len(wss)})
     return stats
+
+
+def wss_series(layout, phases, snapshots):
+    """Per snapshot: (time, bytes seen accessed, bytes of hot areas)."""
+    return [(t, seen_bytes(regions, layout['start'], layout['end']),
+             sum(e - s for s, e in hot_ranges(layout, phase_at(phases, t))))
+            for t, regions in snapshots]
 
 
 # ==================== terminal ====================
@@ -211,10 +224,9 @@ class Painter:
 
 def phase_axis(phases, cols, indent):
     """The line above the maps: phase numbers where each phase starts."""
-    t0, t1 = phases[0]['start'], phases[-1]['end']
     line = [' '] * cols
     for p in phases:
-        col = int((p['start'] - t0) / (t1 - t0) * cols)
+        col = column(phases, p['start'], cols)
         label = f'|{p["index"]}'
         line[col:col + len(label)] = label
     return ' ' * indent + 'phase ' + ''.join(line[:cols])
@@ -242,17 +254,14 @@ def render_map(grid, layout, painter, title):
 
 def render_wss(snapshots, layout, phases, cols, height, painter):
     """Lines of the working set size chart: bars seen, '-' true size."""
-    t0, t1 = phases[0]['start'], phases[-1]['end']
-    a0, a1 = layout['start'], layout['end']
     seen = [[] for _ in range(cols)]
     true = [[] for _ in range(cols)]
-    for t, regions in snapshots:
-        col = int((t - t0) / (t1 - t0) * cols)
-        if 0 <= col < cols:
-            seen[col].append(seen_bytes(regions, a0, a1))
-            true[col].append(sum(e - s for s, e in
-                                 hot_ranges(layout, phase_at(phases, t))))
-    full = a1 - a0
+    for t, seen_sz, true_sz in wss_series(layout, phases, snapshots):
+        col = column(phases, t, cols)
+        if col is not None:
+            seen[col].append(seen_sz)
+            true[col].append(true_sz)
+    full = layout['end'] - layout['start']
     bar = '█' if painter.colour else '#'
     if painter.colour:
         legend = 'bars: seen by DAMON, blue at the hot areas\' size; -: that'
@@ -263,10 +272,9 @@ def render_wss(snapshots, layout, phases, cols, height, painter):
         lo, hi = (level - 1) * full / height, level * full / height
         label = f'{hi / MIB:6.0f} MiB '
         line = []
-        for s, t in zip(seen, true):
-            shown = bool(s) and sum(s) / len(s) > (lo + hi) / 2
-            at_true = bool(t) and \
-                round(sum(t) / len(t) / full * height) == level
+        for s, t in zip(map(mean, seen), map(mean, true)):
+            shown = s is not None and s > (lo + hi) / 2
+            at_true = t is not None and round(t / full * height) == level
             if shown and at_true:
                 line.append(painter.mark(bar if painter.colour else '=', 45))
             elif shown:
@@ -376,14 +384,11 @@ def write_image(seen, true, out_dir, scale=4):
 
 def write_wss(snapshots, layout, phases, out_dir):
     """wss.csv: time since the first phase, seen and true WSS in bytes."""
-    a0, a1 = layout['start'], layout['end']
     t0 = phases[0]['start']
     with open(os.path.join(out_dir, 'wss.csv'), 'w') as f:
         f.write('seconds,seen_bytes,true_bytes\n')
-        for t, regions in snapshots:
-            true = sum(e - s for s, e in
-                       hot_ranges(layout, phase_at(phases, t)))
-            f.write(f'{t - t0:.3f},{seen_bytes(regions, a0, a1)},{true}\n')
+        for t, seen, true in wss_series(layout, phases, snapshots):
+            f.write(f'{t - t0:.3f},{seen},{true}\n')
 
 
 def main():
@@ -397,7 +402,10 @@ def main():
                     help='address rows of the maps')
     args = ap.parse_args()
 
-    layout, phases, monitor, snapshots = load(args.record_dir)
+    try:
+        layout, phases, monitor, snapshots = load(args.record_dir)
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(f'heatmap: no recording in {args.record_dir}: {e}')
     if not layout or not phases or not snapshots:
         raise SystemExit(f'heatmap: incomplete recording in '
                          f'{args.record_dir}')
