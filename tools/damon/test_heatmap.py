@@ -116,7 +116,7 @@ class Arithmetic(unittest.TestCase):
         # are area A, hot in truth.
         self.assertEqual([r[0] for r in seen[:3]], [0.5, 0.0, 0.0])
         self.assertEqual([r[0] for r in true[:3]], [1.0, 1.0, 0.0])
-        self.assertIsNone(seen[0][1])	# no snapshot in phase 2
+        self.assertIsNone(seen[0][1])  # no snapshot in phase 2
 
     def test_wss_series(self):
         series = heatmap.wss_series(layout(), PHASES, self.snaps)
