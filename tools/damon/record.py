@@ -146,6 +146,8 @@ def main():
                     help='tracefs ring buffer per CPU')
     args = ap.parse_args()
 
+    # Our output goes to a file that the host shows as it grows.
+    sys.stdout.reconfigure(line_buffering=True)
     check_kernel()
     os.makedirs(args.out, exist_ok=True)
     gen = subprocess.Popen([args.accessgen, '-w',
@@ -177,7 +179,7 @@ def main():
             lines.append(line)
             phase = json.loads(line)
             print(f'record: phase {phase["index"]} done, hot: '
-                  f'{" ".join(phase["hot"]) or "nothing"}', flush=True)
+                  f'{" ".join(phase["hot"]) or "nothing"}')
     finally:
         # Stop monitoring before accessgen exits: a kdamond whose target
         # is gone stops by itself.
