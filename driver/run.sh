@@ -58,9 +58,27 @@ record() {
 		--phase-seconds ${PHASE_SECONDS:-4} --out \$GUEST_OUT"
 }
 
+# One lock for the kernel build and the guest, so that the time spent
+# waiting for other builds or guests on the machine shows on its own.
+take_lock() {
+	exec {lock_fd}>>"$LOCK"
+	flock -n "$lock_fd" || {
+		say "run: waiting for $LOCK (another kernel build or guest run)"
+		flock "$lock_fd"
+	}
+	export DAMON_LOCK_HELD=1
+}
+
+release_lock() {
+	exec {lock_fd}>&-
+	unset DAMON_LOCK_HELD
+}
+
 timed deps "$DRIVER/deps.sh"
-timed kernel build_kernel
 timed accessgen build_accessgen
+timed 'lock wait' take_lock
+timed kernel build_kernel
 timed guest record
+release_lock
 timed render python3 "$REPO/tools/damon/heatmap.py" "$BUILD/guest-out/run" \
 	"$out"
