@@ -393,12 +393,15 @@ struct damos_quota {
 	unsigned int weight_nr_accesses;
 	unsigned int weight_age;
 	unsigned long esz;
-/* private: see mm/damon/quota.c */
+/* private: see mm/damon/quota.c and mm/damon/apply.c */
+	bool period_started;
+	bool exceeded;
+	unsigned long period_end;
 	unsigned long charged_sz;
-	unsigned long charged_from;
-	unsigned long total_charged_sz;
-	unsigned long total_charged_ns;
-	unsigned long esz_bp;
+	u64 charged_ns;
+	u64 total_charged_sz;
+	u64 total_charged_ns;
+	unsigned long goal_sz;
 	unsigned int min_score;
 	struct damon_target *charge_target_from;
 	unsigned long charge_addr_from;
@@ -556,7 +559,7 @@ struct damos {
 	struct damos_stat stat;
 	unsigned long max_nr_snapshots;
 	struct list_head list;
-/* private: see mm/damon/schemes.c */
+/* private: see mm/damon/apply.c */
 	unsigned long next_apply_sis;
 	struct damos_walk_control *walk_control;
 };
@@ -627,8 +630,10 @@ struct damon_ctx {
 	unsigned long nr_access_chances;
 	unsigned long base_aggr_samples;
 
-	struct mutex walk_control_lock;	/* see mm/damon/schemes.c */
+	struct mutex walk_control_lock;	/* see mm/damon/apply.c */
 	struct damos_walk_control *walk_control;
+	bool accepting_walks;
+	bool walk_started;
 };
 
 /*
