@@ -389,6 +389,10 @@ static void damos_set_min_score(struct damon_ctx *ctx, struct damos *s)
 	struct damon_target *t;
 	struct damon_region *r;
 
+	/*
+	 * The core filters are left out: the threshold may come out lower
+	 * than needed, the budget still stops the pass in time.
+	 */
 	q->min_score = 0;
 	if (q->esz == ULONG_MAX || damos_quota_used(q))
 		return;
@@ -540,15 +544,23 @@ static void damos_visit_target(struct damos_pass *p, struct damon_target *t,
 	}
 }
 
-/* The region where a pass resumes: the first ending after @addr in @t. */
+/*
+ * The region where a pass resumes: the first ending after @addr in @t,
+ * cut at @addr if it starts before, so that what was charged before is
+ * not charged again however the regions were merged and split since.
+ */
 static struct damon_region *damos_resume_region(struct damon_target *t,
 						unsigned long addr)
 {
 	struct damon_region *r;
 
 	damon_for_each_region(r, t) {
-		if (r->ar.end > addr)
-			return r;
+		if (r->ar.end <= addr)
+			continue;
+		if (r->ar.start < addr &&
+		    !damon_split_region_at(t, r, addr - r->ar.start))
+			return list_next_entry(r, list);
+		return r;
 	}
 	/* the list head: resume at the next target */
 	return list_entry(&t->regions_list, struct damon_region, list);

@@ -200,11 +200,13 @@ unsigned long damos_free_mem_rate(void)
 	return div64_u64((u64)min(free, total) * 1000, total);
 }
 
+#ifdef CONFIG_MEMCG
 /* Compare cgroup paths, ignoring a leading '/' and a trailing newline. */
 static bool damon_same_cgroup_path(const char *a, const char *b)
 {
 	return sysfs_streq(a + (*a == '/'), b + (*b == '/'));
 }
+#endif
 
 /**
  * damon_memcg_id_by_path() - Find a memory cgroup by its path.

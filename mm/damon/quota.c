@@ -13,8 +13,6 @@
  * Pure functions only; see quota.h.
  */
 
-#include <linux/math64.h>
-#include <linux/minmax.h>
 #include <linux/time64.h>
 
 #include "quota.h"
@@ -22,7 +20,7 @@
 /* ==================== Ranking ==================== */
 
 /* Age, in aggregation intervals, from which all regions look equally old. */
-#define DAMOS_AGE_LOG_CAP	20
+#define DAMOS_AGE_LOG_CAP	20U
 
 /* Number of bits needed to write @x: 0 for 0, 1 for 1, 2 for 2 and 3... */
 static unsigned int damos_nr_bits(unsigned long x)

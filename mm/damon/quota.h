@@ -13,6 +13,9 @@
 #define _MM_DAMON_QUOTA_H
 
 #include <linux/damon.h>
+#include <linux/limits.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
 
 /* Scores of regions go from 0 (worst candidate) to DAMOS_MAX_SCORE. */
 #define DAMOS_MAX_SCORE		99
