@@ -378,10 +378,13 @@ enum damos_quota_goal_tuner {
  * @weight_age:		Weight of age when ranking regions.
  * @esz:		Read-only: the effective size quota of the current
  *			period, the tightest of @sz, what @ms allows at the
- *			measured throughput and what @goals allow.
+ *			measured throughput and what @goals allow;
+ *			ULONG_MAX when nothing limits the size.
  *
  * When the quota limits a scheme, the regions ranked best by the weights
- * are applied first.
+ * are applied first.  With several goals, the one closest to being met
+ * (the highest current/target ratio) drives the tuning.  A reset interval
+ * of 0 makes every application of the scheme a period of its own.
  */
 struct damos_quota {
 	unsigned long reset_interval;
@@ -770,9 +773,9 @@ struct damos_filter *damos_new_filter(enum damos_filter_type type,
 void damos_add_filter(struct damos *s, struct damos_filter *f);
 void damos_destroy_filter(struct damos_filter *f);
 
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value);
+struct damos_quota_goal *
+damos_new_quota_goal(enum damos_quota_goal_metric metric,
+		     unsigned long target_value);
 void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 void damos_destroy_quota_goal(struct damos_quota_goal *g);
 int damos_commit_quota_goals(struct damos_quota *dst,

@@ -272,8 +272,9 @@ static int damos_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
  * @src:	The context holding the new parameters.  Not running.
  *
  * Copies the attributes, the operation set, the address unit, the pause
- * state, the targets and the schemes of @src into @dst.  Targets are matched by position.  A matched target that watches
- * the same process keeps its regions and their access counts; regions given
+ * state, the targets and the schemes of @src into @dst.  Targets are
+ * matched by position.  A matched target that watches the same process
+ * keeps its regions and their access counts; regions given
  * in @src become its new initial ranges, fitted with damon_set_regions().
  * A target of @src marked obsolete removes its counterpart from @dst.
  * Other targets are replaced or added as new.  Schemes are matched by

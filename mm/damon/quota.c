@@ -177,6 +177,7 @@ unsigned long damos_goal_score(unsigned long current_value,
  */
 static unsigned long damos_tune_consist(unsigned long prev, unsigned long score)
 {
+	unsigned long excess;
 	u64 delta;
 
 	if (score < DAMOS_GOAL_MET) {
@@ -184,10 +185,8 @@ static unsigned long damos_tune_consist(unsigned long prev, unsigned long score)
 				  DAMOS_GOAL_MET);
 		return prev > ULONG_MAX - delta ? ULONG_MAX : prev + delta;
 	}
-	delta = div64_u64((u64)prev * min_t(unsigned long,
-					     score - DAMOS_GOAL_MET,
-					     DAMOS_GOAL_MET),
-			  2 * DAMOS_GOAL_MET);
+	excess = min_t(unsigned long, score - DAMOS_GOAL_MET, DAMOS_GOAL_MET);
+	delta = div64_u64((u64)prev * excess, 2 * DAMOS_GOAL_MET);
 	return prev - delta;
 }
 

@@ -140,9 +140,9 @@ void damos_destroy_filter(struct damos_filter *f)
  *
  * Return: the goal, or NULL when out of memory.
  */
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value)
+struct damos_quota_goal *
+damos_new_quota_goal(enum damos_quota_goal_metric metric,
+		     unsigned long target_value)
 {
 	struct damos_quota_goal *g = kzalloc(sizeof(*g), GFP_KERNEL);
 

@@ -51,8 +51,10 @@ TRACE_EVENT(damon_monitor_intervals_tune,
 
 /*
  * damos_before_apply - a scheme is about to apply its action to a region:
- * the indexes of the context, the scheme and the target, the number of
- * regions of the target, and the region as damon_aggregated shows it.
+ * the indexes of the context (0: a kdamond runs one context), the scheme
+ * and the target, the number of regions of the target, the region's range,
+ * its access frequency (the moving rate the scheme matched, in accesses
+ * per aggregation interval) and its age.
  */
 TRACE_EVENT(damos_before_apply,
 	    TP_PROTO(unsigned int ctx_idx, unsigned int scheme_idx,

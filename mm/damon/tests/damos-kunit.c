@@ -151,7 +151,8 @@ static void damos_test_scores(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, damos_region_score(&q, &hot), DAMOS_MAX_SCORE);
 	KUNIT_EXPECT_EQ(test, damos_region_score(&q, &cold), 0);
-	hot.prefer_cold = cold.prefer_cold = true;
+	hot.prefer_cold = true;
+	cold.prefer_cold = true;
 	KUNIT_EXPECT_EQ(test, damos_region_score(&q, &hot), 0);
 	KUNIT_EXPECT_EQ(test, damos_region_score(&q, &cold), DAMOS_MAX_SCORE);
 
@@ -277,6 +278,7 @@ static void damos_test_charge_resume(struct kunit *test)
 	struct damon_target *t;
 	struct damon_region *r;
 	unsigned long a;
+	int err;
 
 	t = damos_test_target(test, ctx, 8, 4);
 	damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
@@ -286,12 +288,13 @@ static void damos_test_charge_resume(struct kunit *test)
 		damon_merge_regions_of(t, UINT_MAX, ULONG_MAX);
 		KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 1);
 		r = damon_first_region(t);
-		KUNIT_ASSERT_EQ(test, damon_split_region_at(t, r,
-				PG(3 + period * 5)), 0);
+		err = damon_split_region_at(t, r, PG(3 + period * 5));
+		KUNIT_ASSERT_EQ(test, err, 0);
 		r = damon_last_region(t);
-		if (damon_sz_region(r) > PG(7))
-			KUNIT_ASSERT_EQ(test, damon_split_region_at(t, r,
-					PG(7)), 0);
+		if (damon_sz_region(r) > PG(7)) {
+			err = damon_split_region_at(t, r, PG(7));
+			KUNIT_ASSERT_EQ(test, err, 0);
+		}
 	}
 	KUNIT_ASSERT_LE(test, damos_test_log.nr, DAMOS_TEST_MAX_APPLIED);
 	for (i = 0; i < damos_test_log.nr; i++) {

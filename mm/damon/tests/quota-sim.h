@@ -14,7 +14,7 @@
 
 #include "../quota.h"
 
-#define DAMOS_SIM_TOTAL		(1UL << 30)
+#define DAMOS_SIM_TOTAL		(1024UL * 1024 * 1024)
 #define DAMOS_SIM_FLOOR		4096UL
 #define DAMOS_SIM_PERIODS	300
 /* The last periods, where the metric must have settled. */

@@ -8,6 +8,7 @@
  * Prints one line per test, then "N passed, N failed".
  */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,16 +24,21 @@ static void report(const char *name, bool ok)
 		printf("ok %u - %s\n", nr_passed + nr_failed, name);
 	} else {
 		nr_failed++;
-		printf("not ok %u - %s: %s\n", nr_passed + nr_failed, name, msg);
+		printf("not ok %u - %s: %s\n", nr_passed + nr_failed, name,
+		       msg);
 	}
 }
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		snprintf(msg, sizeof(msg), __VA_ARGS__);		\
-		return false;						\
-	}								\
-} while (0)
+/* Record why a test failed; returns false for the test to return. */
+static bool __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	return false;
+}
 
 /* Scores stay in range and follow each weighted property. */
 static bool test_scores(void)
@@ -51,7 +57,8 @@ static bool test_scores(void)
 			in.age = rand();
 			in.prefer_cold = rand() & 1;
 			score = damos_region_score(&q, &in);
-			CHECK(score <= DAMOS_MAX_SCORE, "score %u", score);
+			if (!(score <= DAMOS_MAX_SCORE))
+				return fail("score %u", score);
 		}
 	}
 	q = (struct damos_quota){ .weight_sz = 1 };
@@ -60,16 +67,20 @@ static bool test_scores(void)
 	for (sz = 1; sz; sz <<= 1) {
 		in.sz = sz;
 		score = damos_region_score(&q, &in);
-		CHECK(score >= prev, "size %lu scores %u < %u", sz, score, prev);
+		if (!(score >= prev))
+			return fail("size %lu scores %u < %u", sz, score, prev);
 		prev = score;
 	}
 	q = (struct damos_quota){ .weight_nr_accesses = 1 };
 	in = (struct damos_score_input){ .rate_bp = DAMON_BP_UNIT };
-	CHECK(damos_region_score(&q, &in) == DAMOS_MAX_SCORE, "hottest");
+	if (!(damos_region_score(&q, &in) == DAMOS_MAX_SCORE))
+		return fail("hottest");
 	in.prefer_cold = true;
-	CHECK(damos_region_score(&q, &in) == 0, "hottest for cold");
+	if (!(damos_region_score(&q, &in) == 0))
+		return fail("hottest for cold");
 	q = (struct damos_quota){};
-	CHECK(damos_region_score(&q, &in) == DAMOS_MAX_SCORE, "no weights");
+	if (!(damos_region_score(&q, &in) == DAMOS_MAX_SCORE))
+		return fail("no weights");
 	return true;
 }
 
@@ -88,13 +99,16 @@ static bool test_min_score(void)
 		for (i = min + 1; i < DAMOS_NR_SCORES; i++)
 			above += sz[i];
 		at = above + sz[min];
-		CHECK(min <= DAMOS_MAX_SCORE, "threshold %u", min);
+		if (!(min <= DAMOS_MAX_SCORE))
+			return fail("threshold %u", min);
 		/* the better scores alone do not fill the budget */
-		CHECK(above < budget, "score %u: %lu above fill %lu", min,
-		      above, budget);
+		if (!(above < budget))
+			return fail("score %u: %lu above fill %lu", min,
+				    above, budget);
 		/* with the threshold's own regions, it is filled, or all fit */
-		CHECK(at >= budget || min == 0, "score %u: %lu < %lu", min, at,
-		      budget);
+		if (!(at >= budget || min == 0))
+			return fail("score %u: %lu < %lu", min, at,
+				    budget);
 	}
 	return true;
 }
@@ -106,35 +120,48 @@ static bool test_time_quota(void)
 	unsigned long sz;
 	int i;
 
-	CHECK(damos_time_quota_sz(&q) == ULONG_MAX, "unmeasured");
+	if (!(damos_time_quota_sz(&q) == ULONG_MAX))
+		return fail("unmeasured");
 	/* 1 MiB per ms */
 	for (i = 0; i < 100000; i++)
 		damos_charge_time(&q, 1UL << 20, 1000000);
 	sz = damos_time_quota_sz(&q);
-	CHECK(sz == 10UL << 20, "10 ms at 1 MiB/ms gave %lu", sz);
-	CHECK(q.total_charged_ns <= DAMOS_THROUGHPUT_HISTORY_NS, "history");
+	if (!(sz == 10UL << 20))
+		return fail("10 ms at 1 MiB/ms gave %lu", sz);
+	if (!(q.total_charged_ns <= DAMOS_THROUGHPUT_HISTORY_NS))
+		return fail("history");
 	for (i = 0; i < 1000; i++)
 		damos_charge_time(&q, ULONG_MAX, 1);
-	CHECK(damos_time_quota_sz(&q) > 0, "huge throughput");
+	if (!(damos_time_quota_sz(&q) > 0))
+		return fail("huge throughput");
 	q.ms = ULONG_MAX;
-	CHECK(damos_time_quota_sz(&q) == ULONG_MAX, "saturates");
+	if (!(damos_time_quota_sz(&q) == ULONG_MAX))
+		return fail("saturates");
 	q = (struct damos_quota){ .sz = 100 };
-	CHECK(damos_effective_sz(&q, 50, false) == 50, "time tighter");
+	if (!(damos_effective_sz(&q, 50, false) == 50))
+		return fail("time tighter");
 	q.goal_sz = 10;
-	CHECK(damos_effective_sz(&q, 50, true) == 10, "goal tighter");
-	CHECK(damos_effective_sz(&q, ULONG_MAX, false) == 100, "sz");
+	if (!(damos_effective_sz(&q, 50, true) == 10))
+		return fail("goal tighter");
+	if (!(damos_effective_sz(&q, ULONG_MAX, false) == 100))
+		return fail("sz");
 	q.sz = 0;
-	CHECK(damos_effective_sz(&q, ULONG_MAX, false) == ULONG_MAX, "none");
+	if (!(damos_effective_sz(&q, ULONG_MAX, false) == ULONG_MAX))
+		return fail("none");
 	return true;
 }
 
 static bool test_goal_score(void)
 {
-	CHECK(damos_goal_score(50, 100) == 5000, "half");
-	CHECK(damos_goal_score(100, 100) == DAMOS_GOAL_MET, "met");
-	CHECK(damos_goal_score(1, 0) >= DAMOS_GOAL_MET, "zero target");
-	CHECK(damos_goal_score(ULONG_MAX, 1) == ULONG_MAX ||
-	      damos_goal_score(ULONG_MAX, 1) > DAMOS_GOAL_MET, "huge");
+	if (!(damos_goal_score(50, 100) == 5000))
+		return fail("half");
+	if (!(damos_goal_score(100, 100) == DAMOS_GOAL_MET))
+		return fail("met");
+	if (!(damos_goal_score(1, 0) >= DAMOS_GOAL_MET))
+		return fail("zero target");
+	if (!(damos_goal_score(ULONG_MAX, 1) == ULONG_MAX ||
+	      damos_goal_score(ULONG_MAX, 1) > DAMOS_GOAL_MET))
+		return fail("huge");
 	return true;
 }
 
@@ -147,13 +174,15 @@ static bool test_consist(void)
 	for (target = 500; target <= 9000; target += 500) {
 		damos_sim_run(DAMOS_QUOTA_GOAL_TUNER_CONSIST, target,
 			      DAMOS_SIM_TOTAL, &res);
-		CHECK(res.sz_in_bounds, "target %lu: size out of bounds",
-		      target);
-		CHECK(res.first_met >= 0, "target %lu never met", target);
-		CHECK(res.min_settled + target / 20 >= target &&
-		      res.max_settled <= target + target / 20,
-		      "target %lu: settled in [%lu, %lu]", target,
-		      res.min_settled, res.max_settled);
+		if (!res.sz_in_bounds)
+			return fail("target %lu: size out of bounds",
+				    target);
+		if (!(res.first_met >= 0))
+			return fail("target %lu never met", target);
+		if (!(res.min_settled + target / 20 >= target &&
+		      res.max_settled <= target + target / 20))
+			return fail("target %lu: settled in [%lu, %lu]", target,
+				    res.min_settled, res.max_settled);
 	}
 	return true;
 }
@@ -167,13 +196,16 @@ static bool test_temporal(void)
 	for (target = 500; target <= 9000; target += 500) {
 		damos_sim_run(DAMOS_QUOTA_GOAL_TUNER_TEMPORAL, target,
 			      DAMOS_SIM_TOTAL / 5, &res);
-		CHECK(res.sz_in_bounds, "target %lu: size out of bounds",
-		      target);
-		CHECK(res.first_met >= 0 && res.first_met < 10,
-		      "target %lu met at %d", target, res.first_met);
+		if (!res.sz_in_bounds)
+			return fail("target %lu: size out of bounds",
+				    target);
+		if (!(res.first_met >= 0 && res.first_met < 10))
+			return fail("target %lu met at %d", target,
+				    res.first_met);
 		/* below the goal for one decay step at most */
-		CHECK(res.min_settled >= target - target / 10 - 1,
-		      "target %lu: fell to %lu", target, res.min_settled);
+		if (!(res.min_settled >= target - target / 10 - 1))
+			return fail("target %lu: fell to %lu", target,
+				    res.min_settled);
 	}
 	return true;
 }
