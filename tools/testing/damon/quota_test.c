@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <linux/compiler.h>
+
 #include "../../../mm/damon/tests/quota-sim.h"
 
 static unsigned int nr_passed, nr_failed;
@@ -30,7 +32,7 @@ static void report(const char *name, bool ok)
 }
 
 /* Record why a test failed; returns false for the test to return. */
-static bool __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+static __printf(1, 2) bool fail(const char *fmt, ...)
 {
 	va_list args;
 
