@@ -666,7 +666,7 @@ static void damos_walk_complete(struct damon_ctx *ctx, bool canceled)
 
 	damon_for_each_scheme(s, ctx)
 		s->walk_control = NULL;
-	ctx->walk_control = NULL;
+	WRITE_ONCE(ctx->walk_control, NULL);
 	ctx->walk_started = false;
 	control->canceled = canceled;
 	/* the caller may free @control once completed */
@@ -723,6 +723,9 @@ void damos_kdamond_walk(struct damon_ctx *ctx, bool cancel)
 	unsigned long nr = 0;
 	struct damos *s;
 
+	/* the common case, without the lock; a request is seen next time */
+	if (!cancel && !READ_ONCE(ctx->walk_control))
+		return;
 	mutex_lock(&ctx->walk_control_lock);
 	if (cancel)
 		ctx->accepting_walks = false;
@@ -784,8 +787,8 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 		mutex_unlock(&ctx->walk_control_lock);
 		return -EBUSY;
 	}
-	ctx->walk_control = control;
 	ctx->walk_started = false;
+	WRITE_ONCE(ctx->walk_control, control);
 	mutex_unlock(&ctx->walk_control_lock);
 
 	wait_for_completion(&control->completion);
