@@ -499,9 +499,9 @@ static unsigned long damon_va_mapped_bytes(struct mm_struct *mm,
 					   unsigned long start,
 					   unsigned long end)
 {
+	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
 	unsigned long sz = 0;
-	VMA_ITERATOR(vmi, mm, start);
 
 	mmap_read_lock(mm);
 	for_each_vma_range(vmi, vma, end)
