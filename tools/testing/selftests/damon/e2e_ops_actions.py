@@ -404,20 +404,28 @@ class Tests:
             b.stop()
 
     def paddr_pageout(self):
-        name = 'paddr_pageout_anon_filter'
+        name = 'paddr_young_anon_filters_pageout'
         if not self.swap:
             self.skip(name, 'no swap')
             return
         b = Buffer(16)
         try:
             ranges = d.pfn_ranges(b.pfns())
+            young = [apply_phys('stat', ranges, filters='young:Y:Y')[1]
+                     for _ in range(2)]
+            b.touch()
+            young.append(apply_phys('stat', ranges, filters='young:Y:Y')[1])
             rej = apply_phys('pageout', ranges, filters='anon:Y:N')
             swap_rej = b.status('VmSwap')
             applied, passed = apply_phys('pageout', ranges)
             swap = b.status('VmSwap')
             self.check(name, rej == (0, 0) and swap_rej == 0 and
                        applied >= 0.9 * b.size and passed >= 0.9 * b.size and
-                       swap >= 0.9 * b.size,
+                       swap >= 0.9 * b.size and young[0] >= 0.9 * b.size
+                       and young[1] <= 0.1 * b.size and
+                       young[2] >= 0.9 * b.size,
+                       f'young: {[y >> 20 for y in young]} MiB (written, '
+                       f'again, rewritten); '
                        f'reject anon: {rej}, swap {swap_rej}; no filter: '
                        f'applied {applied >> 20} MiB, passed '
                        f'{passed >> 20} MiB, swap {swap >> 20} MiB')
