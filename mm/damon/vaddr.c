@@ -494,38 +494,49 @@ static const int damon_va_madv[NR_DAMOS_ACTIONS] = {
 	[DAMOS_COLLAPSE]	= MADV_COLLAPSE,
 };
 
-/* Bytes of [@start, @end) that VMAs of @mm map. */
-static unsigned long damon_va_mapped_bytes(struct mm_struct *mm,
-					   unsigned long start,
-					   unsigned long end)
+/*
+ * The part of [@start, @end) that the first VMA of @mm ending after @start
+ * maps, in *@vma_start and *@vma_end.  Return false if there is none.
+ */
+static bool damon_va_next_vma_range(struct mm_struct *mm, unsigned long start,
+				    unsigned long end,
+				    unsigned long *vma_start,
+				    unsigned long *vma_end)
 {
-	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
-	unsigned long sz = 0;
+	bool found = false;
 
 	mmap_read_lock(mm);
-	for_each_vma_range(vmi, vma, end)
-		sz += min(vma->vm_end, end) - max(vma->vm_start, start);
+	vma = find_vma(mm, start);
+	if (vma && vma->vm_start < end) {
+		*vma_start = max(start, vma->vm_start);
+		*vma_end = min(end, vma->vm_end);
+		found = true;
+	}
 	mmap_read_unlock(mm);
-	return sz;
+	return found;
 }
 
 /*
- * madvise() [@start, @end) of @mm with @behavior.  Return the bytes it was
- * applied to: the mapped part of the range, unless it failed.
+ * madvise() [@start, @end) of @mm with @behavior, one VMA at a time: a VMA
+ * that refuses the advice (locked, PFN mappings, ...) does not keep it from
+ * the others.  do_madvise() looks the VMAs up again under the mmap lock,
+ * so one that changed in between is handled as it is then.  Return the
+ * bytes of the VMAs that took the advice.
  */
 static unsigned long damon_va_madvise(struct mm_struct *mm,
 				      unsigned long start, unsigned long end,
 				      int behavior)
 {
-	int err = do_madvise(mm, start, end - start, behavior);
+	unsigned long applied = 0, vma_start, vma_end;
 
-	if (!err)
-		return end - start;
-	/* -ENOMEM: holes in the range, the rest was advised */
-	if (err == -ENOMEM)
-		return damon_va_mapped_bytes(mm, start, end);
-	return 0;
+	while (start < end &&
+	       damon_va_next_vma_range(mm, start, end, &vma_start, &vma_end)) {
+		if (!do_madvise(mm, vma_start, vma_end - vma_start, behavior))
+			applied += vma_end - vma_start;
+		start = vma_end;
+	}
+	return applied;
 }
 
 /* Runs of contiguous passing pages found by a walk, to madvise() later. */

@@ -285,6 +285,23 @@ class Tests:
         finally:
             b.stop()
 
+    def locked_vma(self):
+        name = 'vaddr_pageout_skips_only_locked_vma'
+        if not self.swap:
+            self.skip(name, 'no swap')
+            return
+        b = Buffer(32)
+        try:
+            b.touch('mlock')
+            applied, _ = apply_buf('pageout', b)
+            swap = b.status('VmSwap')
+            want = b.size - b.size // 4
+            self.check(name, applied == want and swap >= 0.9 * want,
+                       f'first quarter locked: applied {applied >> 20} MiB,'
+                       f' swap {swap >> 20} MiB')
+        finally:
+            b.stop()
+
     def young_filter(self):
         name = 'vaddr_young_filter'
         b = Buffer(32)
@@ -469,7 +486,7 @@ class Tests:
 
 
 def main():
-    nr = 12
+    nr = 13
     ktap = d.Ktap(nr)
     if not os.path.exists(os.path.join(d.PARAMS, 'apply')):
         for i in range(nr):
@@ -478,6 +495,7 @@ def main():
     t = Tests(ktap)
     t.pageout_willneed_stat()
     t.anon_filter()
+    t.locked_vma()
     t.young_filter()
     t.thp_actions()
     t.migrate()

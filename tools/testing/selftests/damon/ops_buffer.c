@@ -8,8 +8,8 @@
  * MADV_NOHUGEPAGE (so that it starts as small pages), writes every page
  * and prints "<start> <end>" in hexadecimal.  Then, for every line read
  * from standard input, writes every page of the part the line names
- * ("all", "first" or "second" half) and prints "done".  Exits at the end of
- * its input.
+ * ("all", "first" or "second" half) and prints "done"; "mlock" locks the
+ * first quarter in memory instead.  Exits at the end of its input.
  */
 
 #include <stdio.h>
@@ -57,12 +57,16 @@ int main(int argc, char *argv[])
 	fflush(stdout);
 
 	while (fgets(line, sizeof(line), stdin)) {
-		if (!strncmp(line, "first", 5))
+		if (!strncmp(line, "mlock", 5)) {
+			if (mlock(buf, size / 4))
+				perror("mlock");
+		} else if (!strncmp(line, "first", 5)) {
 			touch(buf, buf + size / 2, page);
-		else if (!strncmp(line, "second", 6))
+		} else if (!strncmp(line, "second", 6)) {
 			touch(buf + size / 2, buf + size, page);
-		else
+		} else {
 			touch(buf, buf + size, page);
+		}
 		printf("done\n");
 		fflush(stdout);
 	}
