@@ -10,6 +10,7 @@
 
 #include "sysfs-common.h"
 
+/* Serialises every access to the tree and to the contexts it started. */
 DEFINE_MUTEX(damon_sysfs_lock);
 
 /* Directories taken out of the tree, to put once the lock is released. */
@@ -120,13 +121,12 @@ struct damon_sysfs_dir *damon_sysfs_dir_add(struct kobject *parent_kobj,
 					    const struct damon_sysfs_type *type,
 					    const char *name)
 {
+	size_t nr_words = DIV_ROUND_UP(type->data_size, sizeof(u64));
 	struct damon_sysfs_dir *dir, *child;
 	unsigned int i;
 	int err;
 
-	dir = kzalloc(struct_size(dir, data, DIV_ROUND_UP(type->data_size,
-							   sizeof(u64))),
-		      GFP_KERNEL);
+	dir = kzalloc(struct_size(dir, data, nr_words), GFP_KERNEL);
 	if (!dir)
 		return ERR_PTR(-ENOMEM);
 	dir->children = kcalloc(type->nr_children, sizeof(*dir->children),
@@ -233,7 +233,8 @@ static ssize_t damon_sysfs_field_show(const struct damon_sysfs_attr *attr,
 	case DAMON_SYSFS_BOOL:
 		return sysfs_emit(buf, "%c\n", *(bool *)field ? 'Y' : 'N');
 	case DAMON_SYSFS_NAME:
-		return sysfs_emit(buf, "%s\n", attr->names[*(int *)field]);
+		return sysfs_emit(buf, "%s\n",
+				  attr->names->names[*(int *)field]);
 	case DAMON_SYSFS_STR:
 		str = *(char **)field;
 		return sysfs_emit(buf, "%s\n", str ? str : "");
@@ -305,7 +306,8 @@ static int damon_sysfs_parse(const struct damon_sysfs_attr *attr,
 	case DAMON_SYSFS_BOOL:
 		return kstrtobool(buf, &val->b);
 	case DAMON_SYSFS_NAME:
-		val->i = damon_name_index(attr->names, attr->nr_names, buf);
+		val->i = damon_name_index(attr->names->names, attr->names->nr,
+					  buf);
 		return val->i < 0 ? val->i : 0;
 	case DAMON_SYSFS_STR:
 		val->str = kstrndup(buf, strcspn(buf, "\n"), GFP_KERNEL);
@@ -351,7 +353,8 @@ static int damon_sysfs_field_store(struct damon_sysfs_dir *dir,
 
 	err = damon_sysfs_parse(attr, buf, &val);
 	if (err)
-		return err;
+		/* out of range numbers are invalid like any other */
+		return err == -ERANGE ? -EINVAL : err;
 	if (attr->check) {
 		err = attr->check(dir, attr->kind == DAMON_SYSFS_STR ?
 				  (void *)val.str : (void *)&val);
@@ -428,9 +431,7 @@ int damon_sysfs_nr_store(struct damon_sysfs_dir *dir, const char *buf)
 	lockdep_assert_held(&damon_sysfs_lock);
 
 	err = kstrtouint(buf, 0, &nr);
-	if (err)
-		return err;
-	if (nr > max)
+	if (err || nr > max)
 		return -EINVAL;
 	if (type->resize_check) {
 		err = type->resize_check(dir, nr);

@@ -48,14 +48,23 @@ enum damon_sysfs_kind {
 };
 
 /**
+ * struct damon_sysfs_names - A table of names, for &DAMON_SYSFS_NAME files.
+ * @names:	The names, indexed by value.
+ * @nr:		Length of @names.
+ */
+struct damon_sysfs_names {
+	const char * const *names;
+	int nr;
+};
+
+/**
  * struct damon_sysfs_attr - A typed attribute file.
  * @kattr:	The sysfs attribute.  Read-only files have no store.
  * @kind:	What the file holds.
  * @offset:	Offset of the field in the directory's data.
  * @min:	Smallest value of numbers.
  * @max:	Largest value of numbers.
- * @names:	Table of &DAMON_SYSFS_NAME values.
- * @nr_names:	Length of @names.
+ * @names:	The names of &DAMON_SYSFS_NAME values.
  * @check:	Optional.  Called with the parsed new value (a pointer to
  *		the field's type; a string for &DAMON_SYSFS_STR) before it
  *		is stored; a non-zero return is the store's error.
@@ -68,8 +77,7 @@ struct damon_sysfs_attr {
 	size_t offset;
 	unsigned long min;
 	unsigned long max;
-	const char * const *names;
-	int nr_names;
+	const struct damon_sysfs_names *names;
 	int (*check)(struct damon_sysfs_dir *dir, const void *val);
 	ssize_t (*show)(struct damon_sysfs_dir *dir, char *buf);
 	int (*store)(struct damon_sysfs_dir *dir, const char *buf);
@@ -178,8 +186,7 @@ int damon_sysfs_nr_store(struct damon_sysfs_dir *dir, const char *buf);
 	DAMON_SYSFS_RW(_name, DAMON_SYSFS_BOOL, _type, _field)
 #define DAMON_SYSFS_RW_NAME(_name, _type, _field, _names, ...)		\
 	DAMON_SYSFS_RW(_name, DAMON_SYSFS_NAME, _type, _field,		\
-		       .names = _names, .nr_names = ARRAY_SIZE(_names),	\
-		       __VA_ARGS__)
+		       .names = _names, __VA_ARGS__)
 
 /* A file with its own show and (if @_store) store callbacks. */
 #define DAMON_SYSFS_CUSTOM_RW(_name, _show, _store)			\

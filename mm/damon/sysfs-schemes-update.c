@@ -40,7 +40,9 @@ static void damon_sysfs_update_goals(struct damon_sysfs_dir *goals,
  * @ctx:	The context.
  * @what:	DAMON_SYSFS_UPDATE_STATS and/or DAMON_SYSFS_UPDATE_QUOTAS.
  *
- * Runs in the kdamond of @ctx, with damon_sysfs_lock held for it.
+ * Runs in the kdamond of @ctx, with damon_sysfs_lock held for it: by the
+ * kdamond itself (refresh_ms), or by a writer waiting in damon_call(),
+ * so lockdep cannot tell.
  */
 void damon_sysfs_schemes_update(struct damon_sysfs_dir *schemes,
 				struct damon_ctx *ctx, unsigned int what)
@@ -50,8 +52,6 @@ void damon_sysfs_schemes_update(struct damon_sysfs_dir *schemes,
 	struct damon_sysfs_quotas *q;
 	unsigned int i = 0;
 	struct damos *s;
-
-	lockdep_assert_held(&damon_sysfs_lock);
 
 	damon_for_each_scheme(s, ctx) {
 		struct damon_sysfs_dir *dir;

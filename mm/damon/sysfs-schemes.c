@@ -9,6 +9,33 @@
 
 #include "sysfs-schemes.h"
 
+/* ==================== Name tables ==================== */
+
+static const struct damon_sysfs_names damon_sysfs_metric_names = {
+	.names = damos_quota_goal_metric_names,
+	.nr = NR_DAMOS_QUOTA_GOAL_METRICS,
+};
+
+static const struct damon_sysfs_names damon_sysfs_tuner_names = {
+	.names = damos_quota_goal_tuner_names,
+	.nr = NR_DAMOS_QUOTA_GOAL_TUNERS,
+};
+
+static const struct damon_sysfs_names damon_sysfs_wmark_names = {
+	.names = damos_wmark_metric_names,
+	.nr = NR_DAMOS_WMARK_METRICS,
+};
+
+static const struct damon_sysfs_names damon_sysfs_filter_names = {
+	.names = damos_filter_type_names,
+	.nr = NR_DAMOS_FILTER_TYPES,
+};
+
+static const struct damon_sysfs_names damon_sysfs_action_names = {
+	.names = damos_action_names,
+	.nr = NR_DAMOS_ACTIONS,
+};
+
 /* ==================== access_pattern ==================== */
 
 /* A range starts as wide as its max file allows: everything matches. */
@@ -80,7 +107,7 @@ static const struct damon_sysfs_type damon_sysfs_weights_type = {
 
 static const struct damon_sysfs_attr damon_sysfs_goal_attrs[] = {
 	DAMON_SYSFS_RW_NAME(target_metric, struct damon_sysfs_goal, metric,
-			    damos_quota_goal_metric_names),
+			    &damon_sysfs_metric_names),
 	DAMON_SYSFS_RW_UL(target_value, struct damon_sysfs_goal,
 			  target_value),
 	DAMON_SYSFS_RW_UL(current_value, struct damon_sysfs_goal,
@@ -115,7 +142,7 @@ static const struct damon_sysfs_attr damon_sysfs_quotas_attrs[] = {
 	DAMON_SYSFS_RO_UL(effective_bytes, struct damon_sysfs_quotas,
 			  effective_bytes),
 	DAMON_SYSFS_RW_NAME(goal_tuner, struct damon_sysfs_quotas, goal_tuner,
-			    damos_quota_goal_tuner_names),
+			    &damon_sysfs_tuner_names),
 };
 
 static const struct damon_sysfs_child damon_sysfs_quotas_children[] = {
@@ -136,7 +163,7 @@ static const struct damon_sysfs_type damon_sysfs_quotas_type = {
 
 static const struct damon_sysfs_attr damon_sysfs_wmarks_attrs[] = {
 	DAMON_SYSFS_RW_NAME(metric, struct damos_watermarks, metric,
-			    damos_wmark_metric_names),
+			    &damon_sysfs_wmark_names),
 	DAMON_SYSFS_RW_UL(interval_us, struct damos_watermarks, interval),
 	DAMON_SYSFS_RW_UL(high, struct damos_watermarks, high),
 	DAMON_SYSFS_RW_UL(mid, struct damos_watermarks, mid),
@@ -199,7 +226,7 @@ static void damon_sysfs_filter_init(struct damon_sysfs_dir *dir)
 
 static const struct damon_sysfs_attr damon_sysfs_filter_attrs[] = {
 	DAMON_SYSFS_RW_NAME(type, struct damon_sysfs_filter, type,
-			    damos_filter_type_names,
+			    &damon_sysfs_filter_names,
 			    .check = damon_sysfs_check_filter_type),
 	DAMON_SYSFS_RW_BOOL(matching, struct damon_sysfs_filter, matching),
 	DAMON_SYSFS_RW_BOOL(allow, struct damon_sysfs_filter, allow),
@@ -275,17 +302,19 @@ static const struct damon_sysfs_type damon_sysfs_dests_type = {
 
 /* ==================== stats and tried_regions ==================== */
 
-#define DAMON_SYSFS_STAT_ATTR(_name)					\
-	DAMON_SYSFS_RO_UL(_name, struct damon_sysfs_stats, stat._name)
-
 static const struct damon_sysfs_attr damon_sysfs_stats_attrs[] = {
-	DAMON_SYSFS_STAT_ATTR(nr_tried),
-	DAMON_SYSFS_STAT_ATTR(sz_tried),
-	DAMON_SYSFS_STAT_ATTR(nr_applied),
-	DAMON_SYSFS_STAT_ATTR(sz_applied),
-	DAMON_SYSFS_STAT_ATTR(sz_ops_filter_passed),
-	DAMON_SYSFS_STAT_ATTR(qt_exceeds),
-	DAMON_SYSFS_STAT_ATTR(nr_snapshots),
+	DAMON_SYSFS_RO_UL(nr_tried, struct damon_sysfs_stats, stat.nr_tried),
+	DAMON_SYSFS_RO_UL(sz_tried, struct damon_sysfs_stats, stat.sz_tried),
+	DAMON_SYSFS_RO_UL(nr_applied, struct damon_sysfs_stats,
+			  stat.nr_applied),
+	DAMON_SYSFS_RO_UL(sz_applied, struct damon_sysfs_stats,
+			  stat.sz_applied),
+	DAMON_SYSFS_RO_UL(sz_ops_filter_passed, struct damon_sysfs_stats,
+			  stat.sz_ops_filter_passed),
+	DAMON_SYSFS_RO_UL(qt_exceeds, struct damon_sysfs_stats,
+			  stat.qt_exceeds),
+	DAMON_SYSFS_RO_UL(nr_snapshots, struct damon_sysfs_stats,
+			  stat.nr_snapshots),
 	DAMON_SYSFS_RW_UL(max_nr_snapshots, struct damon_sysfs_stats,
 			  max_nr_snapshots),
 };
@@ -350,7 +379,7 @@ static void damon_sysfs_scheme_init(struct damon_sysfs_dir *dir)
 
 static const struct damon_sysfs_attr damon_sysfs_scheme_attrs[] = {
 	DAMON_SYSFS_RW_NAME(action, struct damon_sysfs_scheme, action,
-			    damos_action_names),
+			    &damon_sysfs_action_names),
 	DAMON_SYSFS_RW_UL(apply_interval_us, struct damon_sysfs_scheme,
 			  apply_interval_us),
 	DAMON_SYSFS_RW(target_nid, DAMON_SYSFS_INT, struct damon_sysfs_scheme,

@@ -269,9 +269,8 @@ static ssize_t damon_sysfs_ops_show(struct damon_sysfs_dir *dir, char *buf)
 }
 
 /* The kdamond directory a context directory is in. */
-static struct damon_sysfs_dir *damon_sysfs_context_kdamond(struct
-							   damon_sysfs_dir
-							   *dir)
+static struct damon_sysfs_dir *
+damon_sysfs_context_kdamond(struct damon_sysfs_dir *dir)
 {
 	return damon_sysfs_ancestor(dir, 2);
 }
@@ -349,8 +348,8 @@ const struct damon_sysfs_type damon_sysfs_contexts_type = {
  *
  * Return: contexts/0 of @kdamond, or NULL if nr_contexts is 0.
  */
-struct damon_sysfs_dir *damon_sysfs_kdamond_context(struct damon_sysfs_dir
-						    *kdamond)
+struct damon_sysfs_dir *
+damon_sysfs_kdamond_context(struct damon_sysfs_dir *kdamond)
 {
 	struct damon_sysfs_dir *contexts =
 		kdamond->children[DAMON_SYSFS_KDAMOND_CONTEXTS];
@@ -382,6 +381,20 @@ static int damon_sysfs_set_attrs(struct damon_ctx *ctx,
 	return damon_set_attrs(ctx, &attrs);
 }
 
+/* paddr without regions: the biggest System RAM block. */
+static int damon_sysfs_set_default_regions(struct damon_ctx *ctx,
+					   struct damon_target *t)
+{
+#ifdef CONFIG_DAMON_PADDR
+	unsigned long start = 0, end = 0;
+
+	if (ctx->ops->id == DAMON_OPS_PADDR)
+		return damon_set_region_biggest_system_ram_default(t, &start,
+								   &end);
+#endif
+	return 0;
+}
+
 /* Set the initial regions of @t from @regions_dir. */
 static int damon_sysfs_set_regions(struct damon_ctx *ctx,
 				   struct damon_target *t,
@@ -391,17 +404,8 @@ static int damon_sysfs_set_regions(struct damon_ctx *ctx,
 	unsigned int i, nr = regions_dir->nr_items;
 	int err = 0;
 
-	if (!nr) {
-#ifdef CONFIG_DAMON_PADDR
-		unsigned long start = 0, end = 0;
-
-		/* paddr without regions: the biggest System RAM block */
-		if (ctx->ops->id == DAMON_OPS_PADDR)
-			return damon_set_region_biggest_system_ram_default(
-					t, &start, &end);
-#endif
-		return 0;
-	}
+	if (!nr)
+		return damon_sysfs_set_default_regions(ctx, t);
 
 	ranges = kmalloc_array(nr, sizeof(*ranges), GFP_KERNEL);
 	if (!ranges)

@@ -65,8 +65,8 @@ struct damon_sysfs_intervals {
 
 extern const struct damon_sysfs_type damon_sysfs_contexts_type;
 
-struct damon_sysfs_dir *damon_sysfs_kdamond_context(struct damon_sysfs_dir
-						    *kdamond);
+struct damon_sysfs_dir *
+damon_sysfs_kdamond_context(struct damon_sysfs_dir *kdamond);
 struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_dir *context);
 
 /* ==================== contexts/<C>/schemes ==================== */
