@@ -7,6 +7,7 @@
 #include <linux/damon.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 
 #include "sysfs-common.h"
 
@@ -15,6 +16,14 @@ DEFINE_MUTEX(damon_sysfs_lock);
 
 /* Directories taken out of the tree, to put once the lock is released. */
 static LIST_HEAD(damon_sysfs_graveyard);
+
+/*
+ * Directories taken out of the tree and not yet removed from sysfs.  No
+ * store runs while there are any: a new directory could clash with the
+ * name of a dying one, and removals must not overlap (a kobject must
+ * leave sysfs before its parent does).
+ */
+static atomic_t damon_sysfs_nr_dying = ATOMIC_INIT(0);
 
 /* ==================== Directories ==================== */
 
@@ -69,13 +78,31 @@ static void damon_sysfs_mark_removed(struct damon_sysfs_dir *dir)
 {
 	unsigned int i;
 
-	dir->removed = true;
+	WRITE_ONCE(dir->removed, true);
 	for (i = 0; i < dir->type->nr_children; i++) {
 		if (dir->children[i])
 			damon_sysfs_mark_removed(dir->children[i]);
 	}
 	for (i = 0; i < dir->nr_items; i++)
 		damon_sysfs_mark_removed(dir->items[i]);
+}
+
+/*
+ * Remove @dir and everything below it from sysfs, children first.  Waits
+ * for the file operations in flight on them.
+ */
+static void damon_sysfs_dir_del(struct damon_sysfs_dir *dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < dir->type->nr_children; i++) {
+		if (dir->children[i])
+			damon_sysfs_dir_del(dir->children[i]);
+	}
+	for (i = 0; i < dir->nr_items; i++)
+		damon_sysfs_dir_del(dir->items[i]);
+	if (dir->kobj.state_in_sysfs)
+		kobject_del(&dir->kobj);
 }
 
 /* Take @dir out of the tree; damon_sysfs_unlock() puts it. */
@@ -85,22 +112,53 @@ static void damon_sysfs_dir_bury(struct damon_sysfs_dir *dir)
 
 	damon_sysfs_mark_removed(dir);
 	list_add_tail(&dir->grave, &damon_sysfs_graveyard);
+	atomic_inc(&damon_sysfs_nr_dying);
 }
 
 /**
- * damon_sysfs_unlock() - Release damon_sysfs_lock and put the directories
- * removed while it was held.
+ * damon_sysfs_unlock() - Release damon_sysfs_lock, then remove and put the
+ * directories taken out of the tree while it was held.
  */
 void damon_sysfs_unlock(void)
 {
 	struct damon_sysfs_dir *dir, *next;
+	unsigned int nr = 0;
 	LIST_HEAD(graves);
 
 	list_splice_init(&damon_sysfs_graveyard, &graves);
 	mutex_unlock(&damon_sysfs_lock);
+	if (list_empty(&graves))
+		return;
 
-	list_for_each_entry_safe(dir, next, &graves, grave)
+	/* stores on the dying files may go on: they fail with -ENODEV */
+	smp_mb();
+	wake_up_var(&damon_sysfs_nr_dying);
+	list_for_each_entry_safe(dir, next, &graves, grave) {
+		damon_sysfs_dir_del(dir);
 		damon_sysfs_dir_put(dir);
+		nr++;
+	}
+	atomic_sub(nr, &damon_sysfs_nr_dying);
+	smp_mb__after_atomic();
+	wake_up_var(&damon_sysfs_nr_dying);
+}
+
+/*
+ * Take damon_sysfs_lock for a store on a file of @dir, once no directory
+ * is dying, or at once if @dir itself is: the removal of @dir waits for
+ * this store, which then fails with -ENODEV.
+ */
+static void damon_sysfs_lock_for_store(struct damon_sysfs_dir *dir)
+{
+	for (;;) {
+		wait_var_event(&damon_sysfs_nr_dying,
+			       !atomic_read(&damon_sysfs_nr_dying) ||
+			       READ_ONCE(dir->removed));
+		mutex_lock(&damon_sysfs_lock);
+		if (!atomic_read(&damon_sysfs_nr_dying) || dir->removed)
+			return;
+		mutex_unlock(&damon_sysfs_lock);
+	}
 }
 
 /**
@@ -112,7 +170,7 @@ void damon_sysfs_unlock(void)
  * @name:	Its name.
  *
  * A list directory starts with no items.  Called with damon_sysfs_lock
- * held, except for the root.
+ * held.
  *
  * Return: the directory, or an ERR_PTR() on failure.
  */
@@ -164,8 +222,8 @@ struct damon_sysfs_dir *damon_sysfs_dir_add(struct kobject *parent_kobj,
 	return dir;
 
 put_dir:
-	/* puts the children made so far, then @dir */
-	damon_sysfs_dir_put(dir);
+	/* with the children made so far; files may be in use already */
+	damon_sysfs_dir_bury(dir);
 	return ERR_PTR(err);
 }
 
@@ -389,7 +447,7 @@ ssize_t damon_sysfs_attr_store(struct kobject *kobj,
 		container_of(kattr, struct damon_sysfs_attr, kattr);
 	int err;
 
-	mutex_lock(&damon_sysfs_lock);
+	damon_sysfs_lock_for_store(dir);
 	if (dir->removed)
 		err = -ENODEV;
 	else if (attr->kind == DAMON_SYSFS_CUSTOM)

@@ -540,8 +540,10 @@ static int __init damon_sysfs_init(void)
 	damon_kobj = kobject_create_and_add("damon", mm_kobj);
 	if (!damon_kobj)
 		return -ENOMEM;
+	mutex_lock(&damon_sysfs_lock);
 	admin = damon_sysfs_dir_add(damon_kobj, NULL, &damon_sysfs_admin_type,
 				    "admin");
+	damon_sysfs_unlock();
 	if (IS_ERR(admin)) {
 		pr_err("cannot make the admin directory (%ld)\n",
 		       PTR_ERR(admin));

@@ -116,28 +116,33 @@ def test_commit(ktap):
 
 
 def test_commit_vaddr_targets(ktap):
-    """Targets follow commits: added, replaced, obsolete, dead."""
+    """Targets follow commits: added, dead, obsolete."""
     workloads = [d.Workload(total_mib=16, hot_mib=4, hot_offset_mib=0)
                  for _ in range(2)]
+    dead_pid = workloads[1].pid
     fails = []
     try:
         a.setup(ops='vaddr', pids=[workloads[0].pid])
         a.must_write(K + '/state', 'on')
         a.must_write(C + '/targets/nr_targets', 2)
-        a.must_write(C + '/targets/1/pid_target', workloads[1].pid)
+        a.must_write(C + '/targets/1/pid_target', dead_pid)
         if a.command('commit'):
             fails.append('commit adding a target')
-        a.must_write(C + '/targets/0/obsolete_target', 'Y')
-        if a.command('commit'):
-            fails.append('commit of an obsolete target')
         workloads[1].stop()
-        # a dead pid cannot be committed ...
+        # the kdamond goes on with the live target ...
+        if a.state() != 'on':
+            fails.append('kdamond stopped with a live target')
+        # ... but a dead pid cannot be committed, nor written
         if a.command('commit') != errno.EINVAL:
             fails.append('commit of a dead target accepted')
-        # ... nor written
-        if a.write(C + '/targets/0/pid_target', workloads[1].pid) != \
-                errno.EINVAL:
+        if a.write(C + '/targets/0/pid_target', dead_pid) != errno.EINVAL:
             fails.append('dead pid accepted by pid_target')
+        # unless the target is dropped as obsolete
+        a.must_write(C + '/targets/1/obsolete_target', 'Y')
+        if a.command('commit'):
+            fails.append('commit of an obsolete target')
+        if a.state() != 'on':
+            fails.append('kdamond stopped after the commits')
     finally:
         for w in workloads:
             w.stop()
@@ -305,17 +310,23 @@ def test_refresh_ms(ktap):
     a.must_write(goal + '/max_sample_us', 100000)
     a.must_write(K + '/refresh_ms', 100)
     a.must_write(K + '/state', 'on')
-    ok = a.wait_for(lambda: a.read(INTERVALS + '/sample_us') != '5000',
-                    DEADLINE_S)
-    ok = ok and a.wait_for(lambda: scheme_stat('nr_tried') > 0, DEADLINE_S)
-    # 0 stops refreshing
+    fails = []
+    if not a.wait_for(lambda: a.read(INTERVALS + '/sample_us') != '5000',
+                      DEADLINE_S):
+        fails.append('sample_us not refreshed')
+    if not a.wait_for(lambda: scheme_stat('nr_tried') > 0, DEADLINE_S):
+        fails.append('stats not refreshed')
+    # 0 stops refreshing: once the write returns, no refresh runs again
     a.must_write(K + '/refresh_ms', 0)
-    time.sleep(0.5)
     a.must_write(INTERVALS + '/sample_us', 1234)
+    # a negative check: ten periods of the old refresh_ms pass unnoticed
     time.sleep(1)
-    ok = ok and a.read(INTERVALS + '/sample_us') == '1234'
+    if a.read(INTERVALS + '/sample_us') != '1234':
+        fails.append('refreshed after refresh_ms was set to 0')
     a.reset()
-    ktap.result(ok, 'refresh_ms')
+    for m in fails:
+        ktap.diag(m)
+    ktap.result(not fails, 'refresh_ms')
 
 
 def test_pause(ktap):

@@ -81,6 +81,9 @@ for _s in ('nr_tried', 'sz_tried', 'nr_applied', 'sz_applied',
     TREE[f'{S}/stats/{_s}'] = 0o400
 TREE[S + '/stats/max_nr_snapshots'] = 0o600
 
+NR_FILES = {'nr_kdamonds', 'nr_contexts', 'nr_targets', 'nr_regions',
+            'nr_schemes', 'nr_goals', 'nr_filters', 'nr_dests'}
+
 DEFAULTS = {
     K + '/state': 'off',
     K + '/pid': '-1',
@@ -205,7 +208,7 @@ def main():
     ktap.result(not bad, 'defaults')
 
     writable = sorted(f for f in have if TREE.get(f) == 0o600 and
-                      not os.path.basename(f).startswith('nr_') and
+                      os.path.basename(f) not in NR_FILES and
                       os.path.basename(f) != 'state')
     fails = []
     for f in writable:
@@ -232,8 +235,7 @@ def main():
     ktap.result(not fails, 'invalid')
 
     fails = []
-    for f in sorted(f for f in have if os.path.basename(f).startswith('nr_')
-                    and TREE.get(f) == 0o600):
+    for f in sorted(f for f in have if os.path.basename(f) in NR_FILES):
         before = a.read(f)
         for v in ['abc', '-1', '100000']:
             err = a.write(f, v)
