@@ -130,7 +130,10 @@ void damon_sysfs_unlock(void)
 	if (list_empty(&graves))
 		return;
 
-	/* stores on the dying files may go on: they fail with -ENODEV */
+	/*
+	 * Stores on the dying files may go on: they fail with -ENODEV.  The
+	 * barrier orders the removed marks before the waiters' wake-up.
+	 */
 	smp_mb();
 	wake_up_var(&damon_sysfs_nr_dying);
 	list_for_each_entry_safe(dir, next, &graves, grave) {
@@ -139,6 +142,7 @@ void damon_sysfs_unlock(void)
 		nr++;
 	}
 	atomic_sub(nr, &damon_sysfs_nr_dying);
+	/* the new count before the waiters' wake-up */
 	smp_mb__after_atomic();
 	wake_up_var(&damon_sysfs_nr_dying);
 }
