@@ -14,28 +14,35 @@ set -euo pipefail
 PATCHES=(
 "1|mm/damon: remove the upstream implementation|Remove the DAMON implementation, its tests, documents and their translations, to make room for a new implementation written from scratch.  Its Kconfig, which mm/Kconfig sources, is replaced by the new one, so that the tree still configures and builds with DAMON disabled."
 "2|mm/damon: add the data access monitoring core|Add the public header, the trace events and the core of DAMON: monitoring contexts, targets and regions, and the kdamond thread that samples accesses and adjusts the regions."
-"3|mm/damon: add the address space operation sets|Add the operation sets that check accesses for virtual address spaces of processes and for the physical address space."
-"4|mm/damon: add unit tests|Add KUnit suites for DAMON and user-space unit tests of its region arithmetic under tools/testing/damon, and the end-to-end test driver the selftests use."
-"5|Docs/mm/damon: document DAMON|Add the design, usage and interface documents of DAMON."
-"6|selftests/damon: add DAMON selftests|Add kselftests that run DAMON against real workloads."
-"7|MAINTAINERS: update the DAMON entry|List the files of the new implementation in the DAMON entry."
+"3|mm/damon: add the address space operation sets|Add the operation sets that check accesses for virtual address spaces of processes and for the physical address space, and apply DAMOS actions to them."
+"4|mm/damon: add DAMOS, access-aware operation schemes|Add schemes that apply memory management actions to regions of a given access pattern, under quotas tuned by goals, watermarks and filters, with statistics and a walk of the regions they were tried on."
+"5|mm/damon: add the sysfs interface|Add /sys/kernel/mm/damon/admin, the user interface to kdamonds, their monitoring contexts and schemes."
+"6|mm/damon: add unit tests|Add KUnit suites for DAMON and user-space unit tests of its region arithmetic under tools/testing/damon, and the end-to-end test driver the selftests use."
+"7|Docs/mm/damon: document DAMON|Add the design, usage and interface documents of DAMON."
+"8|selftests/damon: add DAMON selftests|Add kselftests that run DAMON against real workloads."
+"9|MAINTAINERS: update the DAMON entry|List the files of the new implementation in the DAMON entry."
 )
 # Which patch a file of ours goes to: glob|patch, the first match wins.
 # A file that matches nothing stops the script: add a line here.
 FILE_GROUPS=(
 	'mm/damon/Kconfig|1'
-	'mm/damon/tests/*|4'
-	'tools/testing/damon/*|4'
+	'mm/damon/tests/*|6'
+	'tools/testing/damon/*|6'
 	'mm/damon/vaddr*|3'
 	'mm/damon/paddr*|3'
-	'mm/damon/ops-common*|3'
+	'mm/damon/ops-*|3'
+	'mm/damon/schemes*|4'
+	'mm/damon/quota*|4'
+	'mm/damon/goals*|4'
+	'mm/damon/apply*|4'
+	'mm/damon/sysfs*|5'
 	'mm/damon/*|2'
 	'include/linux/damon.h|2'
 	'include/trace/events/damon.h|2'
-	'Documentation/*|5'
-	'samples/damon/*|5'
-	'tools/testing/selftests/damon/*|6'
-	'MAINTAINERS|7'
+	'Documentation/*|7'
+	'samples/damon/*|7'
+	'tools/testing/selftests/damon/*|8'
+	'MAINTAINERS|9'
 )
 AUTHOR_NAME="DAMON project" AUTHOR_EMAIL="damon@example.invalid"
 

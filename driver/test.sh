@@ -6,10 +6,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-steps=(deps compose lint unit kunit guest-kernel selftests)
+steps=(deps compose lint unit kunit guest-kernel selftests conformance)
 declare -A needs=([compose]=deps [lint]=compose [unit]=compose
 		  [kunit]=compose [guest-kernel]=compose
-		  [selftests]=guest-kernel)
+		  [selftests]=guest-kernel [conformance]=guest-kernel)
 declare -A ok=()
 for s in "${steps[@]}"; do rm -f "$RESULTS/$s.txt"; done
 : > "$LOGS/test-timings.log"
