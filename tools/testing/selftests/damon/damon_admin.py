@@ -107,10 +107,10 @@ def write(path, value, new_value=False):
         with open(path, 'w') as f:
             f.write(f'{value}\n')
     except FileNotFoundError as e:
-        raise Unsupported(f'no {os.path.relpath(path, KDAMONDS)}') from e
+        raise Unsupported(f'no {os.path.relpath(path, ADMIN)}') from e
     except OSError as e:
         if new_value and e.errno == errno.EINVAL:
-            raise Unsupported(f'{os.path.relpath(path, KDAMONDS)} refuses '
+            raise Unsupported(f'{os.path.relpath(path, ADMIN)} refuses '
                               f'"{value}"') from e
         raise OSError(e.errno, f'writing "{value}" to {path}: '
                       f'{os.strerror(e.errno)}') from e
@@ -240,6 +240,14 @@ class Kdamond:
     def start(self):
         self.write_config()
         self.command('on')
+
+    def require(self, *parts, idx=0):
+        """Unsupported unless scheme idx's directory has parts (call
+        after write_config(), for files of newer kernels that a config
+        does not write)."""
+        path = os.path.join(self.scheme_dir(idx), *parts)
+        if not os.path.exists(path):
+            raise Unsupported(f'no {os.path.relpath(path, ADMIN)}')
 
     def stop(self):
         if self.running():

@@ -231,6 +231,25 @@ def node_fractions(pid, start, end):
     return fractions
 
 
+def system_ram():
+    """One (start, end) spanning every System RAM range of /proc/iomem."""
+    lo, hi = None, None
+    with open('/proc/iomem') as f:
+        for line in f:
+            if line.startswith(' ') or 'System RAM' not in line:
+                continue
+            s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
+            lo = s if lo is None else min(lo, s)
+            hi = e + 1 if hi is None else max(hi, e + 1)
+    return lo, hi
+
+
+def paddr_context(schemes):
+    """A paddr context over all of System RAM."""
+    return da.Context('paddr', schemes=schemes,
+                      targets=[da.Target(regions=[system_ram()])])
+
+
 def nr_nodes():
     return len([n for n in os.listdir('/sys/devices/system/node')
                 if n.startswith('node') and n[4:].isdigit()])

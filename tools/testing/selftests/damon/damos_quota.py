@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""DAMOS quotas, through sysfs, on a process (fvaddr).
+
+A willneed scheme for every region of a 64 MiB buffer would apply to all
+of it every aggregation interval.  With a size quota of 1 MiB per 1000 ms
+reset interval, the bytes it applies to must grow by the quota per reset
+interval, within 10%, measured over 15 intervals.
+
+With a user_input quota goal instead, the effective quota must grow
+while the user reports a current value below the target, and shrink
+once the user reports one above it.
+"""
+
+import time
+
+import damon_admin as da
+import damos_checks as c
+
+BUF_MIB = 64
+QUOTA = 1 << 20
+RESET_MS = 1000
+NR_RESETS = 15
+TIMEOUT_S = 60
+NAMES = ('size_quota_caps_applied_bytes', 'user_input_goal_raises_quota',
+         'user_input_goal_lowers_quota')
+
+
+def monitor(w, quota):
+    return da.Context('fvaddr', targets=[
+        da.Target(pid=w.pid, regions=[w.region('cold')])],
+        schemes=[da.Scheme('willneed', quota=quota)])
+
+
+def size_quota(w):
+    quota = da.Quota(bytes=QUOTA, reset_interval_ms=RESET_MS)
+    with da.Kdamond(monitor(w, quota)) as k:
+        # start at a quota reset: right after the applied bytes moved
+        first = k.stats()['sz_applied']
+        c.wait_for(lambda: k.stats()['sz_applied'] != first, 10, 0.05)
+        t0, s0 = time.monotonic(), k.stats()
+        time.sleep(NR_RESETS * RESET_MS / 1000)  # the measured time span
+        t1, s1 = time.monotonic(), k.stats()
+    applied = s1['sz_applied'] - s0['sz_applied']
+    expected = QUOTA * (t1 - t0) * 1000 / RESET_MS
+    ratio = applied / expected
+    ok = 0.9 <= ratio <= 1.1 and s1['qt_exceeds'] > s0['qt_exceeds']
+    return ok, (f'{applied} bytes applied in {t1 - t0:.1f} s, expected '
+                f'{expected:.0f} ({ratio:.3f} of it); quota exceeded '
+                f'{s1["qt_exceeds"] - s0["qt_exceeds"]} times')
+
+
+class GoalRun:
+    """One kdamond with a user_input goal, for the two goal cases."""
+
+    def __init__(self, w):
+        goal = da.Goal('user_input', target_value=10000, current_value=0)
+        quota = da.Quota(reset_interval_ms=100, goals=[goal])
+        self.k = da.Kdamond(monitor(w, quota))
+        self.high = None
+
+    def rise(self):
+        """current 0 < target: the effective quota must grow."""
+        self.k.start()
+        start = self.k.effective_bytes()
+        c.wait_for(lambda: self.k.effective_bytes() >= 4 * max(start, 1),
+                   TIMEOUT_S, 0.5)
+        self.high = self.k.effective_bytes()
+        return (self.high >= 4 * max(start, 1),
+                f'current 0, target 10000: effective quota {start} -> '
+                f'{self.high} bytes')
+
+    def fall(self):
+        """current 40000 > target: the effective quota must shrink."""
+        if self.high is None:
+            return False, 'the kdamond of the previous case did not start'
+        self.k.set_goal_current(40000)
+        c.wait_for(lambda: self.k.effective_bytes() <= self.high // 4,
+                   TIMEOUT_S, 0.5)
+        low = self.k.effective_bytes()
+        return (low <= self.high // 4,
+                f'current 40000, target 10000: effective quota '
+                f'{self.high} -> {low} bytes')
+
+
+def main():
+    ktap = c.Ktap(len(NAMES))
+    if not da.available():
+        c.skip_all(ktap, NAMES, 'no DAMON sysfs interface')
+    with c.Workload(cold=BUF_MIB) as w:
+        c.run_case(ktap, NAMES[0], lambda: size_quota(w))
+        goal = GoalRun(w)
+        try:
+            c.run_case(ktap, NAMES[1], goal.rise)
+            c.run_case(ktap, NAMES[2], goal.fall)
+        finally:
+            goal.k.stop()
+    ktap.finish()
+
+
+if __name__ == '__main__':
+    main()
