@@ -106,9 +106,10 @@ def write(path, value, new_value=False):
     try:
         with open(path, 'w') as f:
             f.write(f'{value}\n')
-    except FileNotFoundError as e:
-        raise Unsupported(f'no {os.path.relpath(path, ADMIN)}') from e
     except OSError as e:
+        # sysfs answers EACCES to creating a file that is not there
+        if not os.path.exists(path):
+            raise Unsupported(f'no {os.path.relpath(path, ADMIN)}') from e
         if new_value and e.errno == errno.EINVAL:
             raise Unsupported(f'{os.path.relpath(path, ADMIN)} refuses '
                               f'"{value}"') from e

@@ -9,8 +9,6 @@ memory cgroups.  Everything here needs root.
 import ctypes
 import os
 import subprocess
-import sys
-import time
 
 from damon_e2e import Ktap, wait_for  # noqa: F401 (re-exported)
 import damon_admin as da
@@ -183,31 +181,51 @@ def pagemap(pid, start, end):
             for i in range(0, len(data), 8)]
 
 
-def swapped_fraction(pid, start, end):
-    entries = pagemap(pid, start, end)
-    return sum(1 for e in entries if e & PM_SWAP) / len(entries)
-
-
 def present_fraction(pid, start, end):
     entries = pagemap(pid, start, end)
     return sum(1 for e in entries if e & PM_PRESENT) / len(entries)
 
 
+def present_pfns(pid, start, end):
+    return [e & PM_PFN_MASK for e in pagemap(pid, start, end)
+            if e & PM_PRESENT]
+
+
+def pfn_runs(pfns):
+    """Sorted pfns as (first, count) runs of consecutive numbers."""
+    runs = []
+    for pfn in sorted(pfns):
+        if runs and runs[-1][0] + runs[-1][1] == pfn:
+            runs[-1][1] += 1
+        else:
+            runs.append([pfn, 1])
+    return runs
+
+
 def active_fraction(pid, start, end):
     """Of the present pages of [start, end), the fraction on an active
-    LRU list, from /proc/kpageflags."""
-    pfns = [e & PM_PFN_MASK for e in pagemap(pid, start, end)
-            if e & PM_PRESENT]
+    LRU list, from /proc/kpageflags (one read per run of frames)."""
+    pfns = present_pfns(pid, start, end)
     if not pfns:
         return 0.0
     active = 0
     with open('/proc/kpageflags', 'rb') as f:
-        for pfn in pfns:
-            f.seek(pfn * 8)
-            flags = int.from_bytes(f.read(8), 'little')
-            if flags & KPF_LRU and flags & KPF_ACTIVE:
-                active += 1
+        for first, count in pfn_runs(pfns):
+            f.seek(first * 8)
+            data = f.read(count * 8)
+            for i in range(0, len(data), 8):
+                flags = int.from_bytes(data[i:i + 8], 'little')
+                if flags & KPF_LRU and flags & KPF_ACTIVE:
+                    active += 1
     return active / len(pfns)
+
+
+def phys_span(w, names):
+    """(start, end) of the physical memory backing buffers names of w."""
+    pfns = []
+    for name in names:
+        pfns += present_pfns(w.pid, *w.region(name))
+    return min(pfns) * PAGE_SIZE, (max(pfns) + 1) * PAGE_SIZE
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -244,10 +262,10 @@ def system_ram():
     return lo, hi
 
 
-def paddr_context(schemes):
-    """A paddr context over all of System RAM."""
+def paddr_context(schemes, region=None):
+    """A paddr context over region, by default all of System RAM."""
     return da.Context('paddr', schemes=schemes,
-                      targets=[da.Target(regions=[system_ram()])])
+                      targets=[da.Target(regions=[region or system_ram()])])
 
 
 def nr_nodes():
@@ -380,12 +398,3 @@ def skip_all(ktap, names, reason):
 def polled(cond, timeout, interval=0.5):
     """wait_for with a slower poll, for conditions that read many files."""
     return wait_for(cond, timeout, interval)
-
-
-def elapsed_since(t0):
-    return time.monotonic() - t0
-
-
-def log(msg):
-    print(f'# {msg}', file=sys.stdout)
-    sys.stdout.flush()

@@ -160,7 +160,8 @@ def active_case():
         # first move the hot buffer to the active list
         prio = da.Scheme('lru_prio', nr_accesses=(2, da.UINT_MAX),
                          filters=[confine(m)])
-        with da.Kdamond(c.paddr_context([prio])):
+        span = c.phys_span(w, ('cold', 'hot'))
+        with da.Kdamond(c.paddr_context([prio], span)):
             c.polled(lambda: c.active_fraction(w.pid, *hot) >= 0.9,
                      TIMEOUT_S)
         if c.active_fraction(w.pid, *hot) < 0.8:

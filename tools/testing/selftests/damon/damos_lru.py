@@ -7,7 +7,8 @@ writing and a 48 MiB cold one.  Its new anonymous pages start on the
 inactive LRU list.  lru_prio for frequently accessed regions must move
 the hot buffer to the active list (and not the cold one); lru_deprio
 for every region must move it back.  /proc/kpageflags tells the list of
-each page.  A memcg filter keeps the schemes to the process's pages.
+each page.  The schemes run on the physical address range where the
+buffers are, kept to the process's pages by a memcg filter.
 """
 
 import damon_admin as da
@@ -28,7 +29,8 @@ def active(w, name):
 def run(w, m, action, nr_accesses, cond):
     scheme = da.Scheme(action, nr_accesses=nr_accesses, filters=[
         da.Filter('memcg', matching=False, memcg_path=m.path())])
-    with da.Kdamond(c.paddr_context([scheme])) as k:
+    region = c.phys_span(w, ('cold', 'hot'))
+    with da.Kdamond(c.paddr_context([scheme], region)) as k:
         c.polled(cond, TIMEOUT_S)
         return k.stats()
 

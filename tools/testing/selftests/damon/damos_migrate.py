@@ -6,7 +6,8 @@ A process in its own memory cgroup allocates a 64 MiB cold buffer and an
 8 MiB hot one on node 0.  A migrate_cold scheme with target_nid 1 must
 move the cold buffer to node 1 (move_pages(2) tells where each page is)
 and leave the hot one on node 0.  It runs on the physical address space
-(paddr), kept to the process's pages by a memcg filter, and, on kernels
+(paddr) where the process's buffers are, kept to its pages by a memcg
+filter, and, on kernels
 that can migrate from process address spaces, on vaddr.
 """
 
@@ -15,6 +16,9 @@ import damos_checks as c
 
 COLD_MIB = 64
 HOT_MIB = 8
+# aggregation intervals a region must stay unaccessed: time for the
+# monitoring to tell the hot buffer apart from the cold one
+MIN_AGE = 10
 TIMEOUT_S = 120
 NAMES = ('paddr_migrate_cold_to_node1', 'vaddr_migrate_cold_to_node1')
 
@@ -30,11 +34,11 @@ def migrate_cold(ops):
     with c.Memcg('damos_migrate') as m, \
             c.Workload(cold=COLD_MIB, hot=HOT_MIB, node=0, cgroup=m) as w:
         scheme = da.Scheme('migrate_cold', nr_accesses=(0, 0),
-                           age=(5, da.UINT_MAX), target_nid=1)
+                           age=(MIN_AGE, da.UINT_MAX), target_nid=1)
         if ops == 'paddr':
             scheme.filters = [da.Filter('memcg', matching=False,
                                         memcg_path=m.path())]
-            ctx = c.paddr_context([scheme])
+            ctx = c.paddr_context([scheme], c.phys_span(w, ('cold', 'hot')))
         else:
             ctx = da.Context('vaddr', schemes=[scheme],
                              targets=[da.Target(pid=w.pid)])

@@ -41,13 +41,14 @@ def size_quota(w):
         t0, s0 = time.monotonic(), k.stats()
         time.sleep(NR_RESETS * RESET_MS / 1000)  # the measured time span
         t1, s1 = time.monotonic(), k.stats()
-    applied = s1['sz_applied'] - s0['sz_applied']
+    delta = {n: s1[n] - s0[n] for n in s1}
     expected = QUOTA * (t1 - t0) * 1000 / RESET_MS
-    ratio = applied / expected
-    ok = 0.9 <= ratio <= 1.1 and s1['qt_exceeds'] > s0['qt_exceeds']
-    return ok, (f'{applied} bytes applied in {t1 - t0:.1f} s, expected '
-                f'{expected:.0f} ({ratio:.3f} of it); quota exceeded '
-                f'{s1["qt_exceeds"] - s0["qt_exceeds"]} times')
+    ratio = delta['sz_applied'] / expected
+    ok = 0.9 <= ratio <= 1.1 and delta['qt_exceeds'] > 0
+    return ok, (f'in {t1 - t0:.1f} s: applied {delta["sz_applied"]} bytes, '
+                f'{ratio:.3f} of the quota {expected:.0f}; tried '
+                f'{delta["sz_tried"]} in {delta["nr_tried"]} regions; quota '
+                f'exceeded {delta["qt_exceeds"]} times')
 
 
 class GoalRun:
