@@ -69,8 +69,9 @@ def addr_case(filters_dir='filters'):
         start, end = w.region('cold')
         mid = start + (end - start) // 2
         f = da.Filter('addr', addr_start=start, addr_end=mid)
-        ctx = da.Context('fvaddr', schemes=[cold_pageout([f], filters_dir)],
-                         targets=[da.Target(pid=w.pid, regions=[(start, end)])])
+        target = da.Target(pid=w.pid, regions=[(start, end)])
+        ctx = da.Context('fvaddr', targets=[target],
+                         schemes=[cold_pageout([f], filters_dir)])
         stats = pageout_until(ctx, lambda: resident(w, mid, end) <= 0.05)
         return verdict({'named half': resident(w, start, mid)},
                        {'other half': resident(w, mid, end)}, stats)
@@ -159,7 +160,7 @@ def active_case():
         da.Kdamond(pageout).write_config()
         # first move the hot buffer to the active list
         prio = da.Scheme('lru_prio', nr_accesses=(2, da.UINT_MAX),
-                         filters=[confine(m)])
+                         age=(10, da.UINT_MAX), filters=[confine(m)])
         span = c.phys_span(w, ('cold', 'hot'))
         with da.Kdamond(c.paddr_context([prio], span)):
             c.polled(lambda: c.active_fraction(w.pid, *hot) >= 0.9,

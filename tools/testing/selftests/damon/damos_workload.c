@@ -93,6 +93,19 @@ static void touch(struct buf *b)
 		b->addr[i]++;
 }
 
+/*
+ * The first write of each page: a store, not a read-modify-write, whose
+ * read fault would map the huge zero page and make the write fall back
+ * to small pages.
+ */
+static void populate(struct buf *b)
+{
+	unsigned long i;
+
+	for (i = 0; i < b->size; i += page_size)
+		b->addr[i] = 1;
+}
+
 static void fill_unmapped(struct buf *b)
 {
 	char *page = malloc(page_size);
@@ -231,7 +244,7 @@ int main(int argc, char *argv[])
 		b->addr = map_aligned(b->size, b->fd);
 		if (i == THP && madvise(b->addr, b->size, MADV_HUGEPAGE))
 			die("madvise");
-		touch(b);
+		populate(b);
 		printf("%s %lx %lx\n", b->name, (unsigned long)b->addr,
 		       (unsigned long)b->addr + b->size);
 	}
