@@ -23,7 +23,6 @@ SYS_MOVE_PAGES = 279		# x86_64
 KPF_LRU = 1 << 5
 KPF_ACTIVE = 1 << 6
 PM_PRESENT = 1 << 63
-PM_SWAP = 1 << 62
 PM_PFN_MASK = (1 << 55) - 1
 
 
@@ -142,15 +141,6 @@ def proc_status(pid):
 
 def meminfo():
     return _kib_table('/proc/meminfo')
-
-
-def vmstat():
-    values = {}
-    with open('/proc/vmstat') as f:
-        for line in f:
-            name, value = line.split()
-            values[name] = int(value)
-    return values
 
 
 def smaps(pid, start, end):
