@@ -55,7 +55,7 @@ static struct buf bufs[NR_BUFS] = {
 };
 
 static unsigned long page_size;
-static volatile int hot_on = 1;
+static int hot_on = 1;	/* read and written with __atomic builtins */
 
 static void die(const char *what)
 {
@@ -125,7 +125,7 @@ static void *hot_loop(void *arg)
 	struct buf *b = arg;
 
 	for (;;) {
-		if (hot_on)
+		if (__atomic_load_n(&hot_on, __ATOMIC_RELAXED))
 			touch(b);
 		else
 			usleep(10000);	/* idle until told to go on */
@@ -176,16 +176,18 @@ static void serve(void)
 	struct buf *b;
 
 	while (fgets(line, sizeof(line), stdin)) {
-		if (sscanf(line, "resident %63s", arg) == 1 &&
-		    (b = find_buf(arg))) {
+		b = NULL;
+		if (sscanf(line, "%*s %63s", arg) == 1)
+			b = find_buf(arg);
+		if (b && !strncmp(line, "resident ", 9)) {
 			n = resident(b, &total);
 			printf("%lu %lu\n", n, total);
-		} else if (sscanf(line, "touch %63s", arg) == 1 &&
-			   (b = find_buf(arg))) {
+		} else if (b && !strncmp(line, "touch ", 6)) {
 			touch(b);
 			printf("ok\n");
-		} else if (sscanf(line, "hot %63s", arg) == 1) {
-			hot_on = !strcmp(arg, "on");
+		} else if (!strncmp(line, "hot ", 4)) {
+			__atomic_store_n(&hot_on, !strcmp(arg, "on"),
+					 __ATOMIC_RELAXED);
 			printf("ok\n");
 		} else {
 			printf("error: %s", line);
@@ -211,15 +213,27 @@ int main(int argc, char *argv[])
 	page_size = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "c:H:t:s:u:n:")) != -1) {
 		switch (opt) {
-		case 'c': bufs[COLD].size = strtoul(optarg, NULL, 0) * MIB; break;
-		case 'H': bufs[HOT].size = strtoul(optarg, NULL, 0) * MIB; break;
-		case 't': bufs[THP].size = strtoul(optarg, NULL, 0) * MIB; break;
-		case 's': bufs[SHMEM].size = strtoul(optarg, NULL, 0) * MIB; break;
-		case 'u': bufs[UNMAPPED].size = strtoul(optarg, NULL, 0) * MIB; break;
-		case 'n': node = atoi(optarg); break;
+		case 'c':
+			bufs[COLD].size = strtoul(optarg, NULL, 0) * MIB;
+			break;
+		case 'H':
+			bufs[HOT].size = strtoul(optarg, NULL, 0) * MIB;
+			break;
+		case 't':
+			bufs[THP].size = strtoul(optarg, NULL, 0) * MIB;
+			break;
+		case 's':
+			bufs[SHMEM].size = strtoul(optarg, NULL, 0) * MIB;
+			break;
+		case 'u':
+			bufs[UNMAPPED].size = strtoul(optarg, NULL, 0) * MIB;
+			break;
+		case 'n':
+			node = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-c MIB] [-H MIB] [-t MIB] [-s MIB] [-u MIB] [-n NODE]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s %s\n", argv[0],
+				"[-c MIB] [-H MIB] [-t MIB] [-s MIB] [-u MIB] [-n NODE]");
 			return 2;
 		}
 	}
