@@ -1,0 +1,390 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the DAMOS action tests measure, and the setup they need.
+
+The damos_workload process, per-process and system memory counters from
+/proc, page placement (pagemap, kpageflags, move_pages), zram swap and
+memory cgroups.  Everything here needs root.
+"""
+
+import ctypes
+import os
+import subprocess
+
+from damon_e2e import Ktap, wait_for  # noqa: F401 (re-exported)
+import damon_admin as da
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MIB = 1 << 20
+PAGE_SIZE = os.sysconf('SC_PAGE_SIZE')
+CGROUP_ROOT = '/sys/fs/cgroup'
+THP = '/sys/kernel/mm/transparent_hugepage'
+SYS_MOVE_PAGES = 279		# x86_64
+
+KPF_LRU = 1 << 5
+KPF_ACTIVE = 1 << 6
+PM_PRESENT = 1 << 63
+PM_PFN_MASK = (1 << 55) - 1
+
+
+def write_file(path, value):
+    with open(path, 'w') as f:
+        f.write(f'{value}\n')
+
+
+def read_file(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+# ==================== the workload ====================
+
+class Workload:
+    """A damos_workload process; see damos_workload.c for the buffers.
+
+    cgroup: a Memcg to run in from the start, so that every page is
+    charged to it.  bufs maps buffer names to (start, end).
+    """
+
+    def __init__(self, cold=0, hot=0, thp=0, shmem=0, unmapped=0, node=None,
+                 cgroup=None):
+        args = [os.path.join(HERE, 'damos_workload')]
+        for opt, mib in (('-c', cold), ('-H', hot), ('-t', thp),
+                         ('-s', shmem), ('-u', unmapped)):
+            if mib:
+                args += [opt, str(mib)]
+        if node is not None:
+            args += ['-n', str(node)]
+        procs = cgroup.procs_file() if cgroup else None
+
+        def enter_cgroup():
+            if procs:
+                write_file(procs, os.getpid())
+
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=enter_cgroup)
+        self.pid = self.proc.pid
+        self.bufs = {}
+        for line in self.proc.stdout:
+            fields = line.split()
+            if fields == ['ready']:
+                break
+            if len(fields) != 3:
+                self.stop()
+                raise RuntimeError(f'damos_workload: {line!r}')
+            self.bufs[fields[0]] = (int(fields[1], 16), int(fields[2], 16))
+        else:
+            self.stop()
+            raise RuntimeError('damos_workload did not start')
+
+    def ask(self, cmd):
+        self.proc.stdin.write(cmd + '\n')
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().strip()
+        if not reply or reply.startswith('error'):
+            raise RuntimeError(f'damos_workload {cmd!r}: {reply!r}')
+        return reply
+
+    def resident(self, name):
+        """Fraction of buffer name's pages that are in memory (mincore)."""
+        n, total = (int(x) for x in self.ask(f'resident {name}').split())
+        return n / total
+
+    def hot(self, on):
+        self.ask(f'hot {"on" if on else "off"}')
+
+    def region(self, name):
+        return self.bufs[name]
+
+    def size(self, name):
+        start, end = self.bufs[name]
+        return end - start
+
+    def status(self):
+        return proc_status(self.pid)
+
+    def majflt(self):
+        with open(f'/proc/{self.pid}/stat') as f:
+            return int(f.read().rsplit(')', 1)[1].split()[9])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# ==================== /proc counters ====================
+
+def _kib_table(path):
+    """A "Name:   123 kB" file as a dict of bytes."""
+    values = {}
+    with open(path) as f:
+        for line in f:
+            name, _, rest = line.partition(':')
+            fields = rest.split()
+            if fields and fields[0].isdigit():
+                mult = 1024 if fields[-1] == 'kB' else 1
+                values[name] = int(fields[0]) * mult
+    return values
+
+
+def proc_status(pid):
+    """VmRSS, RssAnon, RssShmem, VmSwap, ... of a process, in bytes."""
+    return _kib_table(f'/proc/{pid}/status')
+
+
+def meminfo():
+    return _kib_table('/proc/meminfo')
+
+
+def smaps(pid, start, end):
+    """Summed smaps fields (bytes) of the mappings inside [start, end)."""
+    total = {}
+    inside = False
+    with open(f'/proc/{pid}/smaps') as f:
+        for line in f:
+            first = line.split()[0]
+            if '-' in first and not first.endswith(':'):
+                s, e = (int(x, 16) for x in first.split('-'))
+                inside = start <= s and e <= end
+                continue
+            if inside and first.endswith(':') and line.rstrip().endswith('kB'):
+                name = first[:-1]
+                total[name] = total.get(name, 0) + int(line.split()[1]) * 1024
+    return total
+
+
+# ==================== page placement ====================
+
+def pagemap(pid, start, end):
+    """The pagemap entries of the pages of [start, end)."""
+    with open(f'/proc/{pid}/pagemap', 'rb') as f:
+        f.seek(start // PAGE_SIZE * 8)
+        data = f.read((end - start) // PAGE_SIZE * 8)
+    return [int.from_bytes(data[i:i + 8], 'little')
+            for i in range(0, len(data), 8)]
+
+
+def present_fraction(pid, start, end):
+    entries = pagemap(pid, start, end)
+    return sum(1 for e in entries if e & PM_PRESENT) / len(entries)
+
+
+def present_pfns(pid, start, end):
+    return [e & PM_PFN_MASK for e in pagemap(pid, start, end)
+            if e & PM_PRESENT]
+
+
+def pfn_runs(pfns):
+    """Sorted pfns as (first, count) runs of consecutive numbers."""
+    runs = []
+    for pfn in sorted(pfns):
+        if runs and runs[-1][0] + runs[-1][1] == pfn:
+            runs[-1][1] += 1
+        else:
+            runs.append([pfn, 1])
+    return runs
+
+
+def active_fraction(pid, start, end):
+    """Of the present pages of [start, end), the fraction on an active
+    LRU list, from /proc/kpageflags (one read per run of frames)."""
+    pfns = present_pfns(pid, start, end)
+    if not pfns:
+        return 0.0
+    active = 0
+    with open('/proc/kpageflags', 'rb') as f:
+        for first, count in pfn_runs(pfns):
+            f.seek(first * 8)
+            data = f.read(count * 8)
+            for i in range(0, len(data), 8):
+                flags = int.from_bytes(data[i:i + 8], 'little')
+                if flags & KPF_LRU and flags & KPF_ACTIVE:
+                    active += 1
+    return active / len(pfns)
+
+
+def phys_span(w, names):
+    """(start, end) of the physical memory backing buffers names of w."""
+    pfns = []
+    for name in names:
+        pfns += present_pfns(w.pid, *w.region(name))
+    return min(pfns) * PAGE_SIZE, (max(pfns) + 1) * PAGE_SIZE
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def node_fractions(pid, start, end):
+    """{node: fraction of the pages of [start, end)} from move_pages(2)
+    asked without target nodes; pages not present count as node -1."""
+    nr = (end - start) // PAGE_SIZE
+    pages = (ctypes.c_void_p * nr)(*range(start, end, PAGE_SIZE))
+    status = (ctypes.c_int * nr)()
+    ret = _libc.syscall(ctypes.c_long(SYS_MOVE_PAGES), ctypes.c_long(pid),
+                        ctypes.c_ulong(nr), pages, None, status,
+                        ctypes.c_int(0))
+    if ret < 0:
+        raise OSError(ctypes.get_errno(), 'move_pages')
+    fractions = {}
+    for s in status:
+        node = s if s >= 0 else -1
+        fractions[node] = fractions.get(node, 0) + 1 / nr
+    return fractions
+
+
+def system_ram():
+    """One (start, end) spanning every System RAM range of /proc/iomem."""
+    lo, hi = None, None
+    with open('/proc/iomem') as f:
+        for line in f:
+            if line.startswith(' ') or 'System RAM' not in line:
+                continue
+            s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
+            lo = s if lo is None else min(lo, s)
+            hi = e + 1 if hi is None else max(hi, e + 1)
+    return lo, hi
+
+
+def paddr_context(schemes, region=None):
+    """A paddr context over region, by default all of System RAM."""
+    return da.Context('paddr', schemes=schemes,
+                      targets=[da.Target(regions=[region or system_ram()])])
+
+
+def nr_nodes():
+    return len([n for n in os.listdir('/sys/devices/system/node')
+                if n.startswith('node') and n[4:].isdigit()])
+
+
+# ==================== zram swap ====================
+
+class ZramSwap:
+    """A zram device as the only swap space, for the duration of a with."""
+
+    def __init__(self, size='1G'):
+        self.size = size
+        self.dev = None
+
+    def __enter__(self):
+        if not os.path.exists('/sys/block/zram0'):
+            raise da.Unsupported('no zram0')
+        self.dev = '/dev/zram0'
+        with open('/proc/swaps') as f:
+            if any(line.startswith(self.dev) for line in f):
+                return self	# left over from a run that did not finish
+        try:
+            write_file('/sys/block/zram0/reset', 1)
+        except OSError:
+            pass
+        write_file('/sys/block/zram0/disksize', self.size)
+        subprocess.run(['mkswap', self.dev], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(['swapon', self.dev], check=True)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(['swapoff', self.dev], check=False)
+        try:
+            write_file('/sys/block/zram0/reset', 1)
+        except OSError:
+            pass
+
+
+# ==================== memory cgroups ====================
+
+class Memcg:
+    """A cgroup v2 child of the root with the memory controller."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = os.path.join(CGROUP_ROOT, name)
+
+    def __enter__(self):
+        if not os.path.exists(os.path.join(CGROUP_ROOT, 'cgroup.procs')):
+            subprocess.run(['mount', '-t', 'cgroup2', 'none', CGROUP_ROOT],
+                           check=False)
+        ctl = os.path.join(CGROUP_ROOT, 'cgroup.subtree_control')
+        if 'memory' not in read_file(ctl).split():
+            write_file(ctl, '+memory')
+        os.makedirs(self.dir, exist_ok=True)
+        return self
+
+    def procs_file(self):
+        return os.path.join(self.dir, 'cgroup.procs')
+
+    def path(self):
+        """The path DAMOS memcg filters take."""
+        return '/' + self.name
+
+    def __exit__(self, *exc):
+        # the workloads are dead by now; their pages may take a moment to
+        # be uncharged before rmdir works
+        wait_for(self._rmdir, 10)
+
+    def _rmdir(self):
+        try:
+            os.rmdir(self.dir)
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+
+
+# ==================== transparent huge pages ====================
+
+class Khugepaged:
+    """Make khugepaged scan fast, restoring its settings afterwards."""
+
+    FILES = {'scan_sleep_millisecs': 100, 'alloc_sleep_millisecs': 100,
+             'pages_to_scan': 4096}
+
+    def __enter__(self):
+        d = os.path.join(THP, 'khugepaged')
+        self.saved = {}
+        for name, value in self.FILES.items():
+            path = os.path.join(d, name)
+            self.saved[path] = read_file(path)
+            write_file(path, value)
+        return self
+
+    def __exit__(self, *exc):
+        for path, value in self.saved.items():
+            write_file(path, value)
+
+
+# ==================== test plumbing ====================
+
+def run_case(ktap, name, fn):
+    """Run one test case: fn() returns (ok, diagnostics); Unsupported
+    makes it a SKIP and any other exception a failure."""
+    try:
+        ok, diag = fn()
+    except da.Unsupported as e:
+        ktap.result(True, name, str(e))
+        return
+    except Exception as e:  # pylint: disable=broad-except
+        ktap.diag(f'{name}: {type(e).__name__}: {e}')
+        ktap.result(False, name)
+        return
+    if diag:
+        ktap.diag(f'{name}: {diag}')
+    ktap.result(ok, name)
+
+
+def skip_all(ktap, names, reason):
+    for name in names:
+        ktap.result(True, name, reason)
+    ktap.finish()
+
+
+def polled(cond, timeout, interval=0.5):
+    """wait_for with a slower poll, for conditions that read many files."""
+    return wait_for(cond, timeout, interval)
