@@ -96,8 +96,8 @@ def check_exclusive(ktap):
             err = m.write(other, 'enabled', 'Y')
             if err != errno.EBUSY or m.pid(other) != -1:
                 bad.append(f'{first} running, {other}: errno {err}')
-        e2e = '/sys/module/damon_e2e/parameters/enabled'
-        if os.path.exists(e2e):
+        if os.path.isdir('/sys/module/damon_e2e'):
+            m.write('damon_e2e', 'ops', 'paddr')
             err = m.write('damon_e2e', 'enabled', 'Y')
             if err != errno.EBUSY:
                 bad.append(f'{first} running, damon_e2e: errno {err}')

@@ -19,7 +19,8 @@ MOD = 'damon_lru_sort'
 WITHIN_S = 60
 ACTIVE = 0.8
 
-PARAMS = {'hot_thres_access_freq': 500, 'cold_min_age': 2000000,
+# TCG: a hot paddr region shares its samples with colder pages
+PARAMS = {'hot_thres_access_freq': 200, 'cold_min_age': 2000000,
           'quota_ms': 0, 'wmarks_interval': 100000,
           'sample_interval': 5000, 'aggr_interval': 100000,
           **m.ALWAYS_ACTIVE}
@@ -53,6 +54,7 @@ def main():
             time.sleep(1)
         took = time.monotonic() - t0
         sorted_hot = m.stat(MOD, 'bytes_lru_sorted_hot_regions')
+        tried_hot = m.stat(MOD, 'nr_lru_sort_tried_hot_regions')
         m.wait_for(lambda: m.stat(MOD, 'nr_lru_sort_tried_cold_regions'),
                    30)
         tried_cold = m.stat(MOD, 'nr_lru_sort_tried_cold_regions')
@@ -64,7 +66,8 @@ def main():
                            'wmarks_high': 200, 'wmarks_mid': 150,
                            'wmarks_low': 50, 'wmarks_interval': 5000000})
     ktap.diag(f'hot pages active: {before:.1%} before, {after:.1%} after '
-              f'{took:.0f} s; {sorted_hot >> 20} MiB prioritised; '
+              f'{took:.0f} s; {tried_hot} hot regions tried, '
+              f'{sorted_hot >> 20} MiB prioritised; '
               f'{tried_cold} cold regions tried')
     ktap.result(after >= ACTIVE and before < ACTIVE and sorted_hot > 0,
                 names[0])
