@@ -378,10 +378,13 @@ enum damos_quota_goal_tuner {
  * @weight_age:		Weight of age when ranking regions.
  * @esz:		Read-only: the effective size quota of the current
  *			period, the tightest of @sz, what @ms allows at the
- *			measured throughput and what @goals allow.
+ *			measured throughput and what @goals allow;
+ *			ULONG_MAX when nothing limits the size.
  *
  * When the quota limits a scheme, the regions ranked best by the weights
- * are applied first.
+ * are applied first.  With several goals, the one closest to being met
+ * (the highest current/target ratio) drives the tuning.  A reset interval
+ * of 0 makes every application of the scheme a period of its own.
  */
 struct damos_quota {
 	unsigned long reset_interval;
@@ -393,12 +396,15 @@ struct damos_quota {
 	unsigned int weight_nr_accesses;
 	unsigned int weight_age;
 	unsigned long esz;
-/* private: see mm/damon/quota.c */
+/* private: see mm/damon/quota.c and mm/damon/apply.c */
+	bool period_started;
+	bool exceeded;
+	unsigned long period_end;
 	unsigned long charged_sz;
-	unsigned long charged_from;
-	unsigned long total_charged_sz;
-	unsigned long total_charged_ns;
-	unsigned long esz_bp;
+	u64 charged_ns;
+	u64 total_charged_sz;
+	u64 total_charged_ns;
+	unsigned long goal_sz;
 	unsigned int min_score;
 	struct damon_target *charge_target_from;
 	unsigned long charge_addr_from;
@@ -556,7 +562,7 @@ struct damos {
 	struct damos_stat stat;
 	unsigned long max_nr_snapshots;
 	struct list_head list;
-/* private: see mm/damon/schemes.c */
+/* private: see mm/damon/apply.c */
 	unsigned long next_apply_sis;
 	struct damos_walk_control *walk_control;
 };
@@ -627,8 +633,10 @@ struct damon_ctx {
 	unsigned long nr_access_chances;
 	unsigned long base_aggr_samples;
 
-	struct mutex walk_control_lock;	/* see mm/damon/schemes.c */
+	struct mutex walk_control_lock;	/* see mm/damon/apply.c */
 	struct damos_walk_control *walk_control;
+	bool accepting_walks;
+	bool walk_started;
 };
 
 /*
@@ -765,9 +773,9 @@ struct damos_filter *damos_new_filter(enum damos_filter_type type,
 void damos_add_filter(struct damos *s, struct damos_filter *f);
 void damos_destroy_filter(struct damos_filter *f);
 
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value);
+struct damos_quota_goal *
+damos_new_quota_goal(enum damos_quota_goal_metric metric,
+		     unsigned long target_value);
 void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 void damos_destroy_quota_goal(struct damos_quota_goal *g);
 int damos_commit_quota_goals(struct damos_quota *dst,

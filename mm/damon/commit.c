@@ -5,7 +5,9 @@
  * damon_commit_ctx() makes a context look like another one while keeping
  * what was learned about the memory that is still monitored: targets are
  * matched by position, and a matched target keeps its regions (refitted to
- * new initial ranges, if any are given) with their access counts.
+ * new initial ranges, if any are given) with their access counts.  Schemes
+ * are matched by position too, and a matched scheme keeps its run state:
+ * statistics, quota charges and tuning, watermark state, schedule.
  */
 
 #include <linux/damon.h>
@@ -13,6 +15,7 @@
 #include <linux/pid.h>
 #include <linux/slab.h>
 
+#include "damos.h"
 #include "regions.h"
 
 /* Whether @dst and @src watch the same thing. */
@@ -124,22 +127,168 @@ static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
 	return 0;
 }
 
+/* ==================== Schemes ==================== */
+
+/* Replace the filters of @dst by copies of those of @src. */
+static int damos_commit_filters(struct damos *dst, struct damos *src)
+{
+	struct damos_filter *f, *nf, *next;
+	struct damos copies;
+
+	INIT_LIST_HEAD(&copies.core_filters);
+	INIT_LIST_HEAD(&copies.ops_filters);
+	damos_for_each_core_filter(f, src) {
+		nf = damos_new_filter(f->type, f->matching, f->allow);
+		if (!nf)
+			goto free_copies;
+		*nf = *f;
+		damos_add_filter(&copies, nf);
+	}
+	damos_for_each_ops_filter(f, src) {
+		nf = damos_new_filter(f->type, f->matching, f->allow);
+		if (!nf)
+			goto free_copies;
+		*nf = *f;
+		damos_add_filter(&copies, nf);
+	}
+
+	list_for_each_entry_safe(f, next, &dst->core_filters, list)
+		damos_destroy_filter(f);
+	list_for_each_entry_safe(f, next, &dst->ops_filters, list)
+		damos_destroy_filter(f);
+	list_splice(&copies.core_filters, &dst->core_filters);
+	list_splice(&copies.ops_filters, &dst->ops_filters);
+	return 0;
+
+free_copies:
+	list_for_each_entry_safe(f, next, &copies.core_filters, list)
+		damos_destroy_filter(f);
+	list_for_each_entry_safe(f, next, &copies.ops_filters, list)
+		damos_destroy_filter(f);
+	return -ENOMEM;
+}
+
+/*
+ * Copy the parameters of @src into @dst; the private run state of @dst
+ * stays.  Lists are committed first, so that running out of memory leaves
+ * at worst a scheme whose lists are partly new.
+ */
+static int damos_commit_scheme(struct damos *dst, struct damos *src)
+{
+	const struct damos_quota *sq = &src->quota;
+	struct damos_quota *dq = &dst->quota;
+	int err;
+
+	err = damos_commit_quota_goals(dq, &src->quota);
+	if (err)
+		return err;
+	err = damos_commit_filters(dst, src);
+	if (err)
+		return err;
+	err = damos_set_migrate_dests(dst, src->migrate_dests.node_id_arr,
+				      src->migrate_dests.weight_arr,
+				      src->migrate_dests.nr_dests);
+	if (err)
+		return err;
+
+	dst->pattern = src->pattern;
+	dst->action = src->action;
+	dst->apply_interval_us = src->apply_interval_us;
+	dst->target_nid = src->target_nid;
+	dst->max_nr_snapshots = src->max_nr_snapshots;
+
+	dq->reset_interval = sq->reset_interval;
+	dq->ms = sq->ms;
+	dq->sz = sq->sz;
+	dq->goal_tuner = sq->goal_tuner;
+	dq->weight_sz = sq->weight_sz;
+	dq->weight_nr_accesses = sq->weight_nr_accesses;
+	dq->weight_age = sq->weight_age;
+
+	dst->wmarks.metric = src->wmarks.metric;
+	dst->wmarks.interval = src->wmarks.interval;
+	dst->wmarks.high = src->wmarks.high;
+	dst->wmarks.mid = src->wmarks.mid;
+	dst->wmarks.low = src->wmarks.low;
+	if (dst->wmarks.metric == DAMOS_WMARK_NONE)
+		dst->wmarks.activated = true;
+	return 0;
+}
+
+/* A new scheme with the parameters of @src and a fresh run state. */
+static struct damos *damos_copy_scheme(struct damos *src)
+{
+	struct damos *s;
+
+	s = damon_new_scheme(&src->pattern, src->action,
+			     src->apply_interval_us, &src->quota,
+			     &src->wmarks, src->target_nid);
+	if (!s)
+		return NULL;
+	if (damos_commit_scheme(s, src)) {
+		damon_destroy_scheme(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Remove scheme @s of @dst, releasing a walk that waits for it. */
+static void damos_remove_scheme(struct damon_ctx *dst, struct damos *s)
+{
+	damos_walk_scheme_done(dst, s);
+	damon_destroy_scheme(s);
+}
+
+static int damos_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
+{
+	struct damos *ds, *ss, *next, *s;
+	int err;
+
+	ds = list_first_entry(&dst->schemes, struct damos, list);
+	damon_for_each_scheme(ss, src) {
+		if (&ds->list == &dst->schemes) {
+			s = damos_copy_scheme(ss);
+			if (!s)
+				return -ENOMEM;
+			damon_add_scheme(dst, s);
+			continue;
+		}
+		err = damos_commit_scheme(ds, ss);
+		if (err)
+			return err;
+		ds = list_next_entry(ds, list);
+	}
+	/* schemes beyond those of @src */
+	list_for_each_entry_safe_from(ds, next, &dst->schemes, list)
+		damos_remove_scheme(dst, ds);
+	return 0;
+}
+
+/* ==================== Contexts ==================== */
+
 /**
  * damon_commit_ctx() - Make a context follow the parameters of another.
  * @dst:	The context to change, running or not.
  * @src:	The context holding the new parameters.  Not running.
  *
- * Copies the attributes, the operation set and the targets of @src into
- * @dst.  Targets are matched by position.  A matched target that watches
- * the same process keeps its regions and their access counts; regions given
+ * Copies the attributes, the operation set, the address unit, the pause
+ * state, the targets and the schemes of @src into @dst.  Targets are
+ * matched by position.  A matched target that watches the same process
+ * keeps its regions and their access counts; regions given
  * in @src become its new initial ranges, fitted with damon_set_regions().
  * A target of @src marked obsolete removes its counterpart from @dst.
- * Other targets are replaced or added as new.
+ * Other targets are replaced or added as new.  Schemes are matched by
+ * position: a matched scheme takes the parameters of its counterpart and
+ * keeps its statistics, quota state and activation; its quota goals are
+ * committed with damos_commit_quota_goals(), its filters and migration
+ * destinations replaced.  Extra schemes are removed, missing ones added.
  *
  * Call it while @dst is not running, or from the kdamond of @dst through
  * damon_call().
  *
- * Return: 0 on success, -EINVAL for invalid parameters (nothing changes),
+ * Return: 0 on success, -EINVAL for invalid parameters, among them a
+ * scheme whose action the operation set of @src cannot apply (nothing
+ * changes),
  * -EBUSY when changing the operation set of a running context (nothing
  * changes), -ENOMEM when out of memory (targets may then be partially
  * committed).
@@ -155,16 +304,23 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	    READ_ONCE(dst->kdamond) == current)
 		return -EBUSY;
 
-	if (src->min_sz_region < DAMON_MIN_REGION ||
-	    !is_power_of_2(src->min_sz_region))
+	if (!is_power_of_2(src->min_sz_region) || !src->addr_unit)
+		return -EINVAL;
+	if (damos_check_actions(src, src->ops))
 		return -EINVAL;
 
+	/* the last check: it changes nothing when it fails */
 	err = damon_set_attrs(dst, &src->attrs);
 	if (err)
 		return err;
 	dst->ops = src->ops;
 	dst->min_sz_region = src->min_sz_region;
+	dst->addr_unit = src->addr_unit;
+	WRITE_ONCE(dst->pause, src->pause);
 	err = damon_commit_targets(dst, src);
+	if (err)
+		return err;
+	err = damos_commit_schemes(dst, src);
 	if (err || READ_ONCE(dst->kdamond) != current)
 		return err;
 	/* new targets of a running context need their initial regions */

@@ -14,7 +14,8 @@
  *    by damon_destroy_ctx(), never by itself: until then the context must
  *    stay allocated, as the exiting thread may still be using it.
  *  - ctx->call_controls_lock guards the queue of damon_call() requests and
- *    whether the kdamond still accepts them.
+ *    whether the kdamond still accepts them; ctx->walk_control_lock does
+ *    the same for the damos_walk() request (see apply.c).
  *  - Everything else in a running context belongs to its kdamond.  Other
  *    threads change it only through damon_call(), whose functions run in
  *    the kdamond between two samples.
@@ -31,6 +32,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "damos.h"
 #include "regions.h"
 
 #define CREATE_TRACE_POINTS
@@ -165,13 +167,6 @@ static int damon_validate_attrs(const struct damon_attrs *attrs)
 	return 0;
 }
 
-/* Number of sampling intervals that make up @us, at least one. */
-static unsigned long damon_nr_samples(const struct damon_ctx *ctx,
-				      unsigned long us)
-{
-	return max(us / ctx->attrs.sample_interval, 1UL);
-}
-
 static bool damon_same_timing(const struct damon_attrs *a,
 			      const struct damon_attrs *b)
 {
@@ -181,7 +176,6 @@ static bool damon_same_timing(const struct damon_attrs *a,
 		a->intervals_goal.aggrs == b->intervals_goal.aggrs;
 }
 
-/* Schedule the periodic work of the kdamond from the current sample on. */
 /* Start a new intervals tuning period from the current sample on. */
 static void damon_schedule_intervals_tune(struct damon_ctx *ctx)
 {
@@ -192,6 +186,7 @@ static void damon_schedule_intervals_tune(struct damon_ctx *ctx)
 	ctx->nr_access_chances = 0;
 }
 
+/* Schedule the periodic work of the kdamond from the current sample on. */
 static void damon_schedule_periodic_work(struct damon_ctx *ctx)
 {
 	unsigned long now = ctx->passed_sample_intervals;
@@ -201,6 +196,7 @@ static void damon_schedule_periodic_work(struct damon_ctx *ctx)
 	ctx->next_ops_update_sis = now +
 		damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
 	damon_schedule_intervals_tune(ctx);
+	damos_reschedule(ctx);
 }
 
 /**
@@ -375,6 +371,7 @@ static void kdamond_setup(struct damon_ctx *ctx)
 	damon_split_initial_regions(ctx);
 	ctx->passed_sample_intervals = 0;
 	damon_schedule_periodic_work(ctx);
+	damos_kdamond_setup(ctx);
 }
 
 static unsigned int kdamond_max_nr_accesses(struct damon_ctx *ctx)
@@ -438,11 +435,15 @@ static void kdamond_tune_intervals(struct damon_ctx *ctx)
 	damon_schedule_intervals_tune(ctx);
 }
 
-/* Work due after a sample, in the order it must happen. */
+/*
+ * Work due after a sample, in the order it must happen: schemes see the
+ * regions of the interval before they are merged and split.
+ */
 static void kdamond_periodic_work(struct damon_ctx *ctx)
 {
 	unsigned long now = ctx->passed_sample_intervals;
 
+	damos_apply_schemes(ctx);
 	if (now >= ctx->next_aggregation_sis)
 		kdamond_aggregate(ctx);
 	if (now >= ctx->next_ops_update_sis) {
@@ -472,6 +473,7 @@ static void damon_account_kdamond_end(void)
 static void kdamond_finish(struct damon_ctx *ctx)
 {
 	kdamond_call(ctx, true);
+	damos_kdamond_walk(ctx, true);
 	ida_free(&damon_kdamond_ida, ctx->kdamond_id);
 	damon_account_kdamond_end();
 	/* pairs with damon_kdamond_alive(): all of the above is done */
@@ -486,8 +488,14 @@ static int kdamond_fn(void *data)
 	kdamond_setup(ctx);
 	while (!kthread_should_stop()) {
 		kdamond_call(ctx, false);
+		damos_kdamond_walk(ctx, false);
 		if (kdamond_targets_gone(ctx))
 			break;
+		/* paused: serve calls and walks, touch nothing else */
+		if (READ_ONCE(ctx->pause)) {
+			kdamond_sleep(ctx->attrs.sample_interval);
+			continue;
+		}
 		ctx->ops->start_sample(ctx);
 		kdamond_sleep(ctx->attrs.sample_interval);
 		if (kthread_should_stop())
@@ -519,6 +527,7 @@ static bool damon_reap_kdamond(struct damon_ctx *ctx)
 	/* works whether the kdamond still runs or finished on its own */
 	if (kthread_stop(ctx->kdamond) == -EINTR) {
 		kdamond_call(ctx, true);
+		damos_kdamond_walk(ctx, true);
 		ida_free(&damon_kdamond_ida, ctx->kdamond_id);
 		never_ran = true;
 	}
@@ -540,7 +549,7 @@ static int damon_start_one(struct damon_ctx *ctx)
 	struct task_struct *kdamond;
 	int id, err = 0;
 
-	if (!ctx->ops)
+	if (!ctx->ops || damos_check_actions(ctx, ctx->ops))
 		return -EINVAL;
 
 	mutex_lock(&ctx->kdamond_lock);
@@ -559,6 +568,7 @@ static int damon_start_one(struct damon_ctx *ctx)
 	ctx->kdamond_id = id;
 	ctx->kdamond_finished = false;
 	ctx->accepting_calls = true;
+	damos_open_walks(ctx);
 	kdamond = kthread_create(kdamond_fn, ctx, "kdamond.%d", id);
 	if (IS_ERR(kdamond)) {
 		err = PTR_ERR(kdamond);
@@ -571,6 +581,7 @@ static int damon_start_one(struct damon_ctx *ctx)
 
 free_id:
 	ctx->accepting_calls = false;
+	damos_kdamond_walk(ctx, true);
 	ida_free(&damon_kdamond_ida, id);
 unlock:
 	mutex_unlock(&ctx->kdamond_lock);
@@ -588,8 +599,9 @@ unlock:
  * fails to start, those already started are stopped again.
  *
  * Return: 0 on success, -EBUSY if a context is running already or the
- * exclusivity is violated, -EINVAL for a context without operation set,
- * another negative errno if a thread could not be created.
+ * exclusivity is violated, -EINVAL for a context without operation set or
+ * with a scheme whose action the operation set cannot apply, another
+ * negative errno if a thread could not be created.
  */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 {

@@ -103,28 +103,57 @@ static bool damon_pa_walk_mappings(struct folio *folio,
 
 /* ==================== Access checks ==================== */
 
-static void damon_pa_mkold(unsigned long paddr, struct damon_tlb_batch *batch)
+/* The physical address of DAMON address @addr of @ctx. */
+static phys_addr_t damon_pa_phys(struct damon_ctx *ctx, unsigned long addr)
+{
+	return (phys_addr_t)addr * ctx->addr_unit;
+}
+
+/* The DAMON address (or size) of physical address (or size) @phys. */
+static unsigned long damon_pa_core_addr(struct damon_ctx *ctx,
+					phys_addr_t phys)
+{
+	return div_u64(phys, ctx->addr_unit);
+}
+
+/* Make @folio look unaccessed: clear its mappings' Accessed bits. */
+static void damon_pa_folio_mkold(struct folio *folio,
+				 struct damon_tlb_batch *batch)
+{
+	damon_pa_walk_mappings(folio, damon_pa_mkold_one, batch);
+	folio_set_idle(folio);
+}
+
+/* Whether @folio was accessed since damon_pa_folio_mkold(). */
+static bool damon_pa_folio_young(struct folio *folio)
+{
+	bool young = false;
+
+	if (!folio_test_idle(folio))
+		return true;
+	if (!damon_pa_walk_mappings(folio, damon_pa_young_one, &young))
+		return true;	/* a locked folio is in use */
+	return young;
+}
+
+static void damon_pa_mkold(phys_addr_t paddr, struct damon_tlb_batch *batch)
 {
 	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
 
 	if (!folio)
 		return;
-	damon_pa_walk_mappings(folio, damon_pa_mkold_one, batch);
-	folio_set_idle(folio);
+	damon_pa_folio_mkold(folio, batch);
 	folio_put(folio);
 }
 
-static bool damon_pa_young(unsigned long paddr)
+static bool damon_pa_young(phys_addr_t paddr)
 {
 	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
-	bool young = false;
+	bool young;
 
 	if (!folio)
 		return false;
-	if (!folio_test_idle(folio))
-		young = true;
-	else if (!damon_pa_walk_mappings(folio, damon_pa_young_one, &young))
-		young = true;	/* a locked folio is in use */
+	young = damon_pa_folio_young(folio);
 	folio_put(folio);
 	return young;
 }
@@ -138,7 +167,8 @@ static void damon_pa_start_sample(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
-			damon_pa_mkold(r->sampling_addr, &batch);
+			damon_pa_mkold(damon_pa_phys(ctx, r->sampling_addr),
+				       &batch);
 		}
 		cond_resched();
 	}
@@ -154,11 +184,163 @@ static void damon_pa_finish_sample(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			young = damon_pa_young(r->sampling_addr);
+			young = damon_pa_young(damon_pa_phys(ctx,
+							     r->sampling_addr));
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 		}
 		cond_resched();
 	}
+}
+
+/* ==================== Applying schemes ==================== */
+
+/* Folios isolated for reclaim or migration before they are handed over. */
+#define DAMON_PA_BATCH_FOLIOS	512
+
+/* The state of one application of a scheme to a region. */
+struct damon_pa_apply {
+	struct damos *s;
+	struct damon_tlb_batch tlb;	/* young filters cleared Accessed bits */
+	struct list_head reclaim;	/* pageout: isolated folios */
+	struct damon_migrate_batch migrate;
+	unsigned int nr_batched;	/* folios in @reclaim or @migrate */
+	phys_addr_t applied;
+	phys_addr_t passed;
+};
+
+/* The young filter: accessed since the last check, which starts again. */
+static bool damon_pa_filter_young(struct folio *folio, void *arg)
+{
+	struct damon_pa_apply *pa = arg;
+	bool young = damon_pa_folio_young(folio);
+
+	if (young)
+		damon_pa_folio_mkold(folio, &pa->tlb);
+	return young;
+}
+
+/* Hand the isolated folios over to reclaim or migration. */
+static void damon_pa_flush(struct damon_pa_apply *pa)
+{
+	if (!pa->nr_batched)
+		return;
+	if (pa->s->action == DAMOS_PAGEOUT)
+		pa->applied += (phys_addr_t)reclaim_pages(&pa->reclaim) <<
+			PAGE_SHIFT;
+	else
+		pa->applied += damon_migrate_batch_flush(&pa->migrate);
+	pa->nr_batched = 0;
+}
+
+/* Apply the action to @folio, which passed the filters. */
+static void damon_pa_apply_folio(struct damon_pa_apply *pa,
+				 struct folio *folio)
+{
+	switch (pa->s->action) {
+	case DAMOS_PAGEOUT:
+		if (!folio_isolate_lru(folio))
+			return;
+		list_add(&folio->lru, &pa->reclaim);
+		break;
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		if (!damon_migrate_isolate(&pa->migrate, folio))
+			return;
+		break;
+	case DAMOS_LRU_PRIO:
+		folio_activate(folio);
+		folio_mark_accessed(folio);
+		pa->applied += folio_size(folio);
+		return;
+	case DAMOS_LRU_DEPRIO:
+		folio_deactivate(folio);
+		pa->applied += folio_size(folio);
+		return;
+	default:	/* stat */
+		return;
+	}
+	if (++pa->nr_batched == DAMON_PA_BATCH_FOLIOS)
+		damon_pa_flush(pa);
+}
+
+/* Visit the LRU folios of [@start, @end) and apply the action to them. */
+static void damon_pa_apply_range(struct damon_pa_apply *pa,
+				 phys_addr_t start, phys_addr_t end)
+{
+	const struct damon_folio_young young = {
+		.fn = damon_pa_filter_young,
+		.arg = pa,
+	};
+	phys_addr_t addr = start, folio_start, folio_end;
+	struct folio *folio;
+
+	while (addr < end) {
+		folio = damon_get_folio(PHYS_PFN(addr));
+		if (!folio) {
+			addr = PFN_PHYS(PHYS_PFN(addr) + 1);
+			continue;
+		}
+		folio_start = PFN_PHYS(folio_pfn(folio));
+		folio_end = folio_start + folio_size(folio);
+		if (damos_folio_filter_pass(pa->s, folio, &young)) {
+			pa->passed += min(folio_end, end) -
+				max(folio_start, start);
+			damon_pa_apply_folio(pa, folio);
+		}
+		folio_put(folio);
+		addr = folio_end;
+		cond_resched();
+	}
+	damon_pa_flush(pa);
+	damon_tlb_batch_flush(&pa->tlb);
+}
+
+static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
+					   struct damon_target *t,
+					   struct damon_region *r,
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
+{
+	struct damon_pa_apply pa = {
+		.s = s,
+		.reclaim = LIST_HEAD_INIT(pa.reclaim),
+	};
+	bool migrate = s->action == DAMOS_MIGRATE_HOT ||
+		s->action == DAMOS_MIGRATE_COLD;
+
+	*sz_filter_passed = 0;
+	if (s->action == DAMOS_STAT && list_empty(&s->ops_filters)) {
+		/* nothing to count folio by folio */
+		*sz_filter_passed = damon_sz_region(r);
+		return 0;
+	}
+	if (migrate && damon_migrate_batch_init(&pa.migrate, s))
+		return 0;
+	damon_pa_apply_range(&pa, damon_pa_phys(ctx, r->ar.start),
+			     damon_pa_phys(ctx, r->ar.end));
+	if (migrate)
+		damon_migrate_batch_destroy(&pa.migrate);
+	*sz_filter_passed = damon_pa_core_addr(ctx, pa.passed);
+	return damon_pa_core_addr(ctx, pa.applied);
+}
+
+/* Bytes of [@start, @end) that node @nid spans. */
+static unsigned long damon_pa_sz_on_node(struct damon_ctx *ctx,
+					 struct damon_target *t,
+					 struct damon_region *r, int nid)
+{
+	phys_addr_t start = damon_pa_phys(ctx, r->ar.start);
+	phys_addr_t end = damon_pa_phys(ctx, r->ar.end);
+	phys_addr_t node_start, node_end;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return 0;
+	node_start = PFN_PHYS(node_start_pfn(nid));
+	node_end = PFN_PHYS(node_end_pfn(nid));
+	if (node_end <= start || end <= node_start)
+		return 0;
+	return damon_pa_core_addr(ctx, min(end, node_end) -
+				  max(start, node_start));
 }
 
 /* ==================== Default monitoring region ==================== */
@@ -203,11 +385,23 @@ int damon_set_region_biggest_system_ram_default(struct damon_target *t,
 	return damon_set_regions(t, &range, 1, DAMON_MIN_REGION);
 }
 
+#ifdef CONFIG_MIGRATION
+#define DAMON_PA_MIGRATE_ACTIONS \
+	(BIT(DAMOS_MIGRATE_HOT) | BIT(DAMOS_MIGRATE_COLD))
+#else
+#define DAMON_PA_MIGRATE_ACTIONS	0
+#endif
+
 static const struct damon_operations damon_pa_ops = {
 	.id = DAMON_OPS_PADDR,
 	.name = "paddr",
 	.start_sample = damon_pa_start_sample,
 	.finish_sample = damon_pa_finish_sample,
+	.apply_scheme = damon_pa_apply_scheme,
+	.sz_on_node = damon_pa_sz_on_node,
+	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
+		BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_STAT) |
+		DAMON_PA_MIGRATE_ACTIONS,
 };
 
 static int __init damon_pa_initcall(void)

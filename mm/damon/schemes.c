@@ -4,7 +4,7 @@
  *
  * This file builds and frees the objects of the in-kernel scheme API and
  * holds the user-visible names of the DAMOS enums.  Applying schemes is
- * done by the kdamond; see damos_apply_schemes().
+ * done by the kdamond, see apply.c; committing them, see commit.c.
  */
 
 #include <linux/damon.h>
@@ -140,9 +140,9 @@ void damos_destroy_filter(struct damos_filter *f)
  *
  * Return: the goal, or NULL when out of memory.
  */
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value)
+struct damos_quota_goal *
+damos_new_quota_goal(enum damos_quota_goal_metric metric,
+		     unsigned long target_value)
 {
 	struct damos_quota_goal *g = kzalloc(sizeof(*g), GFP_KERNEL);
 
@@ -313,40 +313,84 @@ int damos_set_migrate_dests(struct damos *s, const unsigned int *node_ids,
 	return 0;
 }
 
-/* ==================== Placeholders (to be replaced) ==================== */
+/* ==================== Committing quota goals ==================== */
+
+/*
+ * Make @dst follow @src.  A measured value stays meaningful only for the
+ * same metric of the same node and memcg; a user_input value is always
+ * the one the user gave.
+ */
+static void damos_commit_quota_goal(struct damos_quota_goal *dst,
+				    const struct damos_quota_goal *src)
+{
+	bool same = dst->metric == src->metric && dst->nid == src->nid &&
+		dst->memcg_id == src->memcg_id;
+
+	dst->metric = src->metric;
+	dst->target_value = src->target_value;
+	dst->nid = src->nid;
+	dst->memcg_id = src->memcg_id;
+	if (!same || src->metric == DAMOS_QUOTA_USER_INPUT) {
+		dst->current_value = src->current_value;
+		dst->last_psi_total = 0;
+	}
+}
+
+static unsigned int damos_nr_quota_goals(struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+	unsigned int nr = 0;
+
+	damos_for_each_quota_goal(g, q)
+		nr++;
+	return nr;
+}
 
 /**
  * damos_commit_quota_goals() - Make the goals of a quota follow another's.
  * @dst:	The quota to change.
  * @src:	The quota holding the new goals.
  *
- * Return: 0 on success, -ENOMEM when out of memory.
+ * Goals are matched by position.  A matched goal takes the parameters of
+ * its counterpart and keeps its measurements (current_value and the PSI
+ * reference point) if it still measures the same thing; a user_input
+ * goal takes the current_value of @src.  Goals of @dst beyond those of
+ * @src are removed, those of @src beyond those of @dst are added.
+ *
+ * Return: 0 on success, -ENOMEM when out of memory (nothing changes).
  */
 int damos_commit_quota_goals(struct damos_quota *dst, struct damos_quota *src)
 {
-	return -EOPNOTSUPP;
-}
+	unsigned int nr_dst = damos_nr_quota_goals(dst), i = 0;
+	struct damos_quota_goal *dg, *sg, *next;
+	LIST_HEAD(added);
 
-/**
- * damon_memcg_id_by_path() - Find a memory cgroup by its path.
- * @path:	The path, relative to the cgroup root.
- * @id:		Where to store mem_cgroup_id() of the memcg.
- *
- * Return: 0 on success, -EINVAL if no memcg has that path.
- */
-int damon_memcg_id_by_path(const char *path, unsigned short *id)
-{
-	return -EINVAL;
-}
+	/* allocate first, so that running out of memory changes nothing */
+	damos_for_each_quota_goal(sg, src) {
+		if (i++ < nr_dst)
+			continue;
+		dg = damos_new_quota_goal(sg->metric, sg->target_value);
+		if (!dg)
+			goto free_added;
+		damos_commit_quota_goal(dg, sg);
+		list_add_tail(&dg->list, &added);
+	}
 
-/**
- * damos_walk() - Visit the regions the schemes of a context are tried on.
- * @ctx:	The context, running.
- * @control:	The visitor.
- *
- * Return: 0 on success, -EINVAL if @ctx is not running.
- */
-int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
-{
-	return -EINVAL;
+	dg = list_first_entry(&dst->goals, struct damos_quota_goal, list);
+	damos_for_each_quota_goal(sg, src) {
+		if (&dg->list == &dst->goals)
+			break;
+		damos_commit_quota_goal(dg, sg);
+		dg = list_next_entry(dg, list);
+	}
+	/* goals of @dst beyond those of @src */
+	list_for_each_entry_safe_from(dg, next, &dst->goals, list)
+		damos_destroy_quota_goal(dg);
+	list_splice_tail(&added, &dst->goals);
+	return 0;
+
+free_added:
+	list_for_each_entry_safe(dg, next, &added, list)
+		damos_destroy_quota_goal(dg);
+	return -ENOMEM;
 }

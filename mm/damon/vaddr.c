@@ -16,6 +16,7 @@
 
 #include <linux/damon.h>
 #include <linux/hugetlb.h>
+#include <linux/mman.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
@@ -320,6 +321,440 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 	}
 }
 
+/* ==================== Walking the folios of a range ==================== */
+
+/*
+ * A walk over the present pages of a range, under the mmap read lock.
+ * @visit is called for every page (PTE) or PMD-mapped THP that passes the
+ * ops filters of @s (all pass when @s is NULL), with the page table lock
+ * held; a non-zero return stops the walk after that page.
+ */
+struct damon_va_folio_walk {
+	struct damos *s;
+	int (*visit)(struct damon_va_folio_walk *w, struct folio *folio,
+		     unsigned long addr, unsigned long len);
+	unsigned long passed;	/* bytes that passed the filters */
+	unsigned long resume;	/* where a stopped walk goes on */
+	bool flush;		/* a young filter cleared an Accessed bit */
+/* the entry being looked at, for the young filter */
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	pte_t *pte;
+	pmd_t *pmd;
+};
+
+/* The young filter: accessed since the last check, which starts again. */
+static bool damon_va_filter_young(struct folio *folio, void *arg)
+{
+	struct damon_va_folio_walk *w = arg;
+	bool young = false;
+
+	if (w->pte) {
+		young = damon_ptep_young(w->pte, w->vma, w->addr);
+		if (young)
+			w->flush |= damon_ptep_mkold(w->pte, w->vma, w->addr);
+	}
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (w->pmd) {
+		young = damon_pmdp_young(w->pmd, w->vma, w->addr);
+		if (young)
+			w->flush |= damon_pmdp_mkold(w->pmd, w->vma, w->addr);
+	}
+#endif
+	return young;
+}
+
+/* Filter the page(s) [@addr, @addr + @len) of @folio, mapped at @pte/@pmd. */
+static int damon_va_filter_visit(struct damon_va_folio_walk *w,
+				 struct vm_area_struct *vma,
+				 struct folio *folio, unsigned long addr,
+				 unsigned long len, pte_t *pte, pmd_t *pmd)
+{
+	const struct damon_folio_young young = {
+		.fn = damon_va_filter_young,
+		.arg = w,
+	};
+
+	w->vma = vma;
+	w->addr = addr;
+	w->pte = pte;
+	w->pmd = pmd;
+	if (w->s && !damos_folio_filter_pass(w->s, folio, &young))
+		return 0;
+	w->passed += len;
+	if (!w->visit(w, folio, addr, len))
+		return 0;
+	w->resume = addr + len;
+	return 1;
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * Visit the THP @pmd maps, if it maps one.  Return -1 if @pmd maps a page
+ * table instead, else what the visit returned.
+ */
+static int damon_va_folio_walk_pmd(pmd_t *pmd, unsigned long addr,
+				   unsigned long next, struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* page table lock */
+	pmd_t entry;
+	int ret = 0;
+
+	if (!pmd_trans_huge(pmdp_get_lockless(pmd)))
+		return -1;
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (!ptl)
+		return -1;
+	__acquire(ptl);		/* for sparse: pmd_trans_huge_lock() locked it */
+	entry = pmdp_get(pmd);
+	if (pmd_present(entry) && !is_huge_zero_pmd(entry))
+		ret = damon_va_filter_visit(walk->private, walk->vma,
+					    pmd_folio(entry), addr,
+					    next - addr, NULL, pmd);
+	spin_unlock(ptl);
+	return ret;
+}
+#else
+static int damon_va_folio_walk_pmd(pmd_t *pmd, unsigned long addr,
+				   unsigned long next, struct mm_walk *walk)
+{
+	return -1;
+}
+#endif
+
+static int damon_va_folio_walk_pmd_entry(pmd_t *pmd, unsigned long addr,
+					 unsigned long next,
+					 struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* page table lock */
+	pte_t *start_pte, *pte, entry;
+	struct folio *folio;
+	int ret;
+
+	cond_resched();
+	ret = damon_va_folio_walk_pmd(pmd, addr, next, walk);
+	if (ret >= 0)
+		return ret;
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte)
+		return 0;	/* the page table went away: nothing mapped */
+	__acquire(RCU);		/* for sparse: pte_offset_map() took it */
+	ret = 0;
+	for (pte = start_pte; addr < next && !ret; pte++, addr += PAGE_SIZE) {
+		entry = ptep_get(pte);
+		if (!pte_present(entry))
+			continue;
+		folio = vm_normal_folio(walk->vma, addr, entry);
+		if (!folio || folio_is_zone_device(folio))
+			continue;
+		ret = damon_va_filter_visit(walk->private, walk->vma, folio,
+					    addr, PAGE_SIZE, pte, NULL);
+	}
+	pte_unmap_unlock(start_pte, ptl);
+	return ret;
+}
+
+/* hugetlb mappings have no hugetlb_entry: they are not visited */
+static const struct mm_walk_ops damon_va_folio_walk_ops = {
+	.pmd_entry = damon_va_folio_walk_pmd_entry,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Walk [@start, @end) of @mm with @w.  Return where the walk stopped: @end,
+ * or the end of the page whose visit asked to stop.
+ */
+static unsigned long damon_va_walk_folios(struct mm_struct *mm,
+					  unsigned long start,
+					  unsigned long end,
+					  struct damon_va_folio_walk *w)
+{
+	int ret;
+
+	mmap_read_lock(mm);
+	ret = walk_page_range(mm, start, end, &damon_va_folio_walk_ops, w);
+	mmap_read_unlock(mm);
+	if (w->flush) {
+		/* see ops-common.c: stale TLB entries would hide accesses */
+		flush_tlb_mm(mm);
+		w->flush = false;
+	}
+	return ret > 0 ? w->resume : end;
+}
+
+/* ==================== Applying schemes ==================== */
+
+/* The madvise() behaviour of each action applied through it; 0: none. */
+static const int damon_va_madv[NR_DAMOS_ACTIONS] = {
+	[DAMOS_WILLNEED]	= MADV_WILLNEED,
+	[DAMOS_COLD]		= MADV_COLD,
+	[DAMOS_PAGEOUT]		= MADV_PAGEOUT,
+	[DAMOS_HUGEPAGE]	= MADV_HUGEPAGE,
+	[DAMOS_NOHUGEPAGE]	= MADV_NOHUGEPAGE,
+	[DAMOS_COLLAPSE]	= MADV_COLLAPSE,
+};
+
+/*
+ * The part of [@start, @end) that the first VMA of @mm ending after @start
+ * maps, in *@vma_start and *@vma_end.  Return false if there is none.
+ */
+static bool damon_va_next_vma_range(struct mm_struct *mm, unsigned long start,
+				    unsigned long end,
+				    unsigned long *vma_start,
+				    unsigned long *vma_end)
+{
+	struct vm_area_struct *vma;
+	bool found = false;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, start);
+	if (vma && vma->vm_start < end) {
+		*vma_start = max(start, vma->vm_start);
+		*vma_end = min(end, vma->vm_end);
+		found = true;
+	}
+	mmap_read_unlock(mm);
+	return found;
+}
+
+/*
+ * madvise() [@start, @end) of @mm with @behavior, one VMA at a time: a VMA
+ * that refuses the advice (locked, PFN mappings, ...) does not keep it from
+ * the others.  do_madvise() looks the VMAs up again under the mmap lock,
+ * so one that changed in between is handled as it is then.  Return the
+ * bytes of the VMAs that took the advice.
+ */
+static unsigned long damon_va_madvise(struct mm_struct *mm,
+				      unsigned long start, unsigned long end,
+				      int behavior)
+{
+	unsigned long applied = 0, vma_start, vma_end;
+
+	while (start < end &&
+	       damon_va_next_vma_range(mm, start, end, &vma_start, &vma_end)) {
+		if (!do_madvise(mm, vma_start, vma_end - vma_start, behavior))
+			applied += vma_end - vma_start;
+		start = vma_end;
+	}
+	return applied;
+}
+
+/* Runs of contiguous passing pages found by a walk, to madvise() later. */
+#define DAMON_VA_MAX_RUNS	16
+struct damon_va_runs {
+	struct damon_va_folio_walk w;
+	struct damon_addr_range runs[DAMON_VA_MAX_RUNS];
+	unsigned int nr;
+};
+
+/* Record a passing page; stop the walk when the run array is full. */
+static int damon_va_runs_visit(struct damon_va_folio_walk *w,
+			       struct folio *folio, unsigned long addr,
+			       unsigned long len)
+{
+	struct damon_va_runs *runs = container_of(w, struct damon_va_runs, w);
+
+	if (runs->nr && runs->runs[runs->nr - 1].end == addr) {
+		runs->runs[runs->nr - 1].end += len;
+		return 0;
+	}
+	runs->runs[runs->nr].start = addr;
+	runs->runs[runs->nr++].end = addr + len;
+	return runs->nr == DAMON_VA_MAX_RUNS;
+}
+
+/* madvise() every run but the last one, which may still grow. */
+static unsigned long damon_va_madvise_runs(struct mm_struct *mm,
+					   struct damon_va_runs *runs,
+					   bool all, int behavior)
+{
+	unsigned long applied = 0;
+	unsigned int i, nr = all ? runs->nr : runs->nr - 1;
+
+	for (i = 0; i < nr; i++)
+		applied += damon_va_madvise(mm, runs->runs[i].start,
+					    runs->runs[i].end, behavior);
+	if (!all)
+		runs->runs[0] = runs->runs[runs->nr - 1];
+	runs->nr -= nr;
+	return applied;
+}
+
+/* madvise() the pages of @r that pass the ops filters of @s. */
+static unsigned long damon_va_madvise_filtered(struct mm_struct *mm,
+					       struct damon_region *r,
+					       struct damos *s, int behavior,
+					       unsigned long *sz_filter_passed)
+{
+	struct damon_va_runs runs = {
+		.w = { .s = s, .visit = damon_va_runs_visit },
+	};
+	unsigned long addr = r->ar.start, applied = 0;
+
+	while (addr < r->ar.end) {
+		addr = damon_va_walk_folios(mm, addr, r->ar.end, &runs.w);
+		/* a full run array stopped the walk: the last run may grow */
+		if (addr < r->ar.end)
+			applied += damon_va_madvise_runs(mm, &runs, false,
+							 behavior);
+	}
+	applied += damon_va_madvise_runs(mm, &runs, true, behavior);
+	*sz_filter_passed = runs.w.passed;
+	return applied;
+}
+
+/* Folios isolated for migration before they are handed over. */
+#define DAMON_VA_MIGRATE_BATCH	512
+struct damon_va_migrate {
+	struct damon_va_folio_walk w;
+	struct damon_migrate_batch batch;
+	unsigned int nr_isolated;
+};
+
+static int damon_va_migrate_visit(struct damon_va_folio_walk *w,
+				  struct folio *folio, unsigned long addr,
+				  unsigned long len)
+{
+	struct damon_va_migrate *m = container_of(w, struct damon_va_migrate,
+						  w);
+
+	/* the other pages of a large folio find it isolated already */
+	if (!damon_migrate_isolate(&m->batch, folio))
+		return 0;
+	return ++m->nr_isolated == DAMON_VA_MIGRATE_BATCH;
+}
+
+/* Migrate the folios of @r that pass the ops filters of @s. */
+static unsigned long damon_va_migrate(struct mm_struct *mm,
+				      struct damon_region *r,
+				      struct damos *s,
+				      unsigned long *sz_filter_passed)
+{
+	struct damon_va_migrate m = {
+		.w = { .s = s, .visit = damon_va_migrate_visit },
+	};
+	unsigned long addr = r->ar.start, applied = 0;
+
+	if (damon_migrate_batch_init(&m.batch, s))
+		return 0;
+	while (addr < r->ar.end) {
+		addr = damon_va_walk_folios(mm, addr, r->ar.end, &m.w);
+		applied += damon_migrate_batch_flush(&m.batch);
+		m.nr_isolated = 0;
+	}
+	damon_migrate_batch_destroy(&m.batch);
+	*sz_filter_passed = m.w.passed;
+	return applied;
+}
+
+static int damon_va_count_visit(struct damon_va_folio_walk *w,
+				struct folio *folio, unsigned long addr,
+				unsigned long len)
+{
+	return 0;
+}
+
+static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
+					   struct damon_target *t,
+					   struct damon_region *r,
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
+{
+	struct damon_va_folio_walk count = {
+		.s = s,
+		.visit = damon_va_count_visit,
+	};
+	int behavior = damon_va_madv[s->action];
+	unsigned long applied = 0;
+	struct mm_struct *mm;
+
+	*sz_filter_passed = 0;
+	mm = damon_va_get_mm(t);
+	if (!mm)
+		return 0;	/* the process exited */
+	switch (s->action) {
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		applied = damon_va_migrate(mm, r, s, sz_filter_passed);
+		break;
+	case DAMOS_STAT:
+		if (list_empty(&s->ops_filters)) {
+			*sz_filter_passed = damon_sz_region(r);
+			break;
+		}
+		damon_va_walk_folios(mm, r->ar.start, r->ar.end, &count);
+		*sz_filter_passed = count.passed;
+		break;
+	default:
+		if (!behavior)
+			break;
+		if (!list_empty(&s->ops_filters)) {
+			applied = damon_va_madvise_filtered(mm, r, s, behavior,
+							    sz_filter_passed);
+			break;
+		}
+		/* no page to look at: do_madvise() walks the VMAs itself */
+		*sz_filter_passed = damon_sz_region(r);
+		applied = damon_va_madvise(mm, r->ar.start, r->ar.end,
+					   behavior);
+		break;
+	}
+	mmput(mm);
+	return applied;
+}
+
+struct damon_va_on_node {
+	struct damon_va_folio_walk w;
+	int nid;
+	unsigned long sz;
+};
+
+static int damon_va_on_node_visit(struct damon_va_folio_walk *w,
+				  struct folio *folio, unsigned long addr,
+				  unsigned long len)
+{
+	struct damon_va_on_node *on = container_of(w, struct damon_va_on_node,
+						   w);
+
+	if (folio_nid(folio) == on->nid)
+		on->sz += len;
+	return 0;
+}
+
+/* Bytes of @r whose pages sit on node @nid. */
+static unsigned long damon_va_sz_on_node(struct damon_ctx *ctx,
+					 struct damon_target *t,
+					 struct damon_region *r, int nid)
+{
+	struct damon_va_on_node on = {
+		.w = { .visit = damon_va_on_node_visit },
+		.nid = nid,
+	};
+	struct mm_struct *mm = damon_va_get_mm(t);
+
+	if (!mm)
+		return 0;
+	damon_va_walk_folios(mm, r->ar.start, r->ar.end, &on.w);
+	mmput(mm);
+	return on.sz;
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define DAMON_VA_THP_ACTIONS \
+	(BIT(DAMOS_HUGEPAGE) | BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_COLLAPSE))
+#else
+#define DAMON_VA_THP_ACTIONS	0
+#endif
+#ifdef CONFIG_MIGRATION
+#define DAMON_VA_MIGRATE_ACTIONS \
+	(BIT(DAMOS_MIGRATE_HOT) | BIT(DAMOS_MIGRATE_COLD))
+#else
+#define DAMON_VA_MIGRATE_ACTIONS	0
+#endif
+#define DAMON_VA_ACTIONS \
+	(BIT(DAMOS_WILLNEED) | BIT(DAMOS_COLD) | BIT(DAMOS_PAGEOUT) | \
+	 BIT(DAMOS_STAT) | DAMON_VA_THP_ACTIONS | DAMON_VA_MIGRATE_ACTIONS)
+
 static bool damon_va_target_alive(struct damon_target *t)
 {
 	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_PID);
@@ -338,6 +773,9 @@ static const struct damon_operations damon_va_ops = {
 	.start_sample = damon_va_start_sample,
 	.finish_sample = damon_va_finish_sample,
 	.target_alive = damon_va_target_alive,
+	.apply_scheme = damon_va_apply_scheme,
+	.sz_on_node = damon_va_sz_on_node,
+	.actions = DAMON_VA_ACTIONS,
 };
 
 static const struct damon_operations damon_fva_ops = {
@@ -346,6 +784,9 @@ static const struct damon_operations damon_fva_ops = {
 	.start_sample = damon_va_start_sample,
 	.finish_sample = damon_va_finish_sample,
 	.target_alive = damon_va_target_alive,
+	.apply_scheme = damon_va_apply_scheme,
+	.sz_on_node = damon_va_sz_on_node,
+	.actions = DAMON_VA_ACTIONS,
 };
 
 static int __init damon_va_setup_regionscall(void)

@@ -113,10 +113,37 @@ def check_exclusive(ktap):
             if err != errno.EBUSY:
                 bad.append(f'damon_e2e running, damon_reclaim: errno {err}')
             m.write('damon_e2e', 'enabled', 'N')
+    check_sysfs_exclusive(bad)
     m.disable_all()
     for line in bad:
         ktap.diag(line)
     ktap.result(not bad, 'modules_exclude_other_damon_users')
+
+
+def check_sysfs_exclusive(bad):
+    """A module and a kdamond of the sysfs interface exclude each other."""
+    if not os.path.isdir('/sys/kernel/mm/damon/admin'):
+        return
+    import sysfs_admin as sa
+    sa.setup('paddr', regions=[(1 << 30, 2 << 30)])
+    m.write('damon_reclaim', 'enabled', 'Y')
+    p = m.pid('damon_reclaim')
+    err = sa.command('on')
+    if err != errno.EBUSY or sa.state() != 'off':
+        bad.append(f'damon_reclaim running, sysfs on: errno {err}')
+    if m.pid('damon_reclaim') != p or not m.is_kdamond(p):
+        bad.append(f'damon_reclaim kdamond {p} did not survive sysfs on')
+    m.write('damon_reclaim', 'enabled', 'N')
+    err = sa.command('on')
+    if err:
+        bad.append(f'sysfs on with no module running: errno {err}')
+    else:
+        err = m.write('damon_stat', 'enabled', 'Y')
+        if err != errno.EBUSY or m.pid('damon_stat') != -1:
+            bad.append(f'sysfs kdamond running, damon_stat: errno {err}')
+        if sa.state() != 'on':
+            bad.append('the sysfs kdamond did not survive damon_stat')
+    sa.reset()
 
 
 def check_commit(ktap):

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMOS quota goals: reading the metrics they aim at.
+ *
+ * The kdamond reads every goal's metric once per quota reset interval,
+ * right before the goal tuner runs (see damos_reset_quota() in apply.c).
+ * Memory amounts are compared in pages, ratios are in basis points.
+ */
+
+#include <linux/cgroup.h>
+#include <linux/damon.h>
+#include <linux/math64.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/psi.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmstat.h>
+
+#include "damos.h"
+
+/* @part over @whole in basis points, 0 when @whole is 0. */
+static unsigned long damos_bp(u64 part, u64 whole)
+{
+	if (!whole)
+		return 0;
+	return div64_u64(min(part, whole) * DAMON_BP_UNIT, whole);
+}
+
+/*
+ * Memory "some" stall time since the last read, in microseconds.  The
+ * first read only takes the reference point and reports no stall.
+ */
+static unsigned long damos_read_psi_us(struct damos_quota_goal *goal)
+{
+#ifdef CONFIG_PSI
+	u64 total = READ_ONCE(psi_system.total[PSI_AVGS][PSI_MEM_SOME]);
+	u64 last = goal->last_psi_total;
+
+	goal->last_psi_total = total;
+	if (!last || total < last)
+		return 0;
+	return div_u64(total - last, NSEC_PER_USEC);
+#else
+	return 0;
+#endif
+}
+
+/* Total and free pages of node @nid; false if there is no such node. */
+static bool damos_node_pages(int nid, unsigned long *total,
+			     unsigned long *free)
+{
+	struct sysinfo info;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return false;
+#ifdef CONFIG_NUMA
+	si_meminfo_node(&info, nid);
+#else
+	si_meminfo(&info);
+#endif
+	*total = info.totalram;
+	*free = info.freeram;
+	return true;
+}
+
+static unsigned long damos_read_node_mem_bp(int nid, bool used)
+{
+	unsigned long total, free;
+
+	if (!damos_node_pages(nid, &total, &free))
+		return 0;
+	return damos_bp(used ? total - min(free, total) : free, total);
+}
+
+/* Pages of memcg @id on node @nid: anonymous and page cache. */
+static unsigned long damos_memcg_node_pages(unsigned short id, int nid)
+{
+	unsigned long pages = 0;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+	struct lruvec *lruvec;
+
+	rcu_read_lock();
+	memcg = mem_cgroup_from_id(id);
+	if (memcg) {
+		lruvec = mem_cgroup_lruvec(memcg, NODE_DATA(nid));
+		pages = lruvec_page_state(lruvec, NR_ANON_MAPPED) +
+			lruvec_page_state(lruvec, NR_FILE_PAGES);
+	}
+	rcu_read_unlock();
+#endif
+	return pages;
+}
+
+static unsigned long damos_read_node_memcg_bp(struct damos_quota_goal *goal,
+					      bool used)
+{
+	unsigned long total, free, memcg_pages;
+
+	if (!damos_node_pages(goal->nid, &total, &free))
+		return 0;
+	memcg_pages = min(damos_memcg_node_pages(goal->memcg_id, goal->nid),
+			  total);
+	return damos_bp(used ? memcg_pages : total - memcg_pages, total);
+}
+
+static unsigned long damos_read_lru_bp(bool active)
+{
+	unsigned long act, inact;
+
+	act = global_node_page_state(NR_ACTIVE_ANON) +
+		global_node_page_state(NR_ACTIVE_FILE);
+	inact = global_node_page_state(NR_INACTIVE_ANON) +
+		global_node_page_state(NR_INACTIVE_FILE);
+	return damos_bp(active ? act : inact, (u64)act + inact);
+}
+
+/**
+ * damos_eligible_mem_bp() - Share of a scheme's candidates on a node.
+ * @ctx:	The context running @s.
+ * @s:		The scheme.
+ * @nid:	The node.
+ *
+ * Return: of the bytes in regions that match the access pattern of @s,
+ * those the operation set finds on node @nid, in basis points; 0 when the
+ * operation set cannot tell.
+ */
+unsigned long damos_eligible_mem_bp(struct damon_ctx *ctx, struct damos *s,
+				    int nid)
+{
+	u64 total = 0, on_node = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (!ctx->ops || !ctx->ops->sz_on_node)
+		return 0;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			if (!damos_pattern_match(ctx, s, r))
+				continue;
+			total += damon_sz_region(r);
+			on_node += ctx->ops->sz_on_node(ctx, t, r, nid);
+		}
+	}
+	return damos_bp(on_node, total);
+}
+
+/**
+ * damos_read_goal_metric() - Measure the metric of a quota goal.
+ * @ctx:	The context running @s.
+ * @s:		The scheme owning @goal.
+ * @goal:	The goal.
+ *
+ * For &DAMOS_QUOTA_USER_INPUT the value the user wrote is kept.
+ *
+ * Return: the current value of the metric.
+ */
+unsigned long damos_read_goal_metric(struct damon_ctx *ctx, struct damos *s,
+				     struct damos_quota_goal *goal)
+{
+	switch (goal->metric) {
+	case DAMOS_QUOTA_USER_INPUT:
+		return goal->current_value;
+	case DAMOS_QUOTA_SOME_MEM_PSI_US:
+		return damos_read_psi_us(goal);
+	case DAMOS_QUOTA_NODE_MEM_USED_BP:
+		return damos_read_node_mem_bp(goal->nid, true);
+	case DAMOS_QUOTA_NODE_MEM_FREE_BP:
+		return damos_read_node_mem_bp(goal->nid, false);
+	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
+		return damos_read_node_memcg_bp(goal, true);
+	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
+		return damos_read_node_memcg_bp(goal, false);
+	case DAMOS_QUOTA_ACTIVE_MEM_BP:
+		return damos_read_lru_bp(true);
+	case DAMOS_QUOTA_INACTIVE_MEM_BP:
+		return damos_read_lru_bp(false);
+	case DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP:
+		return damos_eligible_mem_bp(ctx, s, goal->nid);
+	default:
+		return 0;
+	}
+}
+
+/**
+ * damos_free_mem_rate() - Free memory of the system.
+ *
+ * Return: free pages over all pages, in permil.
+ */
+unsigned long damos_free_mem_rate(void)
+{
+	unsigned long total = totalram_pages();
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
+
+	if (!total)
+		return 0;
+	return div64_u64((u64)min(free, total) * 1000, total);
+}
+
+#ifdef CONFIG_MEMCG
+/* Compare cgroup paths, ignoring a leading '/' and a trailing newline. */
+static bool damon_same_cgroup_path(const char *a, const char *b)
+{
+	return sysfs_streq(a + (*a == '/'), b + (*b == '/'));
+}
+#endif
+
+/**
+ * damon_memcg_id_by_path() - Find a memory cgroup by its path.
+ * @path:	The path, relative to the cgroup root ("/a/b" or "a/b").
+ * @id:		Where to store mem_cgroup_id() of the memcg.
+ *
+ * Return: 0 on success, -EINVAL if no memcg has that path (or memcgs are
+ * not built in), -ENOMEM when out of memory.
+ */
+int damon_memcg_id_by_path(const char *path, unsigned short *id)
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+	int err = -EINVAL;
+	char *buf;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (memcg = mem_cgroup_iter(NULL, NULL, NULL); memcg;
+	     memcg = mem_cgroup_iter(NULL, memcg, NULL)) {
+		if (cgroup_path(memcg->css.cgroup, buf, PATH_MAX) < 0)
+			continue;
+		if (damon_same_cgroup_path(buf, path)) {
+			*id = mem_cgroup_id(memcg);
+			mem_cgroup_iter_break(NULL, memcg);
+			err = 0;
+			break;
+		}
+	}
+	kfree(buf);
+	return err;
+#else
+	return -EINVAL;
+#endif
+}

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON sysfs interface: kdamonds/<K>, the commands written to its state
+ * file, and the kdamond's own periodic refresh (refresh_ms).
+ *
+ * Commands reach a running kdamond only through damon_call() and
+ * damos_walk(), with damon_sysfs_lock held by the writer: the functions
+ * the kdamond runs on the writer's behalf may then touch the directories
+ * freely.  The periodic refresh runs in the kdamond on its own, so it only
+ * takes the lock with mutex_trylock(), and skips a round when a writer
+ * holds it (that writer may be waiting for this very kdamond).
+ */
+
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "sysfs.h"
+
+/* ==================== Running functions in the kdamond ==================== */
+
+struct damon_sysfs_call_arg {
+	struct damon_sysfs_dir *kdamond;
+	struct damon_ctx *ctx;
+	struct damon_ctx *new_ctx;
+	unsigned int what;
+};
+
+/**
+ * damon_sysfs_run_in_kdamond() - Run a function in the kdamond of a context
+ * and wait for it.
+ * @ctx:	The running context.
+ * @fn:		The function.
+ * @data:	Its argument.
+ *
+ * Return: what @fn returned, or the error of damon_call().
+ */
+int damon_sysfs_run_in_kdamond(struct damon_ctx *ctx, int (*fn)(void *data),
+			       void *data)
+{
+	struct damon_call_control control = {
+		.fn = fn,
+		.data = data,
+	};
+	int err;
+
+	err = damon_call(ctx, &control);
+	return err ? err : control.return_code;
+}
+
+/* Copy what @what names from a running context into the directories. */
+static void damon_sysfs_update_dirs(struct damon_sysfs_dir *kdamond,
+				    struct damon_ctx *ctx, unsigned int what)
+{
+	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
+	struct damon_sysfs_dir *attrs;
+	struct damon_sysfs_intervals *intervals;
+
+	if (!context)
+		return;
+	if (what & DAMON_SYSFS_UPDATE_TUNED_INTERVALS) {
+		attrs = context->children[DAMON_SYSFS_CONTEXT_ATTRS];
+		intervals = damon_sysfs_child_data(attrs,
+						   DAMON_SYSFS_ATTRS_INTERVALS);
+		intervals->sample_us = ctx->attrs.sample_interval;
+		intervals->aggr_us = ctx->attrs.aggr_interval;
+	}
+	damon_sysfs_schemes_update(context->children
+				   [DAMON_SYSFS_CONTEXT_SCHEMES], ctx, what);
+}
+
+static int damon_sysfs_update_fn(void *data)
+{
+	struct damon_sysfs_call_arg *arg = data;
+
+	damon_sysfs_update_dirs(arg->kdamond, arg->ctx, arg->what);
+	return 0;
+}
+
+static int damon_sysfs_commit_fn(void *data)
+{
+	struct damon_sysfs_call_arg *arg = data;
+
+	return damon_commit_ctx(arg->ctx, arg->new_ctx);
+}
+
+/* The repeated call behind refresh_ms; see the comment at the top. */
+static int damon_sysfs_refresh_fn(void *data)
+{
+	struct damon_sysfs_dir *kdamond = data;
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+	unsigned int period_ms;
+
+	if (time_before(jiffies, kd->refresh_next))
+		return 0;
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return 0;
+	period_ms = kd->refresh_ms;
+	if (period_ms)
+		damon_sysfs_update_dirs(kdamond, kd->ctx,
+					DAMON_SYSFS_UPDATE_STATS |
+					DAMON_SYSFS_UPDATE_QUOTAS |
+					DAMON_SYSFS_UPDATE_TUNED_INTERVALS);
+	/* look again for a newly set period soon */
+	kd->refresh_next = jiffies + msecs_to_jiffies(period_ms ?: 100);
+	/* never removes directories: a plain unlock */
+	mutex_unlock(&damon_sysfs_lock);
+	return 0;
+}
+
+/* ==================== The commands ==================== */
+
+/*
+ * Forget a context whose kdamond stopped on its own.  Return true if
+ * @kd->ctx still runs.
+ */
+static bool damon_sysfs_reap(struct damon_sysfs_kdamond *kd)
+{
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	if (!kd->ctx)
+		return false;
+	if (damon_is_running(kd->ctx))
+		return true;
+	/* reaps the thread */
+	damon_stop(&kd->ctx, 1);
+	damon_destroy_ctx(kd->ctx);
+	kd->ctx = NULL;
+	return false;
+}
+
+static int damon_sysfs_cmd_on(struct damon_sysfs_dir *kdamond)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
+	struct damon_ctx *ctx;
+	int err;
+
+	if (damon_sysfs_reap(kd))
+		return -EBUSY;
+	if (!context)
+		return -EINVAL;
+	ctx = damon_sysfs_build_ctx(context);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	err = damon_start(&ctx, 1, false);
+	if (err) {
+		damon_destroy_ctx(ctx);
+		return err;
+	}
+	kd->ctx = ctx;
+	kd->refresh_next = jiffies;
+	kd->refresh_call = (struct damon_call_control) {
+		.fn = damon_sysfs_refresh_fn,
+		.data = kdamond,
+		.repeat = true,
+	};
+	/* fails only if the kdamond already stopped: nothing to refresh */
+	damon_call(ctx, &kd->refresh_call);
+	return 0;
+}
+
+static int damon_sysfs_cmd_off(struct damon_sysfs_dir *kdamond)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+
+	if (!kd->ctx)
+		return -EINVAL;
+	damon_stop(&kd->ctx, 1);
+	damon_destroy_ctx(kd->ctx);
+	kd->ctx = NULL;
+	return 0;
+}
+
+/* The argument of a command for a running kdamond, or an error. */
+static int damon_sysfs_running_arg(struct damon_sysfs_dir *kdamond,
+				   struct damon_sysfs_call_arg *arg)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+
+	if (!damon_sysfs_reap(kd))
+		return -EINVAL;
+	*arg = (struct damon_sysfs_call_arg) {
+		.kdamond = kdamond,
+		.ctx = kd->ctx,
+	};
+	return 0;
+}
+
+static int damon_sysfs_cmd_commit(struct damon_sysfs_dir *kdamond)
+{
+	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
+	struct damon_sysfs_call_arg arg;
+	int err;
+
+	err = damon_sysfs_running_arg(kdamond, &arg);
+	if (err)
+		return err;
+	if (!context)
+		return -EINVAL;
+	arg.new_ctx = damon_sysfs_build_ctx(context);
+	if (IS_ERR(arg.new_ctx))
+		return PTR_ERR(arg.new_ctx);
+	err = damon_sysfs_run_in_kdamond(arg.ctx, damon_sysfs_commit_fn, &arg);
+	damon_destroy_ctx(arg.new_ctx);
+	return err;
+}
+
+/* Run one of the commands that need the schemes directory of a kdamond. */
+static int damon_sysfs_schemes_cmd(struct damon_sysfs_dir *kdamond,
+				   struct damon_sysfs_call_arg *arg,
+				   struct damon_sysfs_dir **schemes)
+{
+	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
+	int err;
+
+	err = damon_sysfs_running_arg(kdamond, arg);
+	if (err)
+		return err;
+	if (!context)
+		return -EINVAL;
+	*schemes = context->children[DAMON_SYSFS_CONTEXT_SCHEMES];
+	return 0;
+}
+
+static int damon_sysfs_cmd_commit_goals(struct damon_sysfs_dir *kdamond)
+{
+	struct damon_sysfs_call_arg arg;
+	struct damon_sysfs_dir *schemes;
+	int err;
+
+	err = damon_sysfs_schemes_cmd(kdamond, &arg, &schemes);
+	if (err)
+		return err;
+	return damon_sysfs_commit_quota_goals(schemes, arg.ctx);
+}
+
+static int damon_sysfs_cmd_update(struct damon_sysfs_dir *kdamond,
+				  unsigned int what)
+{
+	struct damon_sysfs_call_arg arg;
+	int err;
+
+	err = damon_sysfs_running_arg(kdamond, &arg);
+	if (err)
+		return err;
+	arg.what = what;
+	return damon_sysfs_run_in_kdamond(arg.ctx, damon_sysfs_update_fn, &arg);
+}
+
+static int damon_sysfs_cmd_update_stats(struct damon_sysfs_dir *kdamond)
+{
+	return damon_sysfs_cmd_update(kdamond, DAMON_SYSFS_UPDATE_STATS);
+}
+
+static int damon_sysfs_cmd_update_quotas(struct damon_sysfs_dir *kdamond)
+{
+	return damon_sysfs_cmd_update(kdamond, DAMON_SYSFS_UPDATE_QUOTAS);
+}
+
+static int damon_sysfs_cmd_update_intervals(struct damon_sysfs_dir *kdamond)
+{
+	return damon_sysfs_cmd_update(kdamond,
+				      DAMON_SYSFS_UPDATE_TUNED_INTERVALS);
+}
+
+static int damon_sysfs_cmd_tried(struct damon_sysfs_dir *kdamond,
+				 bool bytes_only)
+{
+	struct damon_sysfs_call_arg arg;
+	struct damon_sysfs_dir *schemes;
+	int err;
+
+	err = damon_sysfs_schemes_cmd(kdamond, &arg, &schemes);
+	if (err)
+		return err;
+	return damon_sysfs_update_tried_regions(schemes, arg.ctx, bytes_only);
+}
+
+static int damon_sysfs_cmd_tried_regions(struct damon_sysfs_dir *kdamond)
+{
+	return damon_sysfs_cmd_tried(kdamond, false);
+}
+
+static int damon_sysfs_cmd_tried_bytes(struct damon_sysfs_dir *kdamond)
+{
+	return damon_sysfs_cmd_tried(kdamond, true);
+}
+
+static int damon_sysfs_cmd_clear_tried(struct damon_sysfs_dir *kdamond)
+{
+	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
+
+	if (!context)
+		return -EINVAL;
+	damon_sysfs_clear_tried_regions(context->children
+					[DAMON_SYSFS_CONTEXT_SCHEMES]);
+	return 0;
+}
+
+enum damon_sysfs_cmd {
+	DAMON_SYSFS_CMD_ON,
+	DAMON_SYSFS_CMD_OFF,
+	DAMON_SYSFS_CMD_COMMIT,
+	DAMON_SYSFS_CMD_COMMIT_SCHEMES_QUOTA_GOALS,
+	DAMON_SYSFS_CMD_UPDATE_SCHEMES_STATS,
+	DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_BYTES,
+	DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS,
+	DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS,
+	DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS,
+	DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS,
+	NR_DAMON_SYSFS_CMDS,
+};
+
+static const char * const damon_sysfs_cmd_names[NR_DAMON_SYSFS_CMDS] = {
+	[DAMON_SYSFS_CMD_ON] = "on",
+	[DAMON_SYSFS_CMD_OFF] = "off",
+	[DAMON_SYSFS_CMD_COMMIT] = "commit",
+	[DAMON_SYSFS_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
+		"commit_schemes_quota_goals",
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_STATS] = "update_schemes_stats",
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
+		"update_schemes_tried_bytes",
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
+		"update_schemes_tried_regions",
+	[DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
+		"clear_schemes_tried_regions",
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
+		"update_schemes_effective_quotas",
+	[DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
+};
+
+static int (* const damon_sysfs_cmd_fns[NR_DAMON_SYSFS_CMDS])
+	(struct damon_sysfs_dir *kdamond) = {
+	[DAMON_SYSFS_CMD_ON] = damon_sysfs_cmd_on,
+	[DAMON_SYSFS_CMD_OFF] = damon_sysfs_cmd_off,
+	[DAMON_SYSFS_CMD_COMMIT] = damon_sysfs_cmd_commit,
+	[DAMON_SYSFS_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
+		damon_sysfs_cmd_commit_goals,
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_STATS] = damon_sysfs_cmd_update_stats,
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
+		damon_sysfs_cmd_tried_bytes,
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
+		damon_sysfs_cmd_tried_regions,
+	[DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
+		damon_sysfs_cmd_clear_tried,
+	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
+		damon_sysfs_cmd_update_quotas,
+	[DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS] =
+		damon_sysfs_cmd_update_intervals,
+};
+
+/* ==================== kdamonds/<K> files ==================== */
+
+static ssize_t damon_sysfs_state_show(struct damon_sysfs_dir *dir, char *buf)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(dir);
+	bool on = kd->ctx && damon_is_running(kd->ctx);
+
+	return sysfs_emit(buf, "%s\n", on ? "on" : "off");
+}
+
+static int damon_sysfs_state_store(struct damon_sysfs_dir *dir,
+				   const char *buf)
+{
+	int cmd = damon_name_index(damon_sysfs_cmd_names, NR_DAMON_SYSFS_CMDS,
+				   buf);
+
+	if (cmd < 0)
+		return cmd;
+	return damon_sysfs_cmd_fns[cmd](dir);
+}
+
+static ssize_t damon_sysfs_pid_show(struct damon_sysfs_dir *dir, char *buf)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(dir);
+
+	return sysfs_emit(buf, "%d\n", kd->ctx ? damon_kdamond_pid(kd->ctx) :
+			  -1);
+}
+
+static const struct damon_sysfs_attr damon_sysfs_kdamond_attrs[] = {
+	DAMON_SYSFS_CUSTOM_RW(state, damon_sysfs_state_show,
+			      damon_sysfs_state_store),
+	DAMON_SYSFS_CUSTOM_RO(pid, damon_sysfs_pid_show),
+	DAMON_SYSFS_RW_UINT(refresh_ms, struct damon_sysfs_kdamond,
+			    refresh_ms),
+};
+
+static const struct damon_sysfs_child damon_sysfs_kdamond_children[] = {
+	[DAMON_SYSFS_KDAMOND_CONTEXTS] = {
+		"contexts", &damon_sysfs_contexts_type },
+};
+
+/* Only reached once no kdamond runs; see the resize check. */
+static void damon_sysfs_kdamond_release(struct damon_sysfs_dir *dir)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(dir);
+
+	if (kd->ctx) {
+		damon_stop(&kd->ctx, 1);
+		damon_destroy_ctx(kd->ctx);
+	}
+}
+
+static const struct damon_sysfs_type damon_sysfs_kdamond_type = {
+	.data_size = sizeof(struct damon_sysfs_kdamond),
+	.attrs = damon_sysfs_kdamond_attrs,
+	.nr_attrs = ARRAY_SIZE(damon_sysfs_kdamond_attrs),
+	.children = damon_sysfs_kdamond_children,
+	.nr_children = ARRAY_SIZE(damon_sysfs_kdamond_children),
+	.release = damon_sysfs_kdamond_release,
+};
+
+/* ==================== kdamonds ==================== */
+
+/* No kdamond may run while kdamonds come and go. */
+static int damon_sysfs_kdamonds_resize_check(struct damon_sysfs_dir *dir,
+					     unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < dir->nr_items; i++) {
+		if (damon_sysfs_reap(damon_sysfs_data(dir->items[i])))
+			return -EBUSY;
+	}
+	return 0;
+}
+
+static const struct damon_sysfs_attr damon_sysfs_kdamonds_attrs[] = {
+	DAMON_SYSFS_NR_ATTR(nr_kdamonds),
+};
+
+const struct damon_sysfs_type damon_sysfs_kdamonds_type = {
+	.attrs = damon_sysfs_kdamonds_attrs,
+	.nr_attrs = ARRAY_SIZE(damon_sysfs_kdamonds_attrs),
+	.item_type = &damon_sysfs_kdamond_type,
+	.resize_check = damon_sysfs_kdamonds_resize_check,
+};

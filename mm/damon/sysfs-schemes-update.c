@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON sysfs interface: the commands that move scheme state between the
+ * directories and a running kdamond: statistics, effective quotas, quota
+ * goals and tried regions.
+ *
+ * Schemes directories and the schemes of the running context are matched
+ * by position; directories without a scheme (or the other way round, after
+ * nr_schemes changed without a commit) are left alone.
+ */
+
+#include <linux/slab.h>
+
+#include "sysfs-schemes.h"
+
+/* ==================== Statistics and quotas ==================== */
+
+static void damon_sysfs_update_goals(struct damon_sysfs_dir *goals,
+				     struct damos_quota *quota)
+{
+	struct damos_quota_goal *g;
+	unsigned int i = 0;
+
+	damos_for_each_quota_goal(g, quota) {
+		struct damon_sysfs_goal *goal;
+
+		if (i >= goals->nr_items)
+			break;
+		goal = damon_sysfs_data(goals->items[i++]);
+		/* user_input is what the user writes, not a measurement */
+		if (g->metric != DAMOS_QUOTA_USER_INPUT)
+			goal->current_value = g->current_value;
+	}
+}
+
+/**
+ * damon_sysfs_schemes_update() - Copy scheme state of a running context
+ * into the schemes directory.
+ * @schemes:	The schemes directory.
+ * @ctx:	The context.
+ * @what:	DAMON_SYSFS_UPDATE_STATS and/or DAMON_SYSFS_UPDATE_QUOTAS.
+ *
+ * Runs in the kdamond of @ctx, with damon_sysfs_lock held for it: by the
+ * kdamond itself (refresh_ms), or by a writer waiting in damon_call(),
+ * so lockdep cannot tell.
+ */
+void damon_sysfs_schemes_update(struct damon_sysfs_dir *schemes,
+				struct damon_ctx *ctx, unsigned int what)
+{
+	struct damon_sysfs_dir *quotas;
+	struct damon_sysfs_stats *stats;
+	struct damon_sysfs_quotas *q;
+	unsigned int i = 0;
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx) {
+		struct damon_sysfs_dir *dir;
+
+		if (i >= schemes->nr_items)
+			break;
+		dir = schemes->items[i++];
+		if (what & DAMON_SYSFS_UPDATE_STATS) {
+			stats = damon_sysfs_child_data(dir,
+						       DAMON_SYSFS_SCHEME_STATS);
+			stats->stat = s->stat;
+		}
+		if (what & DAMON_SYSFS_UPDATE_QUOTAS) {
+			quotas = dir->children[DAMON_SYSFS_SCHEME_QUOTAS];
+			q = damon_sysfs_data(quotas);
+			q->effective_bytes = s->quota.esz;
+			damon_sysfs_update_goals(quotas->children
+						 [DAMON_SYSFS_QUOTAS_GOALS],
+						 &s->quota);
+		}
+	}
+}
+
+/* ==================== commit_schemes_quota_goals ==================== */
+
+struct damon_sysfs_goals_arg {
+	struct damon_ctx *ctx;
+	struct damos_quota *quotas;
+	unsigned int nr;
+};
+
+static int damon_sysfs_commit_goals_fn(void *data)
+{
+	struct damon_sysfs_goals_arg *arg = data;
+	unsigned int i = 0;
+	struct damos *s;
+	int err;
+
+	damon_for_each_scheme(s, arg->ctx) {
+		if (i >= arg->nr)
+			break;
+		err = damos_commit_quota_goals(&s->quota, &arg->quotas[i++]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void damon_sysfs_free_goals(struct damos_quota *quota)
+{
+	struct damos_quota_goal *g, *next;
+
+	damos_for_each_quota_goal_safe(g, next, quota)
+		damos_destroy_quota_goal(g);
+}
+
+/**
+ * damon_sysfs_commit_quota_goals() - Apply the quota goal files to the
+ * schemes of a running context.
+ * @schemes:	The schemes directory.
+ * @ctx:	The running context.
+ *
+ * Called with damon_sysfs_lock held.
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
+				   struct damon_ctx *ctx)
+{
+	struct damon_sysfs_goals_arg arg = {
+		.ctx = ctx,
+		.nr = schemes->nr_items,
+	};
+	struct damon_sysfs_dir *quotas;
+	unsigned int i;
+	int err = 0;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	arg.quotas = kcalloc(arg.nr, sizeof(*arg.quotas), GFP_KERNEL);
+	if (arg.nr && !arg.quotas)
+		return -ENOMEM;
+	for (i = 0; i < arg.nr; i++)
+		INIT_LIST_HEAD(&arg.quotas[i].goals);
+	for (i = 0; i < arg.nr && !err; i++) {
+		quotas = schemes->items[i]->children[DAMON_SYSFS_SCHEME_QUOTAS];
+		err = damon_sysfs_add_goals(&arg.quotas[i], quotas->children
+					    [DAMON_SYSFS_QUOTAS_GOALS]);
+	}
+	if (!err)
+		err = damon_sysfs_run_in_kdamond(ctx,
+						 damon_sysfs_commit_goals_fn,
+						 &arg);
+	for (i = 0; i < arg.nr; i++)
+		damon_sysfs_free_goals(&arg.quotas[i]);
+	kfree(arg.quotas);
+	return err;
+}
+
+/* ==================== Tried regions ==================== */
+
+/* What a walk collected for one scheme. */
+struct damon_sysfs_walk_scheme {
+	struct damon_sysfs_tried_region *regions;
+	unsigned int nr;
+	unsigned int size;
+	unsigned long total_bytes;
+};
+
+struct damon_sysfs_walk {
+	struct damon_sysfs_walk_scheme *schemes;
+	unsigned int nr_schemes;
+	bool bytes_only;
+	int err;
+};
+
+static int damon_sysfs_scheme_index(struct damon_ctx *ctx, struct damos *s)
+{
+	struct damos *iter;
+	int i = 0;
+
+	damon_for_each_scheme(iter, ctx) {
+		if (iter == s)
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+/* Runs in the kdamond, without damon_sysfs_lock: it only collects. */
+static void damon_sysfs_walk_fn(void *data, struct damon_ctx *ctx,
+				struct damon_target *t, struct damon_region *r,
+				struct damos *s, unsigned long sz_filter_passed)
+{
+	struct damon_sysfs_walk *walk = data;
+	struct damon_sysfs_tried_region *regions;
+	struct damon_sysfs_walk_scheme *ws;
+	int idx = damon_sysfs_scheme_index(ctx, s);
+
+	if (idx < 0 || idx >= walk->nr_schemes)
+		return;
+	ws = &walk->schemes[idx];
+	ws->total_bytes += damon_sz_region(r);
+	if (walk->bytes_only)
+		return;
+	if (ws->nr == ws->size) {
+		regions = krealloc_array(ws->regions, max(ws->size * 2, 64U),
+					 sizeof(*regions),
+					 GFP_KERNEL | __GFP_NOWARN);
+		if (!regions) {
+			walk->err = -ENOMEM;
+			return;
+		}
+		ws->regions = regions;
+		ws->size = max(ws->size * 2, 64U);
+	}
+	ws->regions[ws->nr++] = (struct damon_sysfs_tried_region) {
+		.start = r->ar.start,
+		.end = r->ar.end,
+		.nr_accesses = r->nr_accesses_bp / DAMON_BP_UNIT,
+		.age = r->age,
+		.sz_filter_passed = sz_filter_passed,
+	};
+}
+
+/* Fill tried_regions of one scheme directory from what a walk collected. */
+static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
+					 struct damon_sysfs_walk_scheme *ws,
+					 bool bytes_only)
+{
+	struct damon_sysfs_tried_regions *data = damon_sysfs_data(tried);
+	unsigned int i;
+	int err;
+
+	data->total_bytes = ws->total_bytes;
+	if (bytes_only)
+		return 0;
+	err = damon_sysfs_resize(tried, ws->nr);
+	if (err)
+		return err;
+	for (i = 0; i < ws->nr; i++)
+		*(struct damon_sysfs_tried_region *)
+			damon_sysfs_data(tried->items[i]) = ws->regions[i];
+	return 0;
+}
+
+/**
+ * damon_sysfs_update_tried_regions() - Fill the tried_regions directories
+ * with the regions the schemes of a running context are tried on next.
+ * @schemes:	The schemes directory.
+ * @ctx:	The running context.
+ * @bytes_only:	Update only total_bytes.
+ *
+ * Called with damon_sysfs_lock held; waits for a full pass of the schemes.
+ *
+ * Return: 0 on success, or a negative errno.
+ */
+int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *schemes,
+				     struct damon_ctx *ctx, bool bytes_only)
+{
+	struct damon_sysfs_walk walk = {
+		.nr_schemes = schemes->nr_items,
+		.bytes_only = bytes_only,
+	};
+	struct damos_walk_control control = {
+		.walk_fn = damon_sysfs_walk_fn,
+		.data = &walk,
+	};
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	walk.schemes = kcalloc(walk.nr_schemes, sizeof(*walk.schemes),
+			       GFP_KERNEL);
+	if (walk.nr_schemes && !walk.schemes)
+		return -ENOMEM;
+	err = damos_walk(ctx, &control);
+	if (!err && control.canceled)
+		err = -ECANCELED;
+	if (!err)
+		err = walk.err;
+	for (i = 0; i < walk.nr_schemes && !err; i++)
+		err = damon_sysfs_set_tried_regions(schemes->items[i]->children
+						    [DAMON_SYSFS_SCHEME_TRIED_REGIONS],
+						    &walk.schemes[i],
+						    bytes_only);
+	for (i = 0; i < walk.nr_schemes; i++)
+		kfree(walk.schemes[i].regions);
+	kfree(walk.schemes);
+	return err;
+}
+
+/**
+ * damon_sysfs_clear_tried_regions() - Empty the tried_regions directories.
+ * @schemes:	The schemes directory.
+ *
+ * Called with damon_sysfs_lock held.
+ */
+void damon_sysfs_clear_tried_regions(struct damon_sysfs_dir *schemes)
+{
+	struct damon_sysfs_walk_scheme none = {};
+	unsigned int i;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	for (i = 0; i < schemes->nr_items; i++)
+		/* shrinking cannot fail */
+		damon_sysfs_set_tried_regions(schemes->items[i]->children
+					      [DAMON_SYSFS_SCHEME_TRIED_REGIONS],
+					      &none, false);
+}

@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for tests of the DAMON sysfs interface (/sys/kernel/mm/damon/admin).
+
+Paths are relative to the admin directory unless they start with '/'.
+Writes return 0 or the errno of the write, so that tests can check
+rejections as easily as acceptances.
+"""
+
+import errno
+import os
+import time
+
+ADMIN = '/sys/kernel/mm/damon/admin'
+KDAMONDS = 'kdamonds'
+
+
+def path(p):
+    return p if p.startswith('/') else os.path.join(ADMIN, p)
+
+
+def exists(p):
+    return os.path.exists(path(p))
+
+
+def read(p):
+    with open(path(p)) as f:
+        return f.read().strip()
+
+
+def write(p, value):
+    """Write value (with a newline); return 0 or the errno."""
+    try:
+        fd = os.open(path(p), os.O_WRONLY)
+    except OSError as e:
+        return e.errno
+    try:
+        os.write(fd, f'{value}\n'.encode())
+        return 0
+    except OSError as e:
+        return e.errno
+    finally:
+        os.close(fd)
+
+
+def must_write(p, value):
+    err = write(p, value)
+    if err:
+        raise OSError(err, f'writing {value!r} to {path(p)}: '
+                      f'{errno.errorcode.get(err, err)}')
+
+
+def kdamond(k=0):
+    return f'{KDAMONDS}/{k}'
+
+
+def ctx(k=0):
+    return f'{kdamond(k)}/contexts/0'
+
+
+def scheme(s, k=0):
+    return f'{ctx(k)}/schemes/{s}'
+
+
+def state(k=0):
+    return read(f'{kdamond(k)}/state')
+
+
+def command(cmd, k=0):
+    """Write a command to kdamonds/<k>/state; return 0 or the errno."""
+    return write(f'{kdamond(k)}/state', cmd)
+
+
+def reset():
+    """Stop every kdamond and remove every directory."""
+    if not exists(f'{KDAMONDS}/nr_kdamonds'):
+        return
+    for k in range(int(read(f'{KDAMONDS}/nr_kdamonds'))):
+        if state(k) == 'on':
+            command('off', k)
+    # a kdamond that stopped on its own is reaped here
+    must_write(f'{KDAMONDS}/nr_kdamonds', 0)
+
+
+def setup(ops='paddr', pids=(), regions=None, schemes=(), sample_us=5000,
+          aggr_us=100000, nr_kdamonds=1):
+    """One context per kdamond: ops, targets and schemes.
+
+    pids: one target per pid (empty for paddr: one target without pid).
+    regions: list of (start, end) for target 0, or None.
+    schemes: list of dicts {file path under schemes/<S>: value}.
+    """
+    reset()
+    must_write(f'{KDAMONDS}/nr_kdamonds', nr_kdamonds)
+    for k in range(nr_kdamonds):
+        must_write(f'{kdamond(k)}/contexts/nr_contexts', 1)
+        c = ctx(k)
+        must_write(f'{c}/operations', ops)
+        must_write(f'{c}/monitoring_attrs/intervals/sample_us', sample_us)
+        must_write(f'{c}/monitoring_attrs/intervals/aggr_us', aggr_us)
+        targets = list(pids) if pids else [0]
+        must_write(f'{c}/targets/nr_targets', len(targets))
+        for i, pid in enumerate(targets):
+            if pid:
+                must_write(f'{c}/targets/{i}/pid_target', pid)
+        if regions:
+            r = f'{c}/targets/0/regions'
+            must_write(f'{r}/nr_regions', len(regions))
+            for i, (start, end) in enumerate(regions):
+                must_write(f'{r}/{i}/start', start)
+                must_write(f'{r}/{i}/end', end)
+        set_schemes(schemes, k)
+
+
+def set_schemes(schemes, k=0):
+    c = ctx(k)
+    must_write(f'{c}/schemes/nr_schemes', len(schemes))
+    for i, files in enumerate(schemes):
+        # nr_* files first, so that the directories they make exist
+        for f, v in sorted(files.items(),
+                           key=lambda kv: (kv[0].count('/'),
+                                           not kv[0].split('/')[-1]
+                                           .startswith('nr_'))):
+            must_write(f'{c}/schemes/{i}/{f}', v)
+
+
+def wait_for(cond, timeout, interval=0.05):
+    """Poll cond() until it is true or timeout seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(interval)
+    return cond()
+
+
+def walk_files(top='.'):
+    """Every file under top, as paths relative to the admin directory."""
+    root = path(top)
+    for d, _, files in os.walk(root):
+        for f in files:
+            yield os.path.relpath(os.path.join(d, f), ADMIN)
+
+
+def mode(p):
+    return os.stat(path(p)).st_mode & 0o777
