@@ -44,6 +44,27 @@ PARAMETERS = {
 ALWAYS_ACTIVE = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
 
 
+def system_ram_span():
+    """Lowest start and highest end of the System RAM blocks.
+
+    The modules monitor the biggest block by default; a test buffer may
+    sit in another one, so tests monitor the whole span (holes included:
+    the paddr operation set finds no page there)."""
+    lo = hi = None
+    with open('/proc/iomem') as f:
+        for line in f:
+            if not line.startswith(' ') and 'System RAM' in line:
+                s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
+                lo = s if lo is None else min(lo, s)
+                hi = e + 1 if hi is None else max(hi, e + 1)
+    return lo, hi
+
+
+def all_ram_params():
+    lo, hi = system_ram_span()
+    return {'monitor_region_start': lo, 'monitor_region_end': hi}
+
+
 def params_dir(module):
     return f'/sys/module/{module}/parameters'
 

@@ -23,7 +23,7 @@ ACTIVE = 0.8
 PARAMS = {'hot_thres_access_freq': 200, 'cold_min_age': 2000000,
           'quota_ms': 0, 'wmarks_interval': 100000,
           'sample_interval': 5000, 'aggr_interval': 100000,
-          **m.ALWAYS_ACTIVE}
+          **m.ALWAYS_ACTIVE, **m.all_ram_params()}
 
 
 def main():
@@ -64,7 +64,9 @@ def main():
         w.wait()
         m.set_params(MOD, {'quota_ms': 10, 'cold_min_age': 120000000,
                            'wmarks_high': 200, 'wmarks_mid': 150,
-                           'wmarks_low': 50, 'wmarks_interval': 5000000})
+                           'wmarks_low': 50, 'wmarks_interval': 5000000,
+                           'monitor_region_start': 0,
+                           'monitor_region_end': 0})
     ktap.diag(f'hot pages active: {before:.1%} before, {after:.1%} after '
               f'{took:.0f} s; {tried_hot} hot regions tried, '
               f'{sorted_hot >> 20} MiB prioritised; '

@@ -115,7 +115,9 @@ def main():
         m.set_params(MOD, {'min_age': 120000000, 'quota_ms': 10,
                            'quota_sz': 128 << 20, 'wmarks_high': 500,
                            'wmarks_mid': 400, 'wmarks_low': 200,
-                           'wmarks_interval': 5000000})
+                           'wmarks_interval': 5000000,
+                           'monitor_region_start': 0,
+                           'monitor_region_end': 0})
         zram.close()
     ktap.finish()
 
