@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON_LRU_SORT: keep the LRU lists in access order.  Physical memory
+ * accessed often is moved to the head of the active list, memory left
+ * unaccessed for long to the inactive list, each within its own time
+ * quota and only while the free memory rate is between the watermarks.
+ * The quotas may be tuned towards a wanted share of active memory.
+ *
+ * Parameters: /sys/module/damon_lru_sort/parameters/, or
+ * damon_lru_sort.X=V on the kernel command line.  See
+ * Documentation/admin-guide/mm/damon/lru_sort.rst.
+ */
+
+#include "modules-common.h"
+#include "regions.h"
+
+#ifdef MODULE_PARAM_PREFIX
+#undef MODULE_PARAM_PREFIX
+#endif
+#define MODULE_PARAM_PREFIX "damon_lru_sort."
+
+/* Positions of the schemes, and of their statistics. */
+enum damon_lru_sort_scheme {
+	DAMON_LRU_SORT_HOT,
+	DAMON_LRU_SORT_COLD,
+	NR_DAMON_LRU_SORT_SCHEMES,
+};
+
+static int damon_lru_sort_add_schemes(struct damon_module *m,
+				      struct damon_ctx *ctx);
+
+static const struct damon_module_ops damon_lru_sort_ops = {
+	.add_schemes = damon_lru_sort_add_schemes,
+};
+
+static struct damos_stat damon_lru_sort_stats[NR_DAMON_LRU_SORT_SCHEMES];
+
+static struct damon_module damon_lru_sort = {
+	.name = "damon_lru_sort",
+	.ops = &damon_lru_sort_ops,
+	.attrs = {
+		.sample_interval = 5 * USEC_PER_MSEC,
+		.aggr_interval = 100 * USEC_PER_MSEC,
+		.min_nr_regions = 10,
+		.max_nr_regions = 1000,
+	},
+	.quota = {
+		.ms = 10,
+		.reset_interval = MSEC_PER_SEC,
+	},
+	.wmarks = {
+		.interval = 5 * USEC_PER_SEC,
+		.high = 200,
+		.mid = 150,
+		.low = 50,
+	},
+	.addr_unit = 1,
+	.stats = damon_lru_sort_stats,
+	.nr_stats = NR_DAMON_LRU_SORT_SCHEMES,
+	.lock = __MUTEX_INITIALIZER(damon_lru_sort.lock),
+};
+
+static unsigned long damon_lru_sort_hot_permil = 500;
+static unsigned long damon_lru_sort_cold_min_age = 120 * USEC_PER_SEC;
+static unsigned long damon_lru_sort_active_mem_bp;
+static bool damon_lru_sort_filter_young;
+
+#define DAMON_MODULE_SELF damon_lru_sort
+DAMON_MODULE_CONTROL_PARAMS();
+DAMON_MODULE_COMMIT_PARAM();
+
+DAMON_MODULE_ULONG(hot_thres_access_freq, damon_lru_sort_hot_permil,
+		   0, 1000);
+MODULE_PARM_DESC(hot_thres_access_freq,
+		 "Access frequency, in permil of the highest, from which memory is hot");
+DAMON_MODULE_ULONG(cold_min_age, damon_lru_sort_cold_min_age, 0, ULONG_MAX);
+MODULE_PARM_DESC(cold_min_age,
+		 "Microseconds without access after which memory is cold");
+DAMON_MODULE_ULONG(active_mem_bp, damon_lru_sort_active_mem_bp,
+		   0, DAMON_BP_UNIT);
+MODULE_PARM_DESC(active_mem_bp,
+		 "Active share of LRU memory, in bp, to tune the quotas for; 0 = off");
+module_param_named(filter_young_pages, damon_lru_sort_filter_young, bool,
+		   0600);
+MODULE_PARM_DESC(filter_young_pages,
+		 "Y re-checks each page's Accessed bit before moving it");
+
+DAMON_MODULE_QUOTA_PARAMS();
+DAMON_MODULE_WMARKS_PARAMS();
+DAMON_MODULE_MON_ATTRS_PARAMS();
+DAMON_MODULE_REGION_PARAMS();
+
+module_param_named(nr_lru_sort_tried_hot_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].nr_tried, ulong, 0400);
+MODULE_PARM_DESC(nr_lru_sort_tried_hot_regions,
+		 "Number of hot regions LRU sorting was tried on");
+module_param_named(bytes_lru_sort_tried_hot_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].sz_tried, ulong, 0400);
+MODULE_PARM_DESC(bytes_lru_sort_tried_hot_regions,
+		 "Bytes of hot regions LRU sorting was tried on");
+module_param_named(nr_lru_sorted_hot_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].nr_applied, ulong, 0400);
+MODULE_PARM_DESC(nr_lru_sorted_hot_regions,
+		 "Number of hot regions LRU sorted, at least in part");
+module_param_named(bytes_lru_sorted_hot_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].sz_applied, ulong, 0400);
+MODULE_PARM_DESC(bytes_lru_sorted_hot_regions,
+		 "Bytes of hot regions LRU sorted");
+module_param_named(nr_hot_quota_exceeds,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].qt_exceeds, ulong, 0400);
+MODULE_PARM_DESC(nr_hot_quota_exceeds,
+		 "Times the quota stopped the hot scheme");
+module_param_named(nr_lru_sort_tried_cold_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].nr_tried, ulong, 0400);
+MODULE_PARM_DESC(nr_lru_sort_tried_cold_regions,
+		 "Number of cold regions LRU sorting was tried on");
+module_param_named(bytes_lru_sort_tried_cold_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].sz_tried, ulong, 0400);
+MODULE_PARM_DESC(bytes_lru_sort_tried_cold_regions,
+		 "Bytes of cold regions LRU sorting was tried on");
+module_param_named(nr_lru_sorted_cold_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].nr_applied, ulong, 0400);
+MODULE_PARM_DESC(nr_lru_sorted_cold_regions,
+		 "Number of cold regions LRU sorted, at least in part");
+module_param_named(bytes_lru_sorted_cold_regions,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].sz_applied, ulong, 0400);
+MODULE_PARM_DESC(bytes_lru_sorted_cold_regions,
+		 "Bytes of cold regions LRU sorted");
+module_param_named(nr_cold_quota_exceeds,
+		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].qt_exceeds, ulong, 0400);
+MODULE_PARM_DESC(nr_cold_quota_exceeds,
+		 "Times the quota stopped the cold scheme");
+
+/*
+ * Add one of the two schemes, with its active (hot) or inactive (cold)
+ * memory goal and its young page filter: hot memory is moved only if
+ * still young, cold memory only if not.
+ */
+static int damon_lru_sort_add(struct damon_module *m, struct damon_ctx *ctx,
+			      const struct damon_module_scheme *desc,
+			      enum damos_quota_goal_metric metric,
+			      unsigned long goal_bp, bool hot)
+{
+	struct damos *s = damon_module_add_scheme(m, ctx, desc);
+	int err = 0;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (damon_lru_sort_active_mem_bp)
+		err = damon_module_add_goal(s, metric, goal_bp, 0);
+	if (!err && damon_lru_sort_filter_young)
+		err = damon_module_add_filter(s, DAMOS_FILTER_TYPE_YOUNG, true,
+					      hot);
+	return err;
+}
+
+static int damon_lru_sort_add_schemes(struct damon_module *m,
+				      struct damon_ctx *ctx)
+{
+	unsigned int max_nr = damon_max_nr_accesses(&m->attrs);
+	const struct damon_module_scheme hot = {
+		.pattern = {
+			.min_sz_region = PAGE_SIZE,
+			.max_sz_region = ULONG_MAX,
+			.min_nr_accesses = max(DIV_ROUND_UP(max_nr *
+					damon_lru_sort_hot_permil, 1000), 1UL),
+			.max_nr_accesses = UINT_MAX,
+			.min_age_region = 0,
+			.max_age_region = UINT_MAX,
+		},
+		.action = DAMOS_LRU_PRIO,
+		/* the most often accessed memory first */
+		.weight_nr_accesses = 1,
+	};
+	const struct damon_module_scheme cold = {
+		.pattern = {
+			.min_sz_region = PAGE_SIZE,
+			.max_sz_region = ULONG_MAX,
+			.min_nr_accesses = 0,
+			.max_nr_accesses = 0,
+			.min_age_region = damon_module_us_to_aggrs(m,
+					damon_lru_sort_cold_min_age),
+			.max_age_region = UINT_MAX,
+		},
+		.action = DAMOS_LRU_DEPRIO,
+		/* the longest idle memory first */
+		.weight_age = 1,
+	};
+	int err;
+
+	err = damon_lru_sort_add(m, ctx, &hot, DAMOS_QUOTA_ACTIVE_MEM_BP,
+				 damon_lru_sort_active_mem_bp, true);
+	if (err)
+		return err;
+	return damon_lru_sort_add(m, ctx, &cold, DAMOS_QUOTA_INACTIVE_MEM_BP,
+				  DAMON_BP_UNIT - damon_lru_sort_active_mem_bp,
+				  false);
+}
+
+static int __init damon_lru_sort_init(void)
+{
+	return damon_module_init(&damon_lru_sort);
+}
+late_initcall(damon_lru_sort_init);

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The skeleton shared by the built-in DAMON modules; see modules-common.h.
+ *
+ * Locking: m->lock serialises enabling, disabling and committing, and
+ * keeps m->ctx alive for readers such as kdamond_pid.  The kdamond never
+ * takes it: it only writes the statistics (plain values, read racily by
+ * their parameter files) through the repeated damon_call() set up at
+ * start, so a writer holding m->lock may wait for the kdamond.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/err.h>
+#include <linux/kstrtox.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "modules-common.h"
+
+/* ==================== Ranged parameters ==================== */
+
+static int damon_module_ulong_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	const struct damon_module_ulong *p = kp->arg;
+	unsigned long v;
+	int err;
+
+	err = kstrtoul(val, 0, &v);
+	if (err)
+		return err;
+	if (v < p->min || v > p->max)
+		return -EINVAL;
+	*p->val = v;
+	return 0;
+}
+
+static int damon_module_ulong_get(char *buf, const struct kernel_param *kp)
+{
+	const struct damon_module_ulong *p = kp->arg;
+
+	return sysfs_emit(buf, "%lu\n", *p->val);
+}
+
+const struct kernel_param_ops damon_module_ulong_ops = {
+	.set = damon_module_ulong_set,
+	.get = damon_module_ulong_get,
+};
+
+/* ==================== Building a context ==================== */
+
+/* Region size unit for @addr_unit: a page of physical memory, at least 1. */
+static unsigned long damon_module_min_sz_region(unsigned long addr_unit)
+{
+	return rounddown_pow_of_two(max(DAMON_MIN_REGION / addr_unit, 1UL));
+}
+
+/*
+ * Monitor the physical range of the region parameters, or the biggest
+ * System RAM block if they are both 0, in DAMON address units.
+ */
+static int damon_module_set_region(struct damon_module *m,
+				   struct damon_ctx *ctx,
+				   struct damon_target *t)
+{
+	struct damon_addr_range range = m->region;
+	int err;
+
+	if (!range.start && !range.end) {
+		err = damon_set_region_biggest_system_ram_default(t,
+								  &range.start,
+								  &range.end);
+		if (err || m->addr_unit == 1)
+			return err;
+	} else if (range.start >= range.end) {
+		return -EINVAL;
+	}
+	range.start /= m->addr_unit;
+	range.end /= m->addr_unit;
+	if (range.start >= range.end)
+		return -EINVAL;
+	return damon_set_regions(t, &range, 1, ctx->min_sz_region);
+}
+
+static int damon_module_set_attrs(struct damon_module *m,
+				  struct damon_ctx *ctx)
+{
+	struct damon_attrs attrs = ctx->attrs;
+
+	attrs.sample_interval = m->attrs.sample_interval;
+	attrs.aggr_interval = m->attrs.aggr_interval;
+	attrs.min_nr_regions = m->attrs.min_nr_regions;
+	attrs.max_nr_regions = m->attrs.max_nr_regions;
+	attrs.intervals_goal = (struct damon_intervals_goal){};
+	if (m->autotune_intervals)
+		attrs.intervals_goal = (struct damon_intervals_goal){
+			.access_bp = DAMON_MODULE_TUNE_ACCESS_BP,
+			.aggrs = DAMON_MODULE_TUNE_AGGRS,
+			.min_sample_us = DAMON_MODULE_TUNE_MIN_SAMPLE_US,
+			.max_sample_us = DAMON_MODULE_TUNE_MAX_SAMPLE_US,
+		};
+	return damon_set_attrs(ctx, &attrs);
+}
+
+/*
+ * A new, stopped paddr context made of the current parameters of @m, or
+ * an ERR_PTR() if they are invalid or memory ran out.
+ */
+static struct damon_ctx *damon_module_build_ctx(struct damon_module *m)
+{
+	struct damon_target *t;
+	struct damon_ctx *ctx;
+	int err;
+
+	lockdep_assert_held(&m->lock);
+
+	ctx = damon_new_ctx();
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	err = damon_select_ops(ctx, DAMON_OPS_PADDR);
+	if (err)
+		goto destroy_ctx;
+	err = damon_module_set_attrs(m, ctx);
+	if (err)
+		goto destroy_ctx;
+	ctx->addr_unit = m->addr_unit;
+	ctx->min_sz_region = damon_module_min_sz_region(m->addr_unit);
+
+	t = damon_new_target();
+	if (!t) {
+		err = -ENOMEM;
+		goto destroy_ctx;
+	}
+	damon_add_target(ctx, t);
+	if (m->ops->set_regions)
+		err = m->ops->set_regions(m, ctx, t);
+	else
+		err = damon_module_set_region(m, ctx, t);
+	if (err)
+		goto destroy_ctx;
+
+	if (m->ops->add_schemes) {
+		err = m->ops->add_schemes(m, ctx);
+		if (err)
+			goto destroy_ctx;
+	}
+	return ctx;
+
+destroy_ctx:
+	damon_destroy_ctx(ctx);
+	return ERR_PTR(err);
+}
+
+/**
+ * damon_module_add_scheme() - Add a scheme with the module's quota and
+ * watermarks to a context being built.
+ * @m:		The module.
+ * @ctx:	The context.
+ * @desc:	The access pattern, action and quota weights of the scheme.
+ *
+ * Return: the scheme, to add filters and goals to, or ERR_PTR(-EINVAL)
+ * if the watermarks are not ordered (high >= mid >= low), ERR_PTR(-ENOMEM)
+ * when out of memory.
+ */
+struct damos *damon_module_add_scheme(struct damon_module *m,
+				      struct damon_ctx *ctx,
+				      const struct damon_module_scheme *desc)
+{
+	struct damos_watermarks wmarks = m->wmarks;
+	struct damos_quota quota = {
+		.reset_interval = m->quota.reset_interval,
+		.ms = m->quota.ms,
+		.sz = m->quota.sz,
+		.weight_sz = desc->weight_sz,
+		.weight_nr_accesses = desc->weight_nr_accesses,
+		.weight_age = desc->weight_age,
+	};
+	struct damos *s;
+
+	if (wmarks.high < wmarks.mid || wmarks.mid < wmarks.low)
+		return ERR_PTR(-EINVAL);
+	wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
+
+	s = damon_new_scheme(&desc->pattern, desc->action, 0, &quota, &wmarks,
+			     NUMA_NO_NODE);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	damon_add_scheme(ctx, s);
+	return s;
+}
+
+/**
+ * damon_module_add_filter() - Add an ops filter to a scheme.
+ * @s:		The scheme.
+ * @type:	What the filter looks at; a type without argument.
+ * @matching:	Whether it applies to memory with the property.
+ * @allow:	Whether that memory is allowed.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int damon_module_add_filter(struct damos *s, enum damos_filter_type type,
+			    bool matching, bool allow)
+{
+	struct damos_filter *f = damos_new_filter(type, matching, allow);
+
+	if (!f)
+		return -ENOMEM;
+	damos_add_filter(s, f);
+	return 0;
+}
+
+/**
+ * damon_module_add_goal() - Add a quota goal to a scheme.
+ * @s:			The scheme.
+ * @metric:		What the goal measures.
+ * @target:		The value to aim at.
+ * @current_value:	The current value, for &DAMOS_QUOTA_USER_INPUT.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int damon_module_add_goal(struct damos *s,
+			  enum damos_quota_goal_metric metric,
+			  unsigned long target, unsigned long current_value)
+{
+	struct damos_quota_goal *g = damos_new_quota_goal(metric, target);
+
+	if (!g)
+		return -ENOMEM;
+	g->current_value = current_value;
+	damos_add_quota_goal(&s->quota, g);
+	return 0;
+}
+
+/**
+ * damon_module_us_to_aggrs() - A time as a region age.
+ * @m:		The module.
+ * @us:		The time, in microseconds.
+ *
+ * Return: the number of aggregation intervals (of the aggr_interval
+ * parameter) in @us, at most UINT_MAX.
+ */
+unsigned int damon_module_us_to_aggrs(struct damon_module *m,
+				      unsigned long us)
+{
+	return min(us / max(m->attrs.aggr_interval, 1UL),
+		   (unsigned long)UINT_MAX);
+}
+
+/* ==================== The kdamond side ==================== */
+
+/* Repeated in the kdamond: refresh the statistics of @data's module. */
+static int damon_module_kdamond_work(void *data)
+{
+	struct damon_module *m = data;
+	struct damon_ctx *ctx = m->ctx;
+	unsigned int i = 0;
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx) {
+		if (i >= m->nr_stats)
+			break;
+		m->stats[i++] = s->stat;
+	}
+	if (m->ops->kdamond_work)
+		m->ops->kdamond_work(m, ctx);
+	return 0;
+}
+
+struct damon_module_commit {
+	struct damon_ctx *dst;
+	struct damon_ctx *staged;
+};
+
+/* Run by the kdamond: take over the staged parameters. */
+static int damon_module_commit_fn(void *data)
+{
+	struct damon_module_commit *c = data;
+
+	return damon_commit_ctx(c->dst, c->staged);
+}
+
+/* ==================== Starting, stopping, committing ==================== */
+
+static bool damon_module_running(struct damon_module *m)
+{
+	lockdep_assert_held(&m->lock);
+
+	return m->ctx && damon_is_running(m->ctx);
+}
+
+static void damon_module_stop(struct damon_module *m)
+{
+	lockdep_assert_held(&m->lock);
+
+	if (!m->ctx)
+		return;
+	damon_stop(&m->ctx, 1);
+	damon_destroy_ctx(m->ctx);
+	m->ctx = NULL;
+}
+
+static int damon_module_start(struct damon_module *m)
+{
+	struct damon_ctx *ctx;
+	int err;
+
+	lockdep_assert_held(&m->lock);
+
+	/* a kdamond that ended on its own leaves its context behind */
+	damon_module_stop(m);
+
+	ctx = damon_module_build_ctx(m);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	err = damon_start(&ctx, 1, true);
+	if (err)
+		goto destroy_ctx;
+
+	if (m->nr_stats)
+		memset(m->stats, 0, m->nr_stats * sizeof(*m->stats));
+	m->ctx = ctx;
+	m->stats_call = (struct damon_call_control){
+		.fn = damon_module_kdamond_work,
+		.data = m,
+		.repeat = true,
+	};
+	err = damon_call(ctx, &m->stats_call);
+	if (err)
+		goto stop_ctx;
+	return 0;
+
+stop_ctx:
+	damon_stop(&ctx, 1);
+	m->ctx = NULL;
+destroy_ctx:
+	damon_destroy_ctx(ctx);
+	return err;
+}
+
+static int damon_module_commit(struct damon_module *m)
+{
+	struct damon_module_commit c = { .dst = m->ctx };
+	struct damon_call_control control = {
+		.fn = damon_module_commit_fn,
+		.data = &c,
+	};
+	int err;
+
+	lockdep_assert_held(&m->lock);
+
+	c.staged = damon_module_build_ctx(m);
+	if (IS_ERR(c.staged))
+		return PTR_ERR(c.staged);
+	err = damon_call(m->ctx, &control);
+	if (!err)
+		err = control.return_code;
+	damon_destroy_ctx(c.staged);
+	return err;
+}
+
+/* ==================== Control parameters ==================== */
+
+static int damon_module_enabled_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	bool enable;
+	int err;
+
+	err = kstrtobool(val, &enable);
+	if (err)
+		return err;
+	/* the kernel command line: damon_module_init() acts on it */
+	if (!READ_ONCE(m->booted)) {
+		m->enabled = enable;
+		return 0;
+	}
+
+	mutex_lock(&m->lock);
+	if (enable && !damon_module_running(m))
+		err = damon_module_start(m);
+	else if (!enable)
+		damon_module_stop(m);
+	if (!err)
+		m->enabled = enable;
+	mutex_unlock(&m->lock);
+	return err;
+}
+
+static int damon_module_enabled_get(char *buf, const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	bool running;
+
+	if (!READ_ONCE(m->booted))
+		return sysfs_emit(buf, "%c\n", m->enabled ? 'Y' : 'N');
+	mutex_lock(&m->lock);
+	running = damon_module_running(m);
+	mutex_unlock(&m->lock);
+	return sysfs_emit(buf, "%c\n", running ? 'Y' : 'N');
+}
+
+const struct kernel_param_ops damon_module_enabled_ops = {
+	.set = damon_module_enabled_set,
+	.get = damon_module_enabled_get,
+};
+
+static int damon_module_commit_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	bool commit;
+	int err;
+
+	err = kstrtobool(val, &commit);
+	if (err || !commit || !READ_ONCE(m->booted))
+		return err;
+
+	mutex_lock(&m->lock);
+	/* a stopped module reads the parameters when it is enabled */
+	if (damon_module_running(m))
+		err = damon_module_commit(m);
+	mutex_unlock(&m->lock);
+	return err;
+}
+
+/* Commits are done when the write returns: there is never one pending. */
+static int damon_module_commit_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "N\n");
+}
+
+const struct kernel_param_ops damon_module_commit_ops = {
+	.set = damon_module_commit_set,
+	.get = damon_module_commit_get,
+};
+
+static int damon_module_pid_get(char *buf, const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	int pid = -1;
+
+	if (READ_ONCE(m->booted)) {
+		mutex_lock(&m->lock);
+		if (m->ctx)
+			pid = damon_kdamond_pid(m->ctx);
+		mutex_unlock(&m->lock);
+	}
+	return sysfs_emit(buf, "%d\n", pid);
+}
+
+const struct kernel_param_ops damon_module_pid_ops = {
+	.get = damon_module_pid_get,
+};
+
+/**
+ * damon_module_init() - Make a module's parameters act, and start its
+ * kdamond if it was enabled on the kernel command line.
+ * @m:		The module.
+ *
+ * Call it from a late_initcall, once the operation sets are registered.
+ *
+ * Return: 0.  A kdamond that cannot start is reported in the kernel log
+ * and leaves the module disabled.
+ */
+int damon_module_init(struct damon_module *m)
+{
+	int err = 0;
+
+	mutex_lock(&m->lock);
+	WRITE_ONCE(m->booted, true);
+	if (m->enabled)
+		err = damon_module_start(m);
+	if (err) {
+		m->enabled = false;
+		pr_warn("%s: cannot start at boot (%d)\n", m->name, err);
+	}
+	mutex_unlock(&m->lock);
+	return 0;
+}

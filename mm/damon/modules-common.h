@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The skeleton shared by the built-in DAMON modules (DAMON_RECLAIM,
+ * DAMON_LRU_SORT, DAMON_STAT).
+ *
+ * A module is a &struct damon_module: the values of its parameters, the
+ * schemes it builds from them and, while it is enabled, one physical
+ * address space context run by its own kdamond.  The parameter groups
+ * below declare the /sys/module/<name>/parameters/ files that point into
+ * that structure; a module file defines MODULE_PARAM_PREFIX, its
+ * structure with its defaults, the groups it uses and its own parameters.
+ *
+ * Parameters are read when the module is enabled and when Y is written to
+ * commit_inputs.  Either way a new context is built from them ("staged")
+ * and checked as a whole before anything changes: a running kdamond gets
+ * it through damon_commit_ctx(), called from the kdamond itself.
+ */
+
+#ifndef _MM_DAMON_MODULES_COMMON_H
+#define _MM_DAMON_MODULES_COMMON_H
+
+#include <linux/damon.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/time64.h>
+
+/* Sampling interval auto-tuning goal of the modules, see damon_attrs. */
+#define DAMON_MODULE_TUNE_ACCESS_BP	400
+#define DAMON_MODULE_TUNE_AGGRS		3
+#define DAMON_MODULE_TUNE_MIN_SAMPLE_US	(5 * USEC_PER_MSEC)
+#define DAMON_MODULE_TUNE_MAX_SAMPLE_US	(10 * USEC_PER_SEC)
+
+/* Free memory rates of the watermarks are in permil. */
+#define DAMON_MODULE_PERMIL		1000
+
+struct damon_module;
+
+/**
+ * struct damon_module_ops - What a module adds to the skeleton.
+ * @add_schemes:	Optional.  Add the module's schemes to @ctx, built
+ *			from the parameters with damon_module_add_scheme().
+ *			Called with the module lock held.
+ * @set_regions:	Optional.  Give the target of @ctx its regions;
+ *			by default, the monitored region parameters.
+ * @kdamond_work:	Optional.  Called in the kdamond once per sample,
+ *			after the scheme statistics were copied.
+ */
+struct damon_module_ops {
+	int (*add_schemes)(struct damon_module *m, struct damon_ctx *ctx);
+	int (*set_regions)(struct damon_module *m, struct damon_ctx *ctx,
+			   struct damon_target *t);
+	void (*kdamond_work)(struct damon_module *m, struct damon_ctx *ctx);
+};
+
+/**
+ * struct damon_module - A built-in DAMON module.
+ * @name:		Name for log messages, e.g. "damon_reclaim".
+ * @ops:		The module's own parts.
+ * @enabled:		Parameter: whether the kdamond should run.
+ * @attrs:		Parameters: monitoring attributes.  Only the
+ *			intervals and the region counts are used.
+ * @autotune_intervals:	Parameter: auto-tune the sampling interval.
+ * @quota:		Parameters: quota of every scheme (ms, sz,
+ *			reset_interval).  Weights are set per scheme.
+ * @wmarks:		Parameters: watermarks of every scheme (interval,
+ *			high, mid, low); the metric is the free memory rate.
+ * @region:		Parameters: physical address range to monitor; an
+ *			empty one means the biggest System RAM block.
+ * @addr_unit:		Parameter: bytes of physical memory per DAMON
+ *			address unit.
+ * @stats:		Statistics of the schemes, by position, copied from
+ *			the running context once per sample.
+ * @nr_stats:		Length of @stats; schemes beyond it are not copied.
+ *
+ * The private part: the context while the module is enabled; the lock
+ * that serialises enabling, disabling, committing and the readers of the
+ * context; whether damon_module_init() ran (before, parameter writes come
+ * from the kernel command line and only store values); and the repeated
+ * damon_call() that copies @stats.
+ */
+struct damon_module {
+	const char *name;
+	const struct damon_module_ops *ops;
+
+	bool enabled;
+	struct damon_attrs attrs;
+	bool autotune_intervals;
+	struct damos_quota quota;
+	struct damos_watermarks wmarks;
+	struct damon_addr_range region;
+	unsigned long addr_unit;
+
+	struct damos_stat *stats;
+	unsigned int nr_stats;
+
+/* private: */
+	struct damon_ctx *ctx;
+	struct mutex lock;	/* see modules-common.c */
+	bool booted;
+	struct damon_call_control stats_call;
+};
+
+/**
+ * struct damon_module_ulong - An unsigned long parameter with a range.
+ * @val:	The value.
+ * @min:	Smallest value accepted.
+ * @max:	Largest value accepted.
+ *
+ * Writes outside [@min, @max] fail with -EINVAL and change nothing.
+ */
+struct damon_module_ulong {
+	unsigned long *val;
+	unsigned long min;
+	unsigned long max;
+};
+
+/**
+ * struct damon_module_scheme - A scheme of a module, before the shared
+ * quota and watermarks parameters are added.
+ * @pattern:		The regions to act on.
+ * @action:		What to do to them.
+ * @weight_sz:		Quota ranking weight of region size.
+ * @weight_nr_accesses:	Quota ranking weight of access frequency.
+ * @weight_age:		Quota ranking weight of age.
+ */
+struct damon_module_scheme {
+	struct damos_access_pattern pattern;
+	enum damos_action action;
+	unsigned int weight_sz;
+	unsigned int weight_nr_accesses;
+	unsigned int weight_age;
+};
+
+int damon_module_init(struct damon_module *m);
+struct damos *damon_module_add_scheme(struct damon_module *m,
+				      struct damon_ctx *ctx,
+				      const struct damon_module_scheme *desc);
+int damon_module_add_filter(struct damos *s, enum damos_filter_type type,
+			    bool matching, bool allow);
+int damon_module_add_goal(struct damos *s,
+			  enum damos_quota_goal_metric metric,
+			  unsigned long target, unsigned long current_value);
+unsigned int damon_module_us_to_aggrs(struct damon_module *m,
+				      unsigned long us);
+
+/* ==================== Parameter declarations ==================== */
+
+/*
+ * The groups below declare parameters of the module whose &struct
+ * damon_module the including file names DAMON_MODULE_SELF.
+ */
+
+/* A parameter @name in [@lo, @hi] for the unsigned long lvalue @field. */
+#define DAMON_MODULE_ULONG(name, field, lo, hi)				\
+	static struct damon_module_ulong damon_module_param_##name = {	\
+		.val = &(field), .min = (lo), .max = (hi),		\
+	};								\
+	module_param_cb(name, &damon_module_ulong_ops,			\
+			&damon_module_param_##name, 0600)
+
+/* enabled and kdamond_pid. */
+#define DAMON_MODULE_CONTROL_PARAMS()					\
+	module_param_cb(enabled, &damon_module_enabled_ops,		\
+			&DAMON_MODULE_SELF, 0600);			\
+	MODULE_PARM_DESC(enabled,					\
+		"Y runs the kdamond of the module, N stops it");		\
+	module_param_cb(kdamond_pid, &damon_module_pid_ops,		\
+			&DAMON_MODULE_SELF, 0400);			\
+	MODULE_PARM_DESC(kdamond_pid,					\
+		"Pid of the kdamond of the module, -1 if it does not run")
+
+/* commit_inputs. */
+#define DAMON_MODULE_COMMIT_PARAM()					\
+	module_param_cb(commit_inputs, &damon_module_commit_ops,	\
+			&DAMON_MODULE_SELF, 0600);			\
+	MODULE_PARM_DESC(commit_inputs,					\
+		"Write Y to apply the other parameters to the running kdamond")
+
+/* sample_interval, aggr_interval, min/max_nr_regions, autotuning. */
+#define DAMON_MODULE_MON_ATTRS_PARAMS()					\
+	DAMON_MODULE_ULONG(sample_interval,				\
+			   DAMON_MODULE_SELF.attrs.sample_interval,	\
+			   1, ULONG_MAX);				\
+	MODULE_PARM_DESC(sample_interval,				\
+		"Sampling interval in microseconds");			\
+	DAMON_MODULE_ULONG(aggr_interval,				\
+			   DAMON_MODULE_SELF.attrs.aggr_interval,	\
+			   1, ULONG_MAX);				\
+	MODULE_PARM_DESC(aggr_interval,					\
+		"Aggregation interval in microseconds");		\
+	DAMON_MODULE_ULONG(min_nr_regions,				\
+			   DAMON_MODULE_SELF.attrs.min_nr_regions,	\
+			   3, ULONG_MAX);				\
+	MODULE_PARM_DESC(min_nr_regions,				\
+		"Minimum number of monitoring regions");		\
+	DAMON_MODULE_ULONG(max_nr_regions,				\
+			   DAMON_MODULE_SELF.attrs.max_nr_regions,	\
+			   3, ULONG_MAX);				\
+	MODULE_PARM_DESC(max_nr_regions,				\
+		"Maximum number of monitoring regions");		\
+	module_param_named(autotune_monitoring_intervals,		\
+			   DAMON_MODULE_SELF.autotune_intervals, bool, 0600); \
+	MODULE_PARM_DESC(autotune_monitoring_intervals,			\
+		"Y auto-tunes the sampling interval for a 4% access ratio")
+
+/* quota_ms and quota_reset_interval_ms. */
+#define DAMON_MODULE_QUOTA_PARAMS()					\
+	DAMON_MODULE_ULONG(quota_ms, DAMON_MODULE_SELF.quota.ms,	\
+			   0, ULONG_MAX);				\
+	MODULE_PARM_DESC(quota_ms,					\
+		"Time the schemes may take per reset interval, in ms; 0 = unlimited"); \
+	DAMON_MODULE_ULONG(quota_reset_interval_ms,			\
+			   DAMON_MODULE_SELF.quota.reset_interval,	\
+			   1, ULONG_MAX);				\
+	MODULE_PARM_DESC(quota_reset_interval_ms,			\
+		"Quota charge reset interval in milliseconds")
+
+/* wmarks_interval, wmarks_high, wmarks_mid, wmarks_low. */
+#define DAMON_MODULE_WMARKS_PARAMS()					\
+	DAMON_MODULE_ULONG(wmarks_interval,				\
+			   DAMON_MODULE_SELF.wmarks.interval,		\
+			   0, ULONG_MAX);				\
+	MODULE_PARM_DESC(wmarks_interval,				\
+		"Watermarks check interval in microseconds");		\
+	DAMON_MODULE_ULONG(wmarks_high, DAMON_MODULE_SELF.wmarks.high,	\
+			   0, DAMON_MODULE_PERMIL);			\
+	MODULE_PARM_DESC(wmarks_high,					\
+		"Free memory permil above which the module is inactive"); \
+	DAMON_MODULE_ULONG(wmarks_mid, DAMON_MODULE_SELF.wmarks.mid,	\
+			   0, DAMON_MODULE_PERMIL);			\
+	MODULE_PARM_DESC(wmarks_mid,					\
+		"Free memory permil at or below which the module activates"); \
+	DAMON_MODULE_ULONG(wmarks_low, DAMON_MODULE_SELF.wmarks.low,	\
+			   0, DAMON_MODULE_PERMIL);			\
+	MODULE_PARM_DESC(wmarks_low,					\
+		"Free memory permil below which the module is inactive")
+
+/* monitor_region_start, monitor_region_end, addr_unit. */
+#define DAMON_MODULE_REGION_PARAMS()					\
+	DAMON_MODULE_ULONG(monitor_region_start,			\
+			   DAMON_MODULE_SELF.region.start, 0, ULONG_MAX); \
+	MODULE_PARM_DESC(monitor_region_start,				\
+		"Start physical address of the monitored region");	\
+	DAMON_MODULE_ULONG(monitor_region_end,				\
+			   DAMON_MODULE_SELF.region.end, 0, ULONG_MAX);	\
+	MODULE_PARM_DESC(monitor_region_end,				\
+		"End physical address of the monitored region");	\
+	DAMON_MODULE_ULONG(addr_unit, DAMON_MODULE_SELF.addr_unit,	\
+			   1, ULONG_MAX);				\
+	MODULE_PARM_DESC(addr_unit,					\
+		"Bytes of physical memory per DAMON address unit")
+
+/* What the groups above point their parameters at. */
+extern const struct kernel_param_ops damon_module_ulong_ops;
+extern const struct kernel_param_ops damon_module_enabled_ops;
+extern const struct kernel_param_ops damon_module_commit_ops;
+extern const struct kernel_param_ops damon_module_pid_ops;
+
+#endif	/* _MM_DAMON_MODULES_COMMON_H */

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON_RECLAIM: page out physical memory that has not been accessed for a
+ * while, within a time and size quota and only while the free memory rate
+ * is between the watermarks.  The quota may be tuned towards a memory
+ * pressure stall time (PSI) or towards feedback written by the user.
+ *
+ * Parameters: /sys/module/damon_reclaim/parameters/, or damon_reclaim.X=V
+ * on the kernel command line.  See
+ * Documentation/admin-guide/mm/damon/reclaim.rst.
+ */
+
+#include <linux/sizes.h>
+
+#include "modules-common.h"
+
+#ifdef MODULE_PARAM_PREFIX
+#undef MODULE_PARAM_PREFIX
+#endif
+#define MODULE_PARAM_PREFIX "damon_reclaim."
+
+/* The value of quota_autotune_feedback that means "goal reached". */
+#define DAMON_RECLAIM_FEEDBACK_GOAL	10000
+
+static int damon_reclaim_add_schemes(struct damon_module *m,
+				     struct damon_ctx *ctx);
+
+static const struct damon_module_ops damon_reclaim_ops = {
+	.add_schemes = damon_reclaim_add_schemes,
+};
+
+static struct damos_stat damon_reclaim_stat;
+
+static struct damon_module damon_reclaim = {
+	.name = "damon_reclaim",
+	.ops = &damon_reclaim_ops,
+	.attrs = {
+		.sample_interval = 5 * USEC_PER_MSEC,
+		.aggr_interval = 100 * USEC_PER_MSEC,
+		.min_nr_regions = 10,
+		.max_nr_regions = 1000,
+	},
+	.quota = {
+		.ms = 10,
+		.sz = 128 * SZ_1M,
+		.reset_interval = MSEC_PER_SEC,
+	},
+	.wmarks = {
+		.interval = 5 * USEC_PER_SEC,
+		.high = 500,
+		.mid = 400,
+		.low = 200,
+	},
+	.addr_unit = 1,
+	.stats = &damon_reclaim_stat,
+	.nr_stats = 1,
+	.lock = __MUTEX_INITIALIZER(damon_reclaim.lock),
+};
+
+static unsigned long damon_reclaim_min_age = 120 * USEC_PER_SEC;
+static unsigned long damon_reclaim_mem_pressure_us;
+static unsigned long damon_reclaim_feedback;
+static bool damon_reclaim_skip_anon;
+
+#define DAMON_MODULE_SELF damon_reclaim
+DAMON_MODULE_CONTROL_PARAMS();
+DAMON_MODULE_COMMIT_PARAM();
+
+DAMON_MODULE_ULONG(min_age, damon_reclaim_min_age, 0, ULONG_MAX);
+MODULE_PARM_DESC(min_age,
+		 "Microseconds without access after which memory is reclaimed");
+
+DAMON_MODULE_QUOTA_PARAMS();
+DAMON_MODULE_ULONG(quota_sz, damon_reclaim.quota.sz, 0, ULONG_MAX);
+MODULE_PARM_DESC(quota_sz,
+		 "Bytes that may be reclaimed per reset interval; 0 = unlimited");
+DAMON_MODULE_ULONG(quota_mem_pressure_us, damon_reclaim_mem_pressure_us,
+		   0, ULONG_MAX);
+MODULE_PARM_DESC(quota_mem_pressure_us,
+		 "Memory 'some' PSI stall time per reset interval to tune the quota for, in us; 0 = off");
+DAMON_MODULE_ULONG(quota_autotune_feedback, damon_reclaim_feedback,
+		   0, ULONG_MAX);
+MODULE_PARM_DESC(quota_autotune_feedback,
+		 "User feedback tuning the quota towards 10000; 0 = off");
+
+DAMON_MODULE_WMARKS_PARAMS();
+DAMON_MODULE_MON_ATTRS_PARAMS();
+DAMON_MODULE_REGION_PARAMS();
+
+module_param_named(skip_anon, damon_reclaim_skip_anon, bool, 0600);
+MODULE_PARM_DESC(skip_anon, "Y leaves anonymous pages alone");
+
+module_param_named(nr_reclaim_tried_regions, damon_reclaim_stat.nr_tried,
+		   ulong, 0400);
+MODULE_PARM_DESC(nr_reclaim_tried_regions,
+		 "Number of cold regions reclamation was tried on");
+module_param_named(bytes_reclaim_tried_regions, damon_reclaim_stat.sz_tried,
+		   ulong, 0400);
+MODULE_PARM_DESC(bytes_reclaim_tried_regions,
+		 "Bytes of cold regions reclamation was tried on");
+module_param_named(nr_reclaimed_regions, damon_reclaim_stat.nr_applied,
+		   ulong, 0400);
+MODULE_PARM_DESC(nr_reclaimed_regions,
+		 "Number of cold regions paged out, at least in part");
+module_param_named(bytes_reclaimed_regions, damon_reclaim_stat.sz_applied,
+		   ulong, 0400);
+MODULE_PARM_DESC(bytes_reclaimed_regions, "Bytes paged out");
+module_param_named(nr_quota_exceeds, damon_reclaim_stat.qt_exceeds, ulong,
+		   0400);
+MODULE_PARM_DESC(nr_quota_exceeds, "Times the quota stopped reclamation");
+
+static int damon_reclaim_add_schemes(struct damon_module *m,
+				     struct damon_ctx *ctx)
+{
+	const struct damon_module_scheme cold = {
+		.pattern = {
+			.min_sz_region = PAGE_SIZE,
+			.max_sz_region = ULONG_MAX,
+			.min_nr_accesses = 0,
+			.max_nr_accesses = 0,
+			.min_age_region =
+				damon_module_us_to_aggrs(m, damon_reclaim_min_age),
+			.max_age_region = UINT_MAX,
+		},
+		.action = DAMOS_PAGEOUT,
+		/* the longest idle memory first */
+		.weight_age = 1,
+	};
+	struct damos *s;
+	int err = 0;
+
+	s = damon_module_add_scheme(m, ctx, &cold);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (damon_reclaim_mem_pressure_us)
+		err = damon_module_add_goal(s, DAMOS_QUOTA_SOME_MEM_PSI_US,
+					    damon_reclaim_mem_pressure_us, 0);
+	if (!err && damon_reclaim_feedback)
+		err = damon_module_add_goal(s, DAMOS_QUOTA_USER_INPUT,
+					    DAMON_RECLAIM_FEEDBACK_GOAL,
+					    damon_reclaim_feedback);
+	if (!err && damon_reclaim_skip_anon)
+		err = damon_module_add_filter(s, DAMOS_FILTER_TYPE_ANON, true,
+					      false);
+	return err;
+}
+
+static int __init damon_reclaim_init(void)
+{
+	return damon_module_init(&damon_reclaim);
+}
+late_initcall(damon_reclaim_init);

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""DAMON_RECLAIM pages out idle memory and leaves hot memory alone.
+
+access_hotcold keeps writing a 32 MiB part of its buffer and leaves the
+other 256 MiB untouched.  With zram swap, DAMON_RECLAIM (min_age 2 s, no
+quota, watermarks always met) must page out most of the idle part within
+a bounded time while the hot part stays resident.  With skip_anon=Y it
+must page out none of it.
+"""
+
+import os
+import subprocess
+import time
+
+import damon_modules as m
+
+MOD = 'damon_reclaim'
+IDLE_MIB = 256
+HOT_MIB = 32
+WITHIN_S = 150          # TCG: compressing 256 MiB into zram takes a while
+PAGED_OUT = 0.8         # share of the idle part that must be paged out
+HOT_RESIDENT = 0.9      # share of the hot part that must stay
+SKIP_ANON_S = 20
+
+PARAMS = {'min_age': 2000000, 'quota_ms': 0, 'quota_sz': 0,
+          'wmarks_interval': 100000, 'sample_interval': 5000,
+          'aggr_interval': 100000, **m.ALWAYS_ACTIVE}
+
+
+class HotCold:
+    def __init__(self):
+        self.proc = subprocess.Popen(
+            [os.path.join(m.HERE, 'access_hotcold'),
+             str(IDLE_MIB + HOT_MIB), str(HOT_MIB), str(IDLE_MIB)],
+            stdout=subprocess.PIPE, text=True)
+        start, _, self.hot_start, self.hot_end = (
+            int(x, 16) for x in self.proc.stdout.readline().split())
+        self.idle = (start, self.hot_start)
+
+    def resident(self):
+        """Resident shares of the idle and of the hot part."""
+        p, _, n = m.page_states(self.proc.pid, *self.idle)
+        hp, _, hn = m.page_states(self.proc.pid, self.hot_start,
+                                  self.hot_end)
+        return p / n, hp / hn
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def reclaim_idle(ktap):
+    m.set_params(MOD, {**PARAMS, 'skip_anon': 'N'})
+    w = HotCold()
+    try:
+        m.set_params(MOD, {'enabled': 'Y'})
+        t0 = time.monotonic()
+        idle, hot = w.resident()
+        while time.monotonic() - t0 < WITHIN_S:
+            idle, hot = w.resident()
+            if idle <= 1 - PAGED_OUT:
+                break
+            time.sleep(2)
+        took = time.monotonic() - t0
+        idle, hot = w.resident()
+        reclaimed = m.stat(MOD, 'bytes_reclaimed_regions')
+        tried = m.stat(MOD, 'nr_reclaim_tried_regions')
+    finally:
+        m.write(MOD, 'enabled', 'N')
+        w.stop()
+    ktap.diag(f'after {took:.0f} s: idle part {idle:.1%} resident, hot '
+              f'part {hot:.1%}; {tried} regions tried, '
+              f'{reclaimed >> 20} MiB reclaimed')
+    ok = idle <= 1 - PAGED_OUT and hot >= HOT_RESIDENT and reclaimed > 0
+    ktap.result(ok, 'reclaim_pages_out_idle_keeps_hot')
+
+
+def skip_anon(ktap):
+    m.set_params(MOD, {**PARAMS, 'skip_anon': 'Y'})
+    w = HotCold()
+    try:
+        m.set_params(MOD, {'enabled': 'Y'})
+        time.sleep(SKIP_ANON_S)
+        idle, hot = w.resident()
+        tried = m.stat(MOD, 'nr_reclaim_tried_regions')
+    finally:
+        m.write(MOD, 'enabled', 'N')
+        m.write(MOD, 'skip_anon', 'N')
+        w.stop()
+    ktap.diag(f'skip_anon: after {SKIP_ANON_S} s idle part {idle:.1%} '
+              f'resident, {tried} regions tried')
+    ktap.result(idle >= 0.98 and tried > 0, 'reclaim_skip_anon_keeps_anon')
+
+
+def main():
+    ktap = m.Ktap(2)
+    names = ('reclaim_pages_out_idle_keeps_hot',
+             'reclaim_skip_anon_keeps_anon')
+    if not os.path.isdir(m.params_dir(MOD)):
+        for n in names:
+            ktap.result(True, n, 'DAMON_RECLAIM not built in')
+        ktap.finish()
+    m.disable_all()
+    zram = m.Zram()
+    if not zram.dev:
+        for n in names:
+            ktap.result(True, n, 'no zram for swap')
+        ktap.finish()
+    try:
+        reclaim_idle(ktap)
+        skip_anon(ktap)
+    finally:
+        m.disable_all()
+        m.set_params(MOD, {'min_age': 120000000, 'quota_ms': 10,
+                           'quota_sz': 128 << 20, 'wmarks_high': 500,
+                           'wmarks_mid': 400, 'wmarks_low': 200,
+                           'wmarks_interval': 5000000,
+                           'monitor_region_start': 0,
+                           'monitor_region_end': 0})
+        zram.close()
+    ktap.finish()
+
+
+if __name__ == '__main__':
+    main()
