@@ -17,32 +17,39 @@ PATCHES=(
 "3|mm/damon: add the address space operation sets|Add the operation sets that check accesses for virtual address spaces of processes and for the physical address space, and apply DAMOS actions to them."
 "4|mm/damon: add DAMOS, access-aware operation schemes|Add schemes that apply memory management actions to regions of a given access pattern, under quotas tuned by goals, watermarks and filters, with statistics and a walk of the regions they were tried on."
 "5|mm/damon: add the sysfs interface|Add /sys/kernel/mm/damon/admin, the user interface to kdamonds, their monitoring contexts and schemes."
-"6|mm/damon: add unit tests|Add KUnit suites for DAMON and user-space unit tests of its region arithmetic under tools/testing/damon, and the end-to-end test driver the selftests use."
-"7|Docs/mm/damon: document DAMON|Add the design, usage and interface documents of DAMON."
-"8|selftests/damon: add DAMON selftests|Add kselftests that run DAMON against real workloads."
-"9|MAINTAINERS: update the DAMON entry|List the files of the new implementation in the DAMON entry."
+"6|mm/damon: add DAMON_RECLAIM, DAMON_LRU_SORT and DAMON_STAT|Add the built-in policy modules: proactive reclamation, LRU list sorting and always-on system memory monitoring, on one shared module skeleton and configured through module parameters."
+"7|mm/damon: add unit tests|Add KUnit suites for DAMON and user-space unit tests of its region arithmetic under tools/testing/damon, and the end-to-end test driver the selftests use."
+"8|Docs/mm/damon: document DAMON|Add the design, usage and interface documents of DAMON."
+"9|selftests/damon: add DAMON selftests|Add kselftests that run DAMON against real workloads."
+"10|MAINTAINERS: update the DAMON entry|List the files of the new implementation in the DAMON entry."
 )
 # Which patch a file of ours goes to: glob|patch, the first match wins.
 # A file that matches nothing stops the script: add a line here.
 FILE_GROUPS=(
 	'mm/damon/Kconfig|1'
-	'mm/damon/tests/*|6'
-	'tools/testing/damon/*|6'
+	'mm/damon/tests/*|7'
+	'tools/testing/damon/*|7'
 	'mm/damon/vaddr*|3'
 	'mm/damon/paddr*|3'
 	'mm/damon/ops-*|3'
+	'mm/damon/migrate*|3'
+	'mm/damon/damos.h|4'
 	'mm/damon/schemes*|4'
 	'mm/damon/quota*|4'
 	'mm/damon/goals*|4'
 	'mm/damon/apply*|4'
 	'mm/damon/sysfs*|5'
+	'mm/damon/modules-common*|6'
+	'mm/damon/reclaim*|6'
+	'mm/damon/lru_sort*|6'
+	'mm/damon/stat*|6'
 	'mm/damon/*|2'
 	'include/linux/damon.h|2'
 	'include/trace/events/damon.h|2'
-	'Documentation/*|7'
-	'samples/damon/*|7'
-	'tools/testing/selftests/damon/*|8'
-	'MAINTAINERS|9'
+	'Documentation/*|8'
+	'samples/damon/*|8'
+	'tools/testing/selftests/damon/*|9'
+	'MAINTAINERS|10'
 )
 AUTHOR_NAME="DAMON project" AUTHOR_EMAIL="damon@example.invalid"
 

@@ -58,20 +58,6 @@ static const struct damon_sysfs_type damon_sysfs_ul_range_type = {
 	.init = damon_sysfs_range_init,
 };
 
-static const struct damon_sysfs_attr damon_sysfs_uint_range_attrs[] = {
-	DAMON_SYSFS_RW(min, DAMON_SYSFS_ULONG, struct damon_size_range, min,
-		       .max = UINT_MAX),
-	DAMON_SYSFS_RW(max, DAMON_SYSFS_ULONG, struct damon_size_range, max,
-		       .max = UINT_MAX),
-};
-
-static const struct damon_sysfs_type damon_sysfs_uint_range_type = {
-	.data_size = sizeof(struct damon_size_range),
-	.attrs = damon_sysfs_uint_range_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_uint_range_attrs),
-	.init = damon_sysfs_range_init,
-};
-
 enum damon_sysfs_pattern_child {
 	DAMON_SYSFS_PATTERN_SZ,
 	DAMON_SYSFS_PATTERN_NR_ACCESSES,
@@ -81,8 +67,8 @@ enum damon_sysfs_pattern_child {
 static const struct damon_sysfs_child damon_sysfs_pattern_children[] = {
 	[DAMON_SYSFS_PATTERN_SZ] = { "sz", &damon_sysfs_ul_range_type },
 	[DAMON_SYSFS_PATTERN_NR_ACCESSES] = {
-		"nr_accesses", &damon_sysfs_uint_range_type },
-	[DAMON_SYSFS_PATTERN_AGE] = { "age", &damon_sysfs_uint_range_type },
+		"nr_accesses", &damon_sysfs_ul_range_type },
+	[DAMON_SYSFS_PATTERN_AGE] = { "age", &damon_sysfs_ul_range_type },
 };
 
 static const struct damon_sysfs_type damon_sysfs_pattern_type = {
@@ -545,7 +531,12 @@ free_arrays:
 	return err;
 }
 
-/* The access pattern of @dir, or -EINVAL if a min is above its max. */
+/*
+ * The access pattern of @dir, or -EINVAL if a min is above its max.  The
+ * nr_accesses and age files take any unsigned long, as tools write
+ * ULONG_MAX for "no upper bound"; values beyond the pattern's unsigned int
+ * fields saturate.
+ */
 static int damon_sysfs_get_pattern(struct damon_sysfs_dir *dir,
 				   struct damos_access_pattern *pattern)
 {
@@ -561,10 +552,10 @@ static int damon_sysfs_get_pattern(struct damon_sysfs_dir *dir,
 	*pattern = (struct damos_access_pattern) {
 		.min_sz_region = sz->min,
 		.max_sz_region = sz->max,
-		.min_nr_accesses = nr_accesses->min,
-		.max_nr_accesses = nr_accesses->max,
-		.min_age_region = age->min,
-		.max_age_region = age->max,
+		.min_nr_accesses = min_t(unsigned long, nr_accesses->min, UINT_MAX),
+		.max_nr_accesses = min_t(unsigned long, nr_accesses->max, UINT_MAX),
+		.min_age_region = min_t(unsigned long, age->min, UINT_MAX),
+		.max_age_region = min_t(unsigned long, age->max, UINT_MAX),
 	};
 	return 0;
 }

@@ -157,7 +157,9 @@ def rules(f):
             'intervals_goal' not in f:
         return ['1000'], ['0'] + NUMBER_BAD
     if '/nr_accesses/' in f or '/age/' in f:
-        return ['7', '4294967295'], ['4294967296'] + NUMBER_BAD
+        # "no upper bound" is written as ULONG_MAX; it saturates
+        return ['7', '4294967296', '18446744073709551615'], \
+            NUMBER_BAD
     return ['12345', '0'], NUMBER_BAD
 
 
