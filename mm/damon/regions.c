@@ -191,27 +191,30 @@ static int damon_cut_at(struct damon_target *t, unsigned long addr)
 }
 
 /**
- * damon_split_evenly() - Split a region into pieces of equal size.
+ * damon_split_evenly() - Split a region into pieces of about equal size.
  * @t:			The target holding @r.
  * @r:			The region.
  * @nr_pieces:		Wanted number of pieces.
- * @min_sz_region:	Size unit; pieces are multiples of it, and the last
- *			one takes the remainder.
+ * @min_sz_region:	Size unit; pieces are multiples of it.
  *
+ * Cuts at the multiples of the region's size over @nr_pieces, aligned down
+ * to @min_sz_region, so that no piece is bigger than that share aligned up.
  * Makes fewer pieces when @r is too small for @nr_pieces of them.
  */
 void damon_split_evenly(struct damon_target *t, struct damon_region *r,
 			unsigned int nr_pieces, unsigned long min_sz_region)
 {
-	unsigned long sz_piece;
+	unsigned long start = r->ar.start, sz = damon_sz_region(r), cut;
+	unsigned int i;
 
-	if (nr_pieces < 2)
-		return;
-	sz_piece = ALIGN_DOWN(damon_sz_region(r) / nr_pieces, min_sz_region);
-	if (!sz_piece)
-		sz_piece = min_sz_region;
-	for (; nr_pieces > 1 && damon_sz_region(r) > sz_piece; nr_pieces--) {
-		if (damon_split_region_at(t, r, sz_piece))
+	for (i = 1; i < nr_pieces; i++) {
+		/* sz * i / nr_pieces, without overflowing */
+		cut = start + ALIGN_DOWN(sz / nr_pieces * i +
+					 sz % nr_pieces * i / nr_pieces,
+					 min_sz_region);
+		if (cut <= r->ar.start)
+			continue;
+		if (damon_split_region_at(t, r, cut - r->ar.start))
 			return;
 		r = list_next_entry(r, list);
 	}
@@ -475,7 +478,13 @@ void damon_split_initial_regions(struct damon_ctx *ctx)
 	struct damon_target *t;
 
 	damon_for_each_target(t, ctx) {
-		sz_limit = damon_region_sz_limit(ctx, t);
+		/*
+		 * Aligned pieces no bigger than the merge limit: then every
+		 * target starts with at least min_nr_regions regions.
+		 */
+		sz_limit = max(ALIGN_DOWN(damon_region_sz_limit(ctx, t),
+					  ctx->min_sz_region),
+			       ctx->min_sz_region);
 		damon_for_each_region_safe(r, next, t) {
 			nr_pieces = DIV_ROUND_UP(damon_sz_region(r), sz_limit);
 			damon_split_evenly(t, r, nr_pieces, ctx->min_sz_region);

@@ -338,6 +338,30 @@ static void damon_test_split_initial_regions(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, damon_sz_region(r), PAGE_SIZE);
 }
 
+/*
+ * Ranges whose sizes do not divide by the size limit still start with at
+ * least min_nr_regions regions, none bigger than the merge limit.
+ */
+static void damon_test_split_initial_uneven(struct kunit *test)
+{
+	static const struct damon_addr_range ranges[] = {
+		{ PG(0), PG(7) }, { PG(10), PG(23) }, { PG(30), PG(41) },
+		{ PG(50), PG(53) }, { PG(60), PG(79) },
+	};
+	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_target *t = damon_test_add_target(test, ctx);
+	unsigned long limit;
+	struct damon_region *r;
+
+	ctx->attrs.min_nr_regions = 20;
+	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
+	limit = damon_sz_target(t) / ctx->attrs.min_nr_regions;
+	damon_split_initial_regions(ctx);
+	KUNIT_EXPECT_GE(test, damon_nr_regions(t), 20);
+	damon_for_each_region(r, t)
+		KUNIT_EXPECT_LE(test, damon_sz_region(r), limit);
+}
+
 static void damon_test_rescale_region(struct kunit *test)
 {
 	static const struct damon_addr_range ranges[] = { { PG(0), PG(1) } };
@@ -586,6 +610,7 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_test_merge_regions_zero_threshold),
 	KUNIT_CASE(damon_test_split_regions_cap),
 	KUNIT_CASE(damon_test_split_initial_regions),
+	KUNIT_CASE(damon_test_split_initial_uneven),
 	KUNIT_CASE(damon_test_rescale_region),
 	KUNIT_CASE(damon_test_set_regions_counters),
 	KUNIT_CASE(damon_test_set_regions_align),

@@ -179,6 +179,11 @@ def _write_scheme(d, s):
     _write_quota(os.path.join(d, 'quotas'), s.quota)
     # no watermarks: the scheme is always active
     write(os.path.join(d, 'watermarks', 'metric'), 'none')
+    # empty the other filter directories: they may hold an earlier setup
+    for other in ('filters', 'core_filters', 'ops_filters'):
+        od = os.path.join(d, other)
+        if other != s.filters_dir and os.path.exists(od):
+            write(os.path.join(od, 'nr_filters'), 0)
     fd = os.path.join(d, s.filters_dir)
     write(os.path.join(fd, 'nr_filters'), len(s.filters))
     for i, f in enumerate(s.filters):
