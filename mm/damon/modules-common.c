@@ -13,7 +13,6 @@
 
 #include <linux/err.h>
 #include <linux/kstrtox.h>
-#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -50,12 +49,6 @@ const struct kernel_param_ops damon_module_ulong_ops = {
 };
 
 /* ==================== Building a context ==================== */
-
-/* Region size unit for @addr_unit: a page of physical memory, at least 1. */
-static unsigned long damon_module_min_sz_region(unsigned long addr_unit)
-{
-	return rounddown_pow_of_two(max(DAMON_MIN_REGION / addr_unit, 1UL));
-}
 
 /*
  * Monitor the physical range of the region parameters, or the biggest
@@ -126,7 +119,7 @@ static struct damon_ctx *damon_module_build_ctx(struct damon_module *m)
 	if (err)
 		goto destroy_ctx;
 	ctx->addr_unit = m->addr_unit;
-	ctx->min_sz_region = damon_module_min_sz_region(m->addr_unit);
+	ctx->min_sz_region = damon_min_sz_region_of(m->addr_unit);
 
 	t = damon_new_target();
 	if (!t) {
