@@ -36,28 +36,13 @@ static const struct damon_module_ops damon_lru_sort_ops = {
 static struct damos_stat damon_lru_sort_stats[NR_DAMON_LRU_SORT_SCHEMES];
 
 static struct damon_module damon_lru_sort = {
-	.name = "damon_lru_sort",
-	.ops = &damon_lru_sort_ops,
-	.attrs = {
-		.sample_interval = 5 * USEC_PER_MSEC,
-		.aggr_interval = 100 * USEC_PER_MSEC,
-		.min_nr_regions = 10,
-		.max_nr_regions = 1000,
-	},
-	.quota = {
-		.ms = 10,
-		.reset_interval = MSEC_PER_SEC,
-	},
-	.wmarks = {
-		.interval = 5 * USEC_PER_SEC,
-		.high = 200,
-		.mid = 150,
-		.low = 50,
-	},
-	.addr_unit = 1,
+	DAMON_MODULE_DEFAULTS(damon_lru_sort, damon_lru_sort_ops),
+	DAMON_MODULE_SCHEME_DEFAULTS(),
+	.wmarks.high = 200,
+	.wmarks.mid = 150,
+	.wmarks.low = 50,
 	.stats = damon_lru_sort_stats,
 	.nr_stats = NR_DAMON_LRU_SORT_SCHEMES,
-	.lock = __MUTEX_INITIALIZER(damon_lru_sort.lock),
 };
 
 static unsigned long damon_lru_sort_hot_permil = 500;
