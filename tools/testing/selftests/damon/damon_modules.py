@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from damon_e2e import HERE, MIB, PAGE_SIZE, Ktap, wait_for  # noqa: F401
+from sysfs_admin import write_fd
 
 MODULES = ('damon_reclaim', 'damon_lru_sort', 'damon_stat')
 
@@ -76,14 +77,8 @@ def read(module, name):
 
 def write(module, name, value):
     """Write a parameter; return 0 or the errno of the failed write."""
-    fd = os.open(os.path.join(params_dir(module), name), os.O_WRONLY)
-    try:
-        os.write(fd, f'{value}\n'.encode())
-        return 0
-    except OSError as e:
-        return e.errno
-    finally:
-        os.close(fd)
+    return write_fd(os.open(os.path.join(params_dir(module), name),
+                            os.O_WRONLY), value)
 
 
 def set_params(module, values):

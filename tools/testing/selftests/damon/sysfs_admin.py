@@ -27,12 +27,9 @@ def read(p):
         return f.read().strip()
 
 
-def write(p, value):
-    """Write value (with a newline); return 0 or the errno."""
-    try:
-        fd = os.open(path(p), os.O_WRONLY)
-    except OSError as e:
-        return e.errno
+def write_fd(fd, value):
+    """Write value (with a newline) to fd, then close it; return 0 or the
+    errno of the write."""
     try:
         os.write(fd, f'{value}\n'.encode())
         return 0
@@ -40,6 +37,15 @@ def write(p, value):
         return e.errno
     finally:
         os.close(fd)
+
+
+def write(p, value):
+    """Write value (with a newline); return 0 or the errno."""
+    try:
+        fd = os.open(path(p), os.O_WRONLY)
+    except OSError as e:
+        return e.errno
+    return write_fd(fd, value)
 
 
 def must_write(p, value):
