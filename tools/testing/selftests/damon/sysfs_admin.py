@@ -8,7 +8,8 @@ rejections as easily as acceptances.
 
 import errno
 import os
-import time
+
+import damon_e2e
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 KDAMONDS = 'kdamonds'
@@ -130,13 +131,8 @@ def set_schemes(schemes, k=0):
 
 
 def wait_for(cond, timeout, interval=0.05):
-    """Poll cond() until it is true or timeout seconds passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(interval)
-    return cond()
+    """damon_e2e.wait_for(), polling sysfs files more often."""
+    return damon_e2e.wait_for(cond, timeout, interval)
 
 
 def walk_files(top='.'):
