@@ -158,15 +158,8 @@ static int damon_lru_sort_add_schemes(struct damon_module *m,
 		.weight_nr_accesses = 1,
 	};
 	const struct damon_module_scheme cold = {
-		.pattern = {
-			.min_sz_region = PAGE_SIZE,
-			.max_sz_region = ULONG_MAX,
-			.min_nr_accesses = 0,
-			.max_nr_accesses = 0,
-			.min_age_region = damon_module_us_to_aggrs(m,
-					damon_lru_sort_cold_min_age),
-			.max_age_region = UINT_MAX,
-		},
+		.pattern = damon_module_cold_pattern(m,
+						     damon_lru_sort_cold_min_age),
 		.action = DAMOS_LRU_DEPRIO,
 		/* the longest idle memory first */
 		.weight_age = 1,

@@ -241,6 +241,28 @@ unsigned int damon_module_us_to_aggrs(struct damon_module *m,
 		   (unsigned long)UINT_MAX);
 }
 
+/**
+ * damon_module_cold_pattern() - The access pattern of cold memory.
+ * @m:		The module.
+ * @min_age_us:	Time without access, in microseconds, from which memory
+ *		is cold.
+ *
+ * Return: regions of at least a page that were not accessed for
+ * @min_age_us or longer.
+ */
+struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
+						      unsigned long min_age_us)
+{
+	return (struct damos_access_pattern){
+		.min_sz_region = PAGE_SIZE,
+		.max_sz_region = ULONG_MAX,
+		.min_nr_accesses = 0,
+		.max_nr_accesses = 0,
+		.min_age_region = damon_module_us_to_aggrs(m, min_age_us),
+		.max_age_region = UINT_MAX,
+	};
+}
+
 /* ==================== The kdamond side ==================== */
 
 /* Repeated in the kdamond: refresh the statistics of @data's module. */

@@ -142,6 +142,8 @@ int damon_module_add_goal(struct damos *s,
 			  unsigned long target, unsigned long current_value);
 unsigned int damon_module_us_to_aggrs(struct damon_module *m,
 				      unsigned long us);
+struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
+						      unsigned long min_age_us);
 
 /* ==================== Defaults ==================== */
 
