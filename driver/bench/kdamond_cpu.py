@@ -78,17 +78,6 @@ def make_monitor(interface, ops, w, start, end):
     return E2eMonitor(ops, pid=w.pid, start=start, end=end)
 
 
-def system_ram():
-    lo = hi = None
-    with open('/proc/iomem') as f:
-        for line in f:
-            if not line.startswith(' ') and 'System RAM' in line:
-                s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
-                lo = s if lo is None else min(lo, s)
-                hi = e + 1 if hi is None else max(hi, e + 1)
-    return lo, hi
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--interface', choices=['e2e', 'sysfs'], required=True)
@@ -98,7 +87,7 @@ def main():
 
     start = end = 0
     if args.ops == 'paddr':
-        start, end = system_ram()
+        start, end = d.system_ram_span()
     w = d.Workload()
     try:
         hot = [(w.hot_start, w.hot_end)]

@@ -738,6 +738,7 @@ struct damon_ctx *damon_new_ctx(void);
 void damon_destroy_ctx(struct damon_ctx *ctx);
 int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs);
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src);
+unsigned long damon_min_sz_region_of(unsigned long addr_unit);
 
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive);
 int damon_stop(struct damon_ctx **ctxs, int nr_ctxs);

@@ -267,6 +267,22 @@ static int damos_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 /* ==================== Contexts ==================== */
 
 /**
+ * damon_min_sz_region_of() - Region size unit for an address unit.
+ * @addr_unit:	How many bytes of physical memory one DAMON address stands
+ *		for; not 0.
+ *
+ * A region should cover at least a page of memory, so the unit is
+ * DAMON_MIN_REGION divided by @addr_unit, rounded down to a power of two
+ * and at least 1.
+ *
+ * Return: the value for &damon_ctx.min_sz_region.
+ */
+unsigned long damon_min_sz_region_of(unsigned long addr_unit)
+{
+	return rounddown_pow_of_two(max(DAMON_MIN_REGION / addr_unit, 1UL));
+}
+
+/**
  * damon_commit_ctx() - Make a context follow the parameters of another.
  * @dst:	The context to change, running or not.
  * @src:	The context holding the new parameters.  Not running.

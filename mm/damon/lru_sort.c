@@ -36,28 +36,13 @@ static const struct damon_module_ops damon_lru_sort_ops = {
 static struct damos_stat damon_lru_sort_stats[NR_DAMON_LRU_SORT_SCHEMES];
 
 static struct damon_module damon_lru_sort = {
-	.name = "damon_lru_sort",
-	.ops = &damon_lru_sort_ops,
-	.attrs = {
-		.sample_interval = 5 * USEC_PER_MSEC,
-		.aggr_interval = 100 * USEC_PER_MSEC,
-		.min_nr_regions = 10,
-		.max_nr_regions = 1000,
-	},
-	.quota = {
-		.ms = 10,
-		.reset_interval = MSEC_PER_SEC,
-	},
-	.wmarks = {
-		.interval = 5 * USEC_PER_SEC,
-		.high = 200,
-		.mid = 150,
-		.low = 50,
-	},
-	.addr_unit = 1,
+	DAMON_MODULE_DEFAULTS(damon_lru_sort, damon_lru_sort_ops),
+	DAMON_MODULE_SCHEME_DEFAULTS(),
+	.wmarks.high = 200,
+	.wmarks.mid = 150,
+	.wmarks.low = 50,
 	.stats = damon_lru_sort_stats,
 	.nr_stats = NR_DAMON_LRU_SORT_SCHEMES,
-	.lock = __MUTEX_INITIALIZER(damon_lru_sort.lock),
 };
 
 static unsigned long damon_lru_sort_hot_permil = 500;
@@ -173,15 +158,8 @@ static int damon_lru_sort_add_schemes(struct damon_module *m,
 		.weight_nr_accesses = 1,
 	};
 	const struct damon_module_scheme cold = {
-		.pattern = {
-			.min_sz_region = PAGE_SIZE,
-			.max_sz_region = ULONG_MAX,
-			.min_nr_accesses = 0,
-			.max_nr_accesses = 0,
-			.min_age_region = damon_module_us_to_aggrs(m,
-					damon_lru_sort_cold_min_age),
-			.max_age_region = UINT_MAX,
-		},
+		.pattern = damon_module_cold_pattern(m,
+						     damon_lru_sort_cold_min_age),
 		.action = DAMOS_LRU_DEPRIO,
 		/* the longest idle memory first */
 		.weight_age = 1,

@@ -13,7 +13,6 @@
 
 #include <linux/err.h>
 #include <linux/kstrtox.h>
-#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -50,12 +49,6 @@ const struct kernel_param_ops damon_module_ulong_ops = {
 };
 
 /* ==================== Building a context ==================== */
-
-/* Region size unit for @addr_unit: a page of physical memory, at least 1. */
-static unsigned long damon_module_min_sz_region(unsigned long addr_unit)
-{
-	return rounddown_pow_of_two(max(DAMON_MIN_REGION / addr_unit, 1UL));
-}
 
 /*
  * Monitor the physical range of the region parameters, or the biggest
@@ -126,7 +119,7 @@ static struct damon_ctx *damon_module_build_ctx(struct damon_module *m)
 	if (err)
 		goto destroy_ctx;
 	ctx->addr_unit = m->addr_unit;
-	ctx->min_sz_region = damon_module_min_sz_region(m->addr_unit);
+	ctx->min_sz_region = damon_min_sz_region_of(m->addr_unit);
 
 	t = damon_new_target();
 	if (!t) {
@@ -246,6 +239,28 @@ unsigned int damon_module_us_to_aggrs(struct damon_module *m,
 {
 	return min(us / max(m->attrs.aggr_interval, 1UL),
 		   (unsigned long)UINT_MAX);
+}
+
+/**
+ * damon_module_cold_pattern() - The access pattern of cold memory.
+ * @m:		The module.
+ * @min_age_us:	Time without access, in microseconds, from which memory
+ *		is cold.
+ *
+ * Return: regions of at least a page that were not accessed for
+ * @min_age_us or longer.
+ */
+struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
+						      unsigned long min_age_us)
+{
+	return (struct damos_access_pattern){
+		.min_sz_region = PAGE_SIZE,
+		.max_sz_region = ULONG_MAX,
+		.min_nr_accesses = 0,
+		.max_nr_accesses = 0,
+		.min_age_region = damon_module_us_to_aggrs(m, min_age_us),
+		.max_age_region = UINT_MAX,
+	};
 }
 
 /* ==================== The kdamond side ==================== */

@@ -142,6 +142,36 @@ int damon_module_add_goal(struct damos *s,
 			  unsigned long target, unsigned long current_value);
 unsigned int damon_module_us_to_aggrs(struct damon_module *m,
 				      unsigned long us);
+struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
+						      unsigned long min_age_us);
+
+/* ==================== Defaults ==================== */
+
+/*
+ * Initialisers of a &struct damon_module named @self with operations
+ * @module_ops: the monitoring attributes every module starts from, an
+ * address unit of 1 and the lock.  A module adds what is its own.
+ */
+#define DAMON_MODULE_DEFAULTS(self, module_ops)				\
+	.name = #self,							\
+	.ops = &(module_ops),						\
+	.attrs = {							\
+		.sample_interval = 5 * USEC_PER_MSEC,			\
+		.aggr_interval = 100 * USEC_PER_MSEC,			\
+		.min_nr_regions = 10,					\
+		.max_nr_regions = 1000,					\
+	},								\
+	.addr_unit = 1,							\
+	.lock = __MUTEX_INITIALIZER(self.lock)
+
+/*
+ * The quota and watermarks check interval of a module with schemes; the
+ * module adds its size quota and watermarks.
+ */
+#define DAMON_MODULE_SCHEME_DEFAULTS()					\
+	.quota.ms = 10,							\
+	.quota.reset_interval = MSEC_PER_SEC,				\
+	.wmarks.interval = 5 * USEC_PER_SEC
 
 /* ==================== Parameter declarations ==================== */
 

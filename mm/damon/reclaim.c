@@ -32,29 +32,14 @@ static const struct damon_module_ops damon_reclaim_ops = {
 static struct damos_stat damon_reclaim_stat;
 
 static struct damon_module damon_reclaim = {
-	.name = "damon_reclaim",
-	.ops = &damon_reclaim_ops,
-	.attrs = {
-		.sample_interval = 5 * USEC_PER_MSEC,
-		.aggr_interval = 100 * USEC_PER_MSEC,
-		.min_nr_regions = 10,
-		.max_nr_regions = 1000,
-	},
-	.quota = {
-		.ms = 10,
-		.sz = 128 * SZ_1M,
-		.reset_interval = MSEC_PER_SEC,
-	},
-	.wmarks = {
-		.interval = 5 * USEC_PER_SEC,
-		.high = 500,
-		.mid = 400,
-		.low = 200,
-	},
-	.addr_unit = 1,
+	DAMON_MODULE_DEFAULTS(damon_reclaim, damon_reclaim_ops),
+	DAMON_MODULE_SCHEME_DEFAULTS(),
+	.quota.sz = 128 * SZ_1M,
+	.wmarks.high = 500,
+	.wmarks.mid = 400,
+	.wmarks.low = 200,
 	.stats = &damon_reclaim_stat,
 	.nr_stats = 1,
-	.lock = __MUTEX_INITIALIZER(damon_reclaim.lock),
 };
 
 static unsigned long damon_reclaim_min_age = 120 * USEC_PER_SEC;
@@ -113,15 +98,7 @@ static int damon_reclaim_add_schemes(struct damon_module *m,
 				     struct damon_ctx *ctx)
 {
 	const struct damon_module_scheme cold = {
-		.pattern = {
-			.min_sz_region = PAGE_SIZE,
-			.max_sz_region = ULONG_MAX,
-			.min_nr_accesses = 0,
-			.max_nr_accesses = 0,
-			.min_age_region =
-				damon_module_us_to_aggrs(m, damon_reclaim_min_age),
-			.max_age_region = UINT_MAX,
-		},
+		.pattern = damon_module_cold_pattern(m, damon_reclaim_min_age),
 		.action = DAMOS_PAGEOUT,
 		/* the longest idle memory first */
 		.weight_age = 1,

@@ -38,18 +38,9 @@ static const struct damon_module_ops damon_stat_ops = {
 };
 
 static struct damon_module damon_stat = {
-	.name = "damon_stat",
-	.ops = &damon_stat_ops,
+	DAMON_MODULE_DEFAULTS(damon_stat, damon_stat_ops),
 	.enabled = IS_ENABLED(CONFIG_DAMON_STAT_ENABLED_DEFAULT),
-	.attrs = {
-		.sample_interval = 5 * USEC_PER_MSEC,
-		.aggr_interval = 100 * USEC_PER_MSEC,
-		.min_nr_regions = 10,
-		.max_nr_regions = 1000,
-	},
 	.autotune_intervals = true,
-	.addr_unit = 1,
-	.lock = __MUTEX_INITIALIZER(damon_stat.lock),
 };
 
 #define DAMON_MODULE_SELF damon_stat

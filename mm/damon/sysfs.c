@@ -8,7 +8,6 @@
 
 #define pr_fmt(fmt) "damon-sysfs: " fmt
 
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/pid.h>
@@ -458,7 +457,6 @@ static int damon_sysfs_add_target(struct damon_ctx *ctx,
 static int damon_sysfs_set_ops(struct damon_ctx *ctx,
 			       struct damon_sysfs_context *context)
 {
-	unsigned long min_sz;
 	int err;
 
 	err = damon_select_ops(ctx, context->ops_id);
@@ -467,8 +465,7 @@ static int damon_sysfs_set_ops(struct damon_ctx *ctx,
 	if (context->addr_unit != 1 && ctx->ops->id != DAMON_OPS_PADDR)
 		return -EINVAL;
 	ctx->addr_unit = context->addr_unit;
-	min_sz = DAMON_MIN_REGION / context->addr_unit;
-	ctx->min_sz_region = min_sz ? rounddown_pow_of_two(min_sz) : 1;
+	ctx->min_sz_region = damon_min_sz_region_of(context->addr_unit);
 	ctx->pause = context->pause;
 	return 0;
 }

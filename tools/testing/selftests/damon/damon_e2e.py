@@ -211,6 +211,19 @@ class Monitor:
         self.trace.stop()
 
 
+def system_ram_span():
+    """Lowest start and highest end of the System RAM ranges of
+    /proc/iomem: one range spanning all of them, holes included."""
+    lo = hi = None
+    with open('/proc/iomem') as f:
+        for line in f:
+            if not line.startswith(' ') and 'System RAM' in line:
+                s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
+                lo = s if lo is None else min(lo, s)
+                hi = e + 1 if hi is None else max(hi, e + 1)
+    return lo, hi
+
+
 def overlap(a_start, a_end, b_start, b_end):
     return max(0, min(a_end, b_end) - max(a_start, b_start))
 

@@ -12,6 +12,8 @@ import subprocess
 import time
 
 from damon_e2e import HERE, MIB, PAGE_SIZE, Ktap, wait_for  # noqa: F401
+from damon_e2e import system_ram_span
+from sysfs_admin import write_fd
 
 MODULES = ('damon_reclaim', 'damon_lru_sort', 'damon_stat')
 
@@ -44,22 +46,6 @@ PARAMETERS = {
 ALWAYS_ACTIVE = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
 
 
-def system_ram_span():
-    """Lowest start and highest end of the System RAM blocks.
-
-    The modules monitor the biggest block by default; a test buffer may
-    sit in another one, so tests monitor the whole span (holes included:
-    the paddr operation set finds no page there)."""
-    lo = hi = None
-    with open('/proc/iomem') as f:
-        for line in f:
-            if not line.startswith(' ') and 'System RAM' in line:
-                s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
-                lo = s if lo is None else min(lo, s)
-                hi = e + 1 if hi is None else max(hi, e + 1)
-    return lo, hi
-
-
 def all_ram_params():
     lo, hi = system_ram_span()
     return {'monitor_region_start': lo, 'monitor_region_end': hi}
@@ -76,14 +62,8 @@ def read(module, name):
 
 def write(module, name, value):
     """Write a parameter; return 0 or the errno of the failed write."""
-    fd = os.open(os.path.join(params_dir(module), name), os.O_WRONLY)
-    try:
-        os.write(fd, f'{value}\n'.encode())
-        return 0
-    except OSError as e:
-        return e.errno
-    finally:
-        os.close(fd)
+    return write_fd(os.open(os.path.join(params_dir(module), name),
+                            os.O_WRONLY), value)
 
 
 def set_params(module, values):

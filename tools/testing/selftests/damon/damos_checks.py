@@ -11,6 +11,7 @@ import os
 import subprocess
 
 from damon_e2e import Ktap, wait_for  # noqa: F401 (re-exported)
+from damon_e2e import system_ram_span
 import damon_admin as da
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,23 +240,10 @@ def node_fractions(pid, start, end):
     return fractions
 
 
-def system_ram():
-    """One (start, end) spanning every System RAM range of /proc/iomem."""
-    lo, hi = None, None
-    with open('/proc/iomem') as f:
-        for line in f:
-            if line.startswith(' ') or 'System RAM' not in line:
-                continue
-            s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
-            lo = s if lo is None else min(lo, s)
-            hi = e + 1 if hi is None else max(hi, e + 1)
-    return lo, hi
-
-
 def paddr_context(schemes, region=None):
     """A paddr context over region, by default all of System RAM."""
-    return da.Context('paddr', schemes=schemes,
-                      targets=[da.Target(regions=[region or system_ram()])])
+    target = da.Target(regions=[region or system_ram_span()])
+    return da.Context('paddr', schemes=schemes, targets=[target])
 
 
 def nr_nodes():

@@ -15,25 +15,13 @@ HOT_NR_ACCESSES = 5
 FIND_WITHIN_S = 10
 
 
-def system_ram():
-    """Lowest start and highest end of the System RAM ranges."""
-    lo, hi = None, None
-    with open('/proc/iomem') as f:
-        for line in f:
-            if not line.startswith(' ') and 'System RAM' in line:
-                s, e = (int(x, 16) for x in line.split(':')[0].split('-'))
-                lo = s if lo is None else min(lo, s)
-                hi = e + 1 if hi is None else max(hi, e + 1)
-    return lo, hi
-
-
 def main():
     ktap = d.Ktap(1)
     name = 'paddr_finds_hot_buffer'
     if not os.path.isdir(d.PARAMS):
         ktap.result(True, name, 'no damon_e2e driver')
         ktap.finish()
-    lo, hi = system_ram()
+    lo, hi = d.system_ram_span()
     w = d.Workload()
     best = None
     try:

@@ -8,7 +8,8 @@ rejections as easily as acceptances.
 
 import errno
 import os
-import time
+
+import damon_e2e
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 KDAMONDS = 'kdamonds'
@@ -27,12 +28,9 @@ def read(p):
         return f.read().strip()
 
 
-def write(p, value):
-    """Write value (with a newline); return 0 or the errno."""
-    try:
-        fd = os.open(path(p), os.O_WRONLY)
-    except OSError as e:
-        return e.errno
+def write_fd(fd, value):
+    """Write value (with a newline) to fd, then close it; return 0 or the
+    errno of the write."""
     try:
         os.write(fd, f'{value}\n'.encode())
         return 0
@@ -40,6 +38,15 @@ def write(p, value):
         return e.errno
     finally:
         os.close(fd)
+
+
+def write(p, value):
+    """Write value (with a newline); return 0 or the errno."""
+    try:
+        fd = os.open(path(p), os.O_WRONLY)
+    except OSError as e:
+        return e.errno
+    return write_fd(fd, value)
 
 
 def must_write(p, value):
@@ -124,13 +131,8 @@ def set_schemes(schemes, k=0):
 
 
 def wait_for(cond, timeout, interval=0.05):
-    """Poll cond() until it is true or timeout seconds passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(interval)
-    return cond()
+    """damon_e2e.wait_for(), polling sysfs files more often."""
+    return damon_e2e.wait_for(cond, timeout, interval)
 
 
 def walk_files(top='.'):
