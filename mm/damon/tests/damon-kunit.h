@@ -146,4 +146,16 @@ static inline void damon_test_expect_counters(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, last_nr_accesses);
 }
 
+/* Append a filter to @s; fails @test when out of memory. */
+static inline struct damos_filter *
+damon_test_add_filter(struct kunit *test, struct damos *s,
+		      enum damos_filter_type type, bool matching, bool allow)
+{
+	struct damos_filter *f = damos_new_filter(type, matching, allow);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	damos_add_filter(s, f);
+	return f;
+}
+
 #endif	/* _DAMON_TESTS_DAMON_KUNIT_H */

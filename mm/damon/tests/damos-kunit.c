@@ -568,18 +568,6 @@ static void damos_test_wmarks_engine(struct kunit *test)
 
 /* ==================== Core filters ==================== */
 
-static struct damos_filter *damos_test_filter(struct kunit *test,
-					      struct damos *s,
-					      enum damos_filter_type type,
-					      bool matching, bool allow)
-{
-	struct damos_filter *f = damos_new_filter(type, matching, allow);
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	damos_add_filter(s, f);
-	return f;
-}
-
 static void damos_test_filters(struct kunit *test)
 {
 	struct damos_quota quota = {};
@@ -598,7 +586,7 @@ static void damos_test_filters(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
 
 	/* reject target 0: target 1 passes, as the last filter rejects */
-	damos_test_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, false);
+	damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, false);
 	KUNIT_EXPECT_FALSE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
 	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t1, 1, r1));
 
@@ -617,9 +605,9 @@ static void damos_test_filters(struct kunit *test)
 	/* the first filter that applies decides */
 	list_for_each_entry_safe(f, next, &s->core_filters, list)
 		damos_destroy_filter(f);
-	f = damos_test_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
 	f->addr_range = (struct damon_addr_range){ PG(0), PG(4) };
-	damos_test_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, false);
+	damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, false);
 	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
 	f->allow = false;
 	f->matching = false;
@@ -643,7 +631,7 @@ static void damos_test_addr_filter_cuts(struct kunit *test)
 
 	t = damos_test_target(test, ctx, 1, 10);
 	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
-	f = damos_test_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
 	/* unaligned ends are rounded down to the region alignment */
 	f->addr_range = (struct damon_addr_range){ PG(2) + 10, PG(5) + 10 };
 	damos_test_apply_period(ctx);
@@ -740,7 +728,7 @@ static void damos_test_commit_schemes(struct kunit *test)
 	d0->stat.nr_tried = 5;
 	d1->stat.nr_tried = 6;
 	d0->quota.charged_sz = PG(3);
-	damos_test_filter(test, d0, DAMOS_FILTER_TYPE_ANON, true, false);
+	damon_test_add_filter(test, d0, DAMOS_FILTER_TYPE_ANON, true, false);
 
 	quota.sz = PG(100);
 	for (i = 0; i < 3; i++)
@@ -748,7 +736,7 @@ static void damos_test_commit_schemes(struct kunit *test)
 	s = list_first_entry(&src->schemes, struct damos, list);
 	s->max_nr_snapshots = 7;
 	s->pattern.min_age_region = 9;
-	f = damos_test_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
 	f->addr_range = (struct damon_addr_range){ PG(1), PG(2) };
 	src->pause = true;
 	src->addr_unit = 4;

@@ -66,18 +66,6 @@ static struct damos *damon_test_new_scheme(struct kunit *test)
 	return s;
 }
 
-static struct damos_filter *damon_test_add_filter(struct kunit *test,
-						  struct damos *s,
-						  enum damos_filter_type type,
-						  bool matching, bool allow)
-{
-	struct damos_filter *f = damos_new_filter(type, matching, allow);
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	damos_add_filter(s, f);
-	return f;
-}
-
 /* Without ops filters, everything passes and young is never asked. */
 static void damon_test_filter_none(struct kunit *test)
 {

@@ -154,14 +154,15 @@ def active_case():
     with c.Memcg('damos_filter_active') as m, \
             c.Workload(cold=32, hot=16, cgroup=m) as w:
         hot = w.region('hot')
+        span = c.phys_span(w, ('cold', 'hot'))
         pageout = c.paddr_context([cold_pageout([confine(m),
-                                                 da.Filter('active')])])
+                                                 da.Filter('active')])],
+                                  span)
         # a kernel without the active type refuses it here, early
         da.Kdamond(pageout).write_config()
         # first move the hot buffer to the active list
         prio = da.Scheme('lru_prio', nr_accesses=(2, da.UINT_MAX),
                          age=(10, da.UINT_MAX), filters=[confine(m)])
-        span = c.phys_span(w, ('cold', 'hot'))
         with da.Kdamond(c.paddr_context([prio], span)):
             c.polled(lambda: c.active_fraction(w.pid, *hot) >= 0.9,
                      TIMEOUT_S)
@@ -178,7 +179,10 @@ def allow_case():
             c.Workload(cold=32, cgroup=a) as wa, \
             c.Workload(cold=32, cgroup=b) as wb:
         f = da.Filter('memcg', memcg_path=a.path(), allow=True)
-        ctx = c.paddr_context([cold_pageout([f])])
+        # only the two buffers' memory: whole-RAM regions age slowly on TCG
+        spans = [c.phys_span(w, ('cold',)) for w in (wa, wb)]
+        span = (min(s[0] for s in spans), max(s[1] for s in spans))
+        ctx = c.paddr_context([cold_pageout([f])], span)
         stats = pageout_until(ctx, lambda: paged_out(wa, 'cold'))
         return verdict({'other memcg': wb.resident('cold')},
                        {'allowed memcg': wa.resident('cold')}, stats)
