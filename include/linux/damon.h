@@ -242,10 +242,11 @@ struct damon_call_control {
 
 /**
  * enum damos_action - What a scheme does to the regions it selects.
- * @DAMOS_WILLNEED:	Read the memory in ahead (MADV_WILLNEED).
- * @DAMOS_COLD:		Mark the memory as cold for reclaim (MADV_COLD).
+ * @DAMOS_STAT:		Do nothing but count.
  * @DAMOS_PAGEOUT:	Reclaim the memory now (MADV_PAGEOUT, or reclaim of
  *			the physical pages).
+ * @DAMOS_COLD:		Mark the memory as cold for reclaim (MADV_COLD).
+ * @DAMOS_WILLNEED:	Read the memory in ahead (MADV_WILLNEED).
  * @DAMOS_HUGEPAGE:	Allow huge pages (MADV_HUGEPAGE).
  * @DAMOS_NOHUGEPAGE:	Forbid huge pages (MADV_NOHUGEPAGE).
  * @DAMOS_COLLAPSE:	Collapse into huge pages now (MADV_COLLAPSE).
@@ -253,15 +254,15 @@ struct damon_call_control {
  * @DAMOS_LRU_DEPRIO:	Move the pages to the inactive LRU list.
  * @DAMOS_MIGRATE_HOT:	Migrate the pages to another node, hottest first.
  * @DAMOS_MIGRATE_COLD:	Migrate the pages to another node, coldest first.
- * @DAMOS_STAT:		Do nothing but count.
  * @NR_DAMOS_ACTIONS:	Count of the above; not an action.
  *
  * User-visible names are in &damos_action_names.
  */
 enum damos_action {
-	DAMOS_WILLNEED,
-	DAMOS_COLD,
+	DAMOS_STAT,
 	DAMOS_PAGEOUT,
+	DAMOS_COLD,
+	DAMOS_WILLNEED,
 	DAMOS_HUGEPAGE,
 	DAMOS_NOHUGEPAGE,
 	DAMOS_COLLAPSE,
@@ -269,7 +270,6 @@ enum damos_action {
 	DAMOS_LRU_DEPRIO,
 	DAMOS_MIGRATE_HOT,
 	DAMOS_MIGRATE_COLD,
-	DAMOS_STAT,
 	NR_DAMOS_ACTIONS,
 };
 

@@ -297,55 +297,55 @@ static int damon_sysfs_cmd_clear_tried(struct damon_sysfs_dir *kdamond)
 	return 0;
 }
 
-enum damon_sysfs_cmd {
-	DAMON_SYSFS_CMD_ON,
-	DAMON_SYSFS_CMD_OFF,
-	DAMON_SYSFS_CMD_COMMIT,
-	DAMON_SYSFS_CMD_COMMIT_SCHEMES_QUOTA_GOALS,
-	DAMON_SYSFS_CMD_UPDATE_SCHEMES_STATS,
-	DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_BYTES,
-	DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS,
-	DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS,
-	DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS,
-	DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS,
-	NR_DAMON_SYSFS_CMDS,
+enum damon_kdamond_cmd {
+	DAMON_KDAMOND_CMD_ON,
+	DAMON_KDAMOND_CMD_OFF,
+	DAMON_KDAMOND_CMD_COMMIT,
+	DAMON_KDAMOND_CMD_COMMIT_SCHEMES_QUOTA_GOALS,
+	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_STATS,
+	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_BYTES,
+	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_REGIONS,
+	DAMON_KDAMOND_CMD_CLEAR_SCHEMES_TRIED_REGIONS,
+	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS,
+	DAMON_KDAMOND_CMD_UPDATE_TUNED_INTERVALS,
+	NR_DAMON_KDAMOND_CMDS,
 };
 
-static const char * const damon_sysfs_cmd_names[NR_DAMON_SYSFS_CMDS] = {
-	[DAMON_SYSFS_CMD_ON] = "on",
-	[DAMON_SYSFS_CMD_OFF] = "off",
-	[DAMON_SYSFS_CMD_COMMIT] = "commit",
-	[DAMON_SYSFS_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
+static const char * const damon_sysfs_cmd_names[NR_DAMON_KDAMOND_CMDS] = {
+	[DAMON_KDAMOND_CMD_ON] = "on",
+	[DAMON_KDAMOND_CMD_OFF] = "off",
+	[DAMON_KDAMOND_CMD_COMMIT] = "commit",
+	[DAMON_KDAMOND_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
 		"commit_schemes_quota_goals",
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_STATS] = "update_schemes_stats",
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_STATS] = "update_schemes_stats",
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
 		"update_schemes_tried_bytes",
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
 		"update_schemes_tried_regions",
-	[DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
+	[DAMON_KDAMOND_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
 		"clear_schemes_tried_regions",
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
 		"update_schemes_effective_quotas",
-	[DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
+	[DAMON_KDAMOND_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
 };
 
-static int (* const damon_sysfs_cmd_fns[NR_DAMON_SYSFS_CMDS])
+static int (* const damon_sysfs_cmd_fns[NR_DAMON_KDAMOND_CMDS])
 	(struct damon_sysfs_dir *kdamond) = {
-	[DAMON_SYSFS_CMD_ON] = damon_sysfs_cmd_on,
-	[DAMON_SYSFS_CMD_OFF] = damon_sysfs_cmd_off,
-	[DAMON_SYSFS_CMD_COMMIT] = damon_sysfs_cmd_commit,
-	[DAMON_SYSFS_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
+	[DAMON_KDAMOND_CMD_ON] = damon_sysfs_cmd_on,
+	[DAMON_KDAMOND_CMD_OFF] = damon_sysfs_cmd_off,
+	[DAMON_KDAMOND_CMD_COMMIT] = damon_sysfs_cmd_commit,
+	[DAMON_KDAMOND_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
 		damon_sysfs_cmd_commit_goals,
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_STATS] = damon_sysfs_cmd_update_stats,
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_STATS] = damon_sysfs_cmd_update_stats,
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
 		damon_sysfs_cmd_tried_bytes,
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
 		damon_sysfs_cmd_tried_regions,
-	[DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
+	[DAMON_KDAMOND_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
 		damon_sysfs_cmd_clear_tried,
-	[DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
+	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
 		damon_sysfs_cmd_update_quotas,
-	[DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS] =
+	[DAMON_KDAMOND_CMD_UPDATE_TUNED_INTERVALS] =
 		damon_sysfs_cmd_update_intervals,
 };
 
@@ -362,7 +362,7 @@ static ssize_t damon_sysfs_state_show(struct damon_sysfs_dir *dir, char *buf)
 static int damon_sysfs_state_store(struct damon_sysfs_dir *dir,
 				   const char *buf)
 {
-	int cmd = damon_name_index(damon_sysfs_cmd_names, NR_DAMON_SYSFS_CMDS,
+	int cmd = damon_name_index(damon_sysfs_cmd_names, NR_DAMON_KDAMOND_CMDS,
 				   buf);
 
 	if (cmd < 0)
