@@ -275,23 +275,23 @@ enum damos_action {
 
 /**
  * struct damos_access_pattern - Which regions a scheme selects.
- * @min_sz_region:	Smallest region size, in bytes.
- * @max_sz_region:	Largest region size, in bytes.
- * @min_nr_accesses:	Lowest nr_accesses per aggregation interval.
- * @max_nr_accesses:	Highest nr_accesses per aggregation interval.
  * @min_age_region:	Lowest age, in aggregation intervals.
  * @max_age_region:	Highest age, in aggregation intervals.
+ * @min_nr_accesses:	Lowest nr_accesses per aggregation interval.
+ * @max_nr_accesses:	Highest nr_accesses per aggregation interval.
+ * @min_sz_region:	Smallest region size, in bytes.
+ * @max_sz_region:	Largest region size, in bytes.
  *
  * All bounds are inclusive.  A region is selected if all three of its
  * properties are in range.
  */
 struct damos_access_pattern {
-	unsigned long min_sz_region;
-	unsigned long max_sz_region;
-	unsigned int min_nr_accesses;
-	unsigned int max_nr_accesses;
 	unsigned int min_age_region;
 	unsigned int max_age_region;
+	unsigned int min_nr_accesses;
+	unsigned int max_nr_accesses;
+	unsigned long min_sz_region;
+	unsigned long max_sz_region;
 };
 
 /**
@@ -424,48 +424,48 @@ enum damos_wmark_metric {
 
 /**
  * struct damos_watermarks - When a scheme is active.
- * @metric:	What is compared.
- * @interval:	Time between two checks, in microseconds.
  * @high:	Above it, the scheme deactivates.
  * @mid:	Between @low and @high, an inactive scheme activates.
  * @low:	Below it, the scheme deactivates.
+ * @metric:	What the three levels are compared with.
+ * @interval:	Time between two comparisons, in microseconds.
  */
 struct damos_watermarks {
-	enum damos_wmark_metric metric;
-	unsigned long interval;
 	unsigned long high;
 	unsigned long mid;
 	unsigned long low;
+	enum damos_wmark_metric metric;
+	unsigned long interval;
 /* private: */
-	bool activated;
 	unsigned long next_check_sis;
+	bool activated;
 };
 
 /**
  * enum damos_filter_type - What a filter looks at.
+ * @DAMOS_FILTER_TYPE_TARGET:	A monitoring target, by index.
+ * @DAMOS_FILTER_TYPE_ADDR:	An address range.
+ * @DAMOS_FILTER_TYPE_UNMAPPED:	Pages mapped by no page table.
  * @DAMOS_FILTER_TYPE_ANON:	Anonymous pages.
- * @DAMOS_FILTER_TYPE_ACTIVE:	Pages on an active LRU list.
  * @DAMOS_FILTER_TYPE_MEMCG:	Pages charged to a memory cgroup.
+ * @DAMOS_FILTER_TYPE_ACTIVE:	Pages on an active LRU list.
  * @DAMOS_FILTER_TYPE_YOUNG:	Pages accessed since the last check.
  * @DAMOS_FILTER_TYPE_HUGEPAGE_SIZE: Pages in a folio of a size range.
- * @DAMOS_FILTER_TYPE_UNMAPPED:	Pages mapped by no page table.
- * @DAMOS_FILTER_TYPE_ADDR:	An address range.
- * @DAMOS_FILTER_TYPE_TARGET:	A monitoring target, by index.
  * @NR_DAMOS_FILTER_TYPES:	Count of the above.
  *
- * Types before &DAMOS_FILTER_TYPE_ADDR are handled by the operation set
- * (per page), the others by the core (per region); see
+ * The core evaluates the types up to &DAMOS_FILTER_TYPE_ADDR per region,
+ * the operation set the ones after it per page; see
  * damos_filter_for_ops().
  */
 enum damos_filter_type {
+	DAMOS_FILTER_TYPE_TARGET,
+	DAMOS_FILTER_TYPE_ADDR,
+	DAMOS_FILTER_TYPE_UNMAPPED,
 	DAMOS_FILTER_TYPE_ANON,
-	DAMOS_FILTER_TYPE_ACTIVE,
 	DAMOS_FILTER_TYPE_MEMCG,
+	DAMOS_FILTER_TYPE_ACTIVE,
 	DAMOS_FILTER_TYPE_YOUNG,
 	DAMOS_FILTER_TYPE_HUGEPAGE_SIZE,
-	DAMOS_FILTER_TYPE_UNMAPPED,
-	DAMOS_FILTER_TYPE_ADDR,
-	DAMOS_FILTER_TYPE_TARGET,
 	NR_DAMOS_FILTER_TYPES,
 };
 
@@ -476,9 +476,9 @@ enum damos_filter_type {
  *		(true) or to memory that has not.
  * @allow:	Whether memory the filter applies to is allowed (true) or
  *		rejected.
- * @memcg_id:	mem_cgroup_id() of the memcg, for &DAMOS_FILTER_TYPE_MEMCG.
- * @addr_range:	The range, for &DAMOS_FILTER_TYPE_ADDR.
  * @target_idx:	Index of the target, for &DAMOS_FILTER_TYPE_TARGET.
+ * @addr_range:	The range, for &DAMOS_FILTER_TYPE_ADDR.
+ * @memcg_id:	mem_cgroup_id() of the memcg, for &DAMOS_FILTER_TYPE_MEMCG.
  * @sz_range:	Folio size range, for &DAMOS_FILTER_TYPE_HUGEPAGE_SIZE.
  * @list:	Link in the core or ops filter list of the scheme.
  *
@@ -491,9 +491,9 @@ struct damos_filter {
 	bool matching;
 	bool allow;
 	union {
-		unsigned short memcg_id;
-		struct damon_addr_range addr_range;
 		int target_idx;
+		struct damon_addr_range addr_range;
+		unsigned short memcg_id;
 		struct damon_size_range sz_range;
 	};
 	struct list_head list;
@@ -655,14 +655,17 @@ struct damon_ctx {
 	list_for_each_entry(t, __damon_targets(ctx), list)
 #define damon_for_each_target_safe(t, next, ctx) \
 	list_for_each_entry_safe(t, next, __damon_targets(ctx), list)
+#define __damon_schemes(ctx)	(&(ctx)->schemes)
+#define __damos_goals(quota)	(&(quota)->goals)
+
 #define damon_for_each_scheme(s, ctx) \
-	list_for_each_entry(s, &(ctx)->schemes, list)
+	list_for_each_entry(s, __damon_schemes(ctx), list)
 #define damon_for_each_scheme_safe(s, next, ctx) \
-	list_for_each_entry_safe(s, next, &(ctx)->schemes, list)
+	list_for_each_entry_safe(s, next, __damon_schemes(ctx), list)
 #define damos_for_each_quota_goal(goal, quota) \
-	list_for_each_entry(goal, &(quota)->goals, list)
+	list_for_each_entry(goal, __damos_goals(quota), list)
 #define damos_for_each_quota_goal_safe(goal, next, quota) \
-	list_for_each_entry_safe(goal, next, &(quota)->goals, list)
+	list_for_each_entry_safe(goal, next, __damos_goals(quota), list)
 #define damos_for_each_core_filter(f, s) \
 	list_for_each_entry(f, &(s)->core_filters, list)
 #define damos_for_each_ops_filter(f, s) \
@@ -688,7 +691,7 @@ static inline void damon_add_target(struct damon_ctx *ctx,
  */
 static inline bool damos_filter_for_ops(enum damos_filter_type type)
 {
-	return type < DAMOS_FILTER_TYPE_ADDR;
+	return type > DAMOS_FILTER_TYPE_ADDR;
 }
 
 /**

@@ -338,12 +338,7 @@ static void damos_commit_quota_goal(struct damos_quota_goal *dst,
 
 static unsigned int damos_nr_quota_goals(struct damos_quota *q)
 {
-	struct damos_quota_goal *g;
-	unsigned int nr = 0;
-
-	damos_for_each_quota_goal(g, q)
-		nr++;
-	return nr;
+	return list_count_nodes(&q->goals);
 }
 
 /**
