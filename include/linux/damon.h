@@ -130,7 +130,8 @@ enum damon_ops_id {
  * @setup_regions:	Optional.  Give targets their first regions when a
  *			kdamond starts.
  * @refresh_regions:	Optional.  Adjust the regions to changes of the
- *			address space, once per ops update interval.
+ *			address space, once per ops update interval, right
+ *			before an aggregation merges regions.
  * @target_alive:	Optional.  False once a target can no longer be
  *			monitored; without it, targets live forever.
  * @apply_scheme:	Optional.  Apply the action of scheme @s to the whole
@@ -197,7 +198,8 @@ struct damon_intervals_goal {
  * @aggr_interval:	Time between two result aggregations, in
  *			microseconds.  At least @sample_interval.
  * @ops_update_interval: Time between two calls of the ops' update
- *			callback, in microseconds.
+ *			callback, in microseconds; a call waits for the next
+ *			aggregation.
  * @intervals_goal:	Sampling interval auto-tuning goal.
  * @min_nr_regions:	Lower bound of the number of regions per target.
  * @max_nr_regions:	Upper bound of the number of regions per context,

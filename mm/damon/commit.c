@@ -339,9 +339,12 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	err = damos_commit_schemes(dst, src);
 	if (err || READ_ONCE(dst->kdamond) != current)
 		return err;
-	/* new targets of a running context need their initial regions */
+	/*
+	 * New targets of a running context need their initial regions, and
+	 * the regions of all must fit new limits before anybody looks.
+	 */
 	if (dst->ops->setup_regions)
 		dst->ops->setup_regions(dst);
-	damon_split_initial_regions(dst);
+	damon_fit_nr_regions(dst);
 	return 0;
 }

@@ -368,7 +368,7 @@ static void kdamond_setup(struct damon_ctx *ctx)
 	if (ctx->ops->setup_regions)
 		ctx->ops->setup_regions(ctx);
 	kdamond_reset_regions(ctx);
-	damon_split_initial_regions(ctx);
+	damon_fit_nr_regions(ctx);
 	ctx->passed_sample_intervals = 0;
 	damon_schedule_periodic_work(ctx);
 	damos_kdamond_setup(ctx);
@@ -407,12 +407,33 @@ static void kdamond_trace_aggregated(struct damon_ctx *ctx)
 		damon_max_nr_accesses(&ctx->attrs);
 }
 
+/*
+ * Refit the regions to the targets, if an ops update is due.  Refitting
+ * drops regions of ranges that are gone and adds regions for new ones: it
+ * runs right before the merge, which brings the number of regions back
+ * under max_nr_regions before anything else looks at them.
+ */
+static void kdamond_refresh_regions(struct damon_ctx *ctx)
+{
+	unsigned long now = ctx->passed_sample_intervals;
+
+	if (now < ctx->next_ops_update_sis)
+		return;
+	ctx->next_ops_update_sis = now +
+		damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
+	if (!ctx->ops->refresh_regions)
+		return;
+	ctx->ops->refresh_regions(ctx);
+	damon_split_to_min_nr_regions(ctx);
+}
+
 static void kdamond_aggregate(struct damon_ctx *ctx)
 {
 	unsigned int thres = damon_merge_threshold(kdamond_max_nr_accesses(ctx));
 
 	damon_update_ages(ctx, thres);
 	kdamond_trace_aggregated(ctx);
+	kdamond_refresh_regions(ctx);
 	damon_merge_regions(ctx, thres);
 	damon_reset_aggregated(ctx);
 	damon_split_regions(ctx);
@@ -437,7 +458,8 @@ static void kdamond_tune_intervals(struct damon_ctx *ctx)
 
 /*
  * Work due after a sample, in the order it must happen: schemes see the
- * regions of the interval before they are merged and split.
+ * regions of the interval before they are refitted, merged and split, and
+ * so always between min_nr_regions and max_nr_regions of them.
  */
 static void kdamond_periodic_work(struct damon_ctx *ctx)
 {
@@ -446,12 +468,6 @@ static void kdamond_periodic_work(struct damon_ctx *ctx)
 	damos_apply_schemes(ctx);
 	if (now >= ctx->next_aggregation_sis)
 		kdamond_aggregate(ctx);
-	if (now >= ctx->next_ops_update_sis) {
-		if (ctx->ops->refresh_regions)
-			ctx->ops->refresh_regions(ctx);
-		ctx->next_ops_update_sis = now +
-			damon_nr_samples(ctx, ctx->attrs.ops_update_interval);
-	}
 	if (ctx->attrs.intervals_goal.access_bp &&
 	    now >= ctx->next_intervals_tune_sis)
 		kdamond_tune_intervals(ctx);

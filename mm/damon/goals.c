@@ -228,6 +228,9 @@ int damon_memcg_id_by_path(const char *path, unsigned short *id)
 		return -ENOMEM;
 	for (memcg = mem_cgroup_iter(NULL, NULL, NULL); memcg;
 	     memcg = mem_cgroup_iter(NULL, memcg, NULL)) {
+		/* a removed memcg lingers while pages hold it: skip it */
+		if (!mem_cgroup_online(memcg))
+			continue;
 		if (cgroup_path(memcg->css.cgroup, buf, PATH_MAX) < 0)
 			continue;
 		if (damon_same_cgroup_path(buf, path)) {

@@ -465,13 +465,17 @@ void damon_split_regions(struct damon_ctx *ctx)
 }
 
 /**
- * damon_split_initial_regions() - Give every target min_nr_regions regions.
+ * damon_split_to_min_nr_regions() - Give every target min_nr_regions regions.
  * @ctx:	The context.
  *
  * Splits the regions of each target evenly into pieces no bigger than the
- * target's size over min_nr_regions.
+ * target's size over min_nr_regions.  Merging keeps regions within that
+ * size, so this is needed only where regions come from elsewhere: at
+ * start, after a commit, and after the operations set refitted regions to
+ * a changed target (dropped ranges leave fewer regions, new ranges arrive
+ * as one region each).
  */
-void damon_split_initial_regions(struct damon_ctx *ctx)
+void damon_split_to_min_nr_regions(struct damon_ctx *ctx)
 {
 	struct damon_region *r, *next;
 	unsigned long sz_limit, nr_pieces;
@@ -490,6 +494,23 @@ void damon_split_initial_regions(struct damon_ctx *ctx)
 			damon_split_evenly(t, r, nr_pieces, ctx->min_sz_region);
 		}
 	}
+}
+
+/**
+ * damon_fit_nr_regions() - Bring the number of regions within the limits.
+ * @ctx:	The context.
+ *
+ * Splits regions until every target has min_nr_regions of them (see
+ * damon_split_to_min_nr_regions()), then, while the context has more than
+ * max_nr_regions, merges neighbours, the most similar ones first.  For
+ * regions that did not come from an aggregation: at start and after a
+ * commit changed the targets or the limits.
+ */
+void damon_fit_nr_regions(struct damon_ctx *ctx)
+{
+	damon_split_to_min_nr_regions(ctx);
+	if (damon_nr_regions_ctx(ctx) > ctx->attrs.max_nr_regions)
+		damon_merge_regions(ctx, 0);
 }
 
 /* @val * @num / @den without overflowing, saturated to UINT_MAX. */

@@ -45,7 +45,8 @@ void damon_update_ages(struct damon_ctx *ctx, unsigned int thres);
 void damon_merge_regions(struct damon_ctx *ctx, unsigned int thres);
 void damon_reset_aggregated(struct damon_ctx *ctx);
 void damon_split_regions(struct damon_ctx *ctx);
-void damon_split_initial_regions(struct damon_ctx *ctx);
+void damon_split_to_min_nr_regions(struct damon_ctx *ctx);
+void damon_fit_nr_regions(struct damon_ctx *ctx);
 unsigned int damon_nr_regions_ctx(struct damon_ctx *ctx);
 
 unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs);

@@ -40,6 +40,7 @@
 static struct {
 	atomic_t nr_checks;
 	bool targets_gone;
+	unsigned int nr_refits;		/* only the kdamond touches it */
 } damon_test_state;
 
 static void damon_test_prepare(struct damon_ctx *ctx)
@@ -88,6 +89,33 @@ static const struct damon_operations damon_test_other_ops = {
 	.name = "kdamond-test2",
 	.start_sample = damon_test_prepare,
 	.finish_sample = damon_test_check,
+};
+
+/*
+ * A target that keeps changing: every ops update refits it to all of the
+ * test range or to its first eighth, dropping or adding regions.
+ */
+static void damon_test_refit(struct damon_ctx *ctx)
+{
+	struct damon_addr_range range = {
+		DAMON_TEST_START, DAMON_TEST_END,
+	};
+	struct damon_target *t;
+
+	damon_test_state.nr_refits++;
+	if (damon_test_state.nr_refits % 2)
+		range.end = DAMON_TEST_START + (DAMON_TEST_END -
+						DAMON_TEST_START) / 8;
+	damon_for_each_target(t, ctx)
+		damon_set_regions(t, &range, 1, ctx->min_sz_region);
+}
+
+static const struct damon_operations damon_test_refit_ops = {
+	.id = DAMON_OPS_VADDR,
+	.name = "kdamond-test-refit",
+	.start_sample = damon_test_prepare,
+	.finish_sample = damon_test_check,
+	.refresh_regions = damon_test_refit,
 };
 
 static void damon_test_stop_destroy(void *data)
@@ -494,6 +522,33 @@ static void damon_test_regions_adapt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
 }
 
+/*
+ * Whatever the operation set does to the regions, the kdamond has between
+ * min_nr_regions and max_nr_regions of them whenever anything else looks.
+ */
+static void damon_test_refit_keeps_min_nr(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_kdamond_ctx(test);
+	struct damon_test_view *view;
+	unsigned int i;
+
+	view = kunit_kzalloc(test, sizeof(*view), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, view);
+	ctx->ops = &damon_test_refit_ops;
+	ctx->attrs.ops_update_interval = 3000;	/* at every aggregation */
+	KUNIT_ASSERT_EQ(test, damon_test_start(ctx, false), 0);
+	for (i = 0; i < 40; i++) {
+		KUNIT_ASSERT_TRUE(test, damon_test_wait_checks(3));
+		KUNIT_ASSERT_EQ(test, damon_test_call_look(ctx, view), 0);
+		KUNIT_ASSERT_GE_MSG(test, view->nr_regions, DAMON_TEST_MIN_NR,
+				    "look %u", i);
+		KUNIT_ASSERT_LE_MSG(test, view->nr_regions, DAMON_TEST_MAX_NR,
+				    "look %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+	KUNIT_EXPECT_GE(test, damon_test_state.nr_refits, 6);
+}
+
 static int damon_test_commit_fn(void *data)
 {
 	struct damon_ctx **ctxs = data;
@@ -532,6 +587,16 @@ static void damon_test_commit_while_running(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, view->aggr_interval, 20000);
 	KUNIT_EXPECT_TRUE(test, damon_test_wait_checks(25));
 
+	/*
+	 * A lower limit holds as soon as the commit returns.  (Exactly
+	 * min_nr_regions could be too few: merging keeps regions no bigger
+	 * than a min_nr_regions'th of the target, rounded to pages.)
+	 */
+	src->attrs.max_nr_regions = DAMON_TEST_MIN_NR + 2;
+	KUNIT_EXPECT_EQ(test, damon_test_commit_running(ctx, src), 0);
+	KUNIT_ASSERT_EQ(test, damon_test_call_look(ctx, view), 0);
+	KUNIT_EXPECT_LE(test, view->nr_regions, DAMON_TEST_MIN_NR + 2);
+
 	/* the operation set of a running context stays */
 	src->ops = &damon_test_other_ops;
 	KUNIT_EXPECT_EQ(test, damon_test_commit_running(ctx, src), -EBUSY);
@@ -544,6 +609,7 @@ static int damon_kdamond_test_init(struct kunit *test)
 {
 	atomic_set(&damon_test_state.nr_checks, 0);
 	WRITE_ONCE(damon_test_state.targets_gone, false);
+	damon_test_state.nr_refits = 0;
 	return 0;
 }
 
@@ -559,6 +625,7 @@ static struct kunit_case damon_kdamond_test_cases[] = {
 	KUNIT_CASE(damon_test_call_stopped),
 	KUNIT_CASE(damon_test_targets_gone),
 	KUNIT_CASE(damon_test_regions_adapt),
+	KUNIT_CASE(damon_test_refit_keeps_min_nr),
 	KUNIT_CASE(damon_test_commit_while_running),
 	{},
 };

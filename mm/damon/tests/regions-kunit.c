@@ -328,7 +328,7 @@ static void damon_test_split_initial_regions(struct kunit *test)
 	ctx->attrs.min_nr_regions = 10;
 	damon_test_add_regions(test, t, big, ARRAY_SIZE(big));
 	damon_test_add_regions(test, u, small, ARRAY_SIZE(small));
-	damon_split_initial_regions(ctx);
+	damon_split_to_min_nr_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 10);
 	damon_for_each_region(r, t)
 		KUNIT_EXPECT_EQ(test, damon_sz_region(r), PG(10));
@@ -356,10 +356,48 @@ static void damon_test_split_initial_uneven(struct kunit *test)
 	ctx->attrs.min_nr_regions = 20;
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
 	limit = damon_sz_target(t) / ctx->attrs.min_nr_regions;
-	damon_split_initial_regions(ctx);
+	damon_split_to_min_nr_regions(ctx);
 	KUNIT_EXPECT_GE(test, damon_nr_regions(t), 20);
 	damon_for_each_region(r, t)
 		KUNIT_EXPECT_LE(test, damon_sz_region(r), limit);
+}
+
+/*
+ * Too many regions (from a commit of a lower max_nr_regions) are merged
+ * down to max_nr_regions, most similar neighbours first; too few are split
+ * up to min_nr_regions.
+ */
+static void damon_test_fit_nr_regions(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_target *t = damon_test_add_target(test, ctx);
+	struct damon_region *r;
+	unsigned int i = 0;
+
+	for (i = 0; i < 30; i++) {
+		r = damon_new_region(PG(i), PG(i + 1));
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		/* three runs of ten: 0 accesses, then 10, then 0 again */
+		r->nr_accesses = i / 10 == 1 ? 10 : 0;
+		damon_add_region(r, t);
+	}
+	ctx->attrs.min_nr_regions = 3;
+	ctx->attrs.max_nr_regions = 3;
+	damon_fit_nr_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
+	i = 0;
+	damon_for_each_region(r, t) {
+		KUNIT_EXPECT_EQ(test, r->ar.start, PG(i * 10));
+		KUNIT_EXPECT_EQ(test, r->nr_accesses, i == 1 ? 10 : 0);
+		i++;
+	}
+
+	ctx->attrs.min_nr_regions = 6;
+	ctx->attrs.max_nr_regions = 6;
+	damon_fit_nr_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 6);
+	damon_for_each_region(r, t)
+		KUNIT_EXPECT_EQ(test, damon_sz_region(r), PG(5));
 }
 
 static void damon_test_rescale_region(struct kunit *test)
@@ -611,6 +649,7 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_test_split_regions_cap),
 	KUNIT_CASE(damon_test_split_initial_regions),
 	KUNIT_CASE(damon_test_split_initial_uneven),
+	KUNIT_CASE(damon_test_fit_nr_regions),
 	KUNIT_CASE(damon_test_rescale_region),
 	KUNIT_CASE(damon_test_set_regions_counters),
 	KUNIT_CASE(damon_test_set_regions_align),

@@ -868,9 +868,9 @@ static inline bool damon_props_split_initial(struct damon_props *p)
 	struct damon_props_target *pt;
 	unsigned int i;
 
-	p->op = "damon_split_initial_regions";
+	p->op = "damon_split_to_min_nr_regions";
 	damon_props_snapshot(p);
-	damon_split_initial_regions(&p->ctx);
+	damon_split_to_min_nr_regions(&p->ctx);
 	for (i = 0; i < p->nr_targets; i++) {
 		pt = &p->targets[i];
 		if (!damon_props_check_split(p, pt, true))

@@ -12,7 +12,6 @@ import subprocess
 import time
 
 from damon_e2e import HERE, MIB, PAGE_SIZE, Ktap, wait_for  # noqa: F401
-from damon_e2e import system_ram_span
 from sysfs_admin import write_fd
 
 MODULES = ('damon_reclaim', 'damon_lru_sort', 'damon_stat')
@@ -46,9 +45,14 @@ PARAMETERS = {
 ALWAYS_ACTIVE = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
 
 
-def all_ram_params():
-    lo, hi = system_ram_span()
-    return {'monitor_region_start': lo, 'monitor_region_end': hi}
+def phys_span_params(pid_, ranges):
+    """Monitoring region parameters covering the physical memory behind
+    the virtual ranges of pid_.  The guest's System RAM is in two ranges
+    around the PCI hole, and a module's default region is only the
+    biggest one: a test workload may well be in the other."""
+    frames = [pfn for r in ranges for pfn in pfns(pid_, *r)]
+    return {'monitor_region_start': min(frames) * PAGE_SIZE,
+            'monitor_region_end': (max(frames) + 1) * PAGE_SIZE}
 
 
 def params_dir(module):

@@ -5,7 +5,7 @@
 access_hotcold keeps writing 32 MiB of its 128 MiB buffer.  New anonymous
 pages start on the inactive list and nothing else activates them (no
 memory pressure), so the hot pages must become active because of
-DAMON_LRU_SORT, within a bounded time, as /proc/kpageflags shows.  The
+DAMON_LRU_SORT, monitoring the physical memory behind the buffer, within a bounded time, as /proc/kpageflags shows.  The
 cold scheme must be tried on the idle rest.
 """
 
@@ -23,7 +23,7 @@ ACTIVE = 0.8
 PARAMS = {'hot_thres_access_freq': 200, 'cold_min_age': 2000000,
           'quota_ms': 0, 'wmarks_interval': 100000,
           'sample_interval': 5000, 'aggr_interval': 100000,
-          **m.ALWAYS_ACTIVE, **m.all_ram_params()}
+          **m.ALWAYS_ACTIVE}
 
 
 def main():
@@ -39,10 +39,11 @@ def main():
                           '128', '32', '64'], stdout=subprocess.PIPE,
                          text=True)
     try:
-        _, _, hot_start, hot_end = (int(x, 16)
-                                    for x in w.stdout.readline().split())
+        start, end, hot_start, hot_end = (
+            int(x, 16) for x in w.stdout.readline().split())
         hot = m.pfns(w.pid, hot_start, hot_end)
         before = m.active_share(hot)
+        m.set_params(MOD, m.phys_span_params(w.pid, [(start, end)]))
         m.set_params(MOD, {'enabled': 'Y'})
         t0 = time.monotonic()
         after = before

@@ -4,7 +4,8 @@
 
 access_hotcold keeps writing a 32 MiB part of its buffer and leaves the
 other 256 MiB untouched.  With zram swap, DAMON_RECLAIM (min_age 2 s, no
-quota, watermarks always met) must page out most of the idle part within
+quota, watermarks always met, monitoring the physical memory behind the
+buffer) must page out most of the idle part within
 a bounded time while the hot part stays resident.  With skip_anon=Y it
 must page out none of it.
 """
@@ -38,6 +39,10 @@ class HotCold:
             int(x, 16) for x in self.proc.stdout.readline().split())
         self.idle = (start, self.hot_start)
 
+    def span(self):
+        return m.phys_span_params(self.proc.pid,
+                                  [self.idle, (self.hot_start, self.hot_end)])
+
     def resident(self):
         """Resident shares of the idle and of the hot part."""
         p, _, n = m.page_states(self.proc.pid, *self.idle)
@@ -51,9 +56,9 @@ class HotCold:
 
 
 def reclaim_idle(ktap):
-    m.set_params(MOD, {**PARAMS, 'skip_anon': 'N'})
     w = HotCold()
     try:
+        m.set_params(MOD, {**PARAMS, **w.span(), 'skip_anon': 'N'})
         m.set_params(MOD, {'enabled': 'Y'})
         t0 = time.monotonic()
         idle, hot = w.resident()
@@ -77,9 +82,9 @@ def reclaim_idle(ktap):
 
 
 def skip_anon(ktap):
-    m.set_params(MOD, {**PARAMS, 'skip_anon': 'Y'})
     w = HotCold()
     try:
+        m.set_params(MOD, {**PARAMS, **w.span(), 'skip_anon': 'Y'})
         m.set_params(MOD, {'enabled': 'Y'})
         time.sleep(SKIP_ANON_S)
         idle, hot = w.resident()
