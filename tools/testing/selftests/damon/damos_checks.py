@@ -326,6 +326,38 @@ class Memcg:
             return False
 
 
+class DyingMemcg:
+    """A memcg that was removed but lingers, offline, because a tmpfs file
+    written from it keeps pages charged to it; a new memcg of the same name
+    can then be made.  The file goes, and with it the memcg, on exit."""
+
+    def __init__(self, name, tmpfs_dir='/dev/shm'):
+        self.memcg = Memcg(name)
+        self.file = os.path.join(tmpfs_dir, f'{name}.charged')
+
+    def __enter__(self):
+        with self.memcg:
+            subprocess.run(['dd', 'if=/dev/zero', f'of={self.file}',
+                            'bs=1M', 'count=1', 'status=none'], check=True,
+                           preexec_fn=lambda: write_file(
+                               self.memcg.procs_file(), os.getpid()))
+        return self
+
+    def dying(self):
+        """Number of dying memcgs under the root, this one among them."""
+        stat = read_file(os.path.join(CGROUP_ROOT, 'cgroup.stat'))
+        for line in stat.splitlines():
+            if line.startswith('nr_dying_descendants'):
+                return int(line.split()[1])
+        return 0
+
+    def __exit__(self, *exc):
+        try:
+            os.unlink(self.file)
+        except FileNotFoundError:
+            pass
+
+
 # ==================== transparent huge pages ====================
 
 class Khugepaged:

@@ -14,7 +14,7 @@ paged out:
   unmapped   paddr; a memfd that is never mapped is named
   active     paddr; pages lru_prio moved to the active list are named
   allow      paddr; an allow filter on one memcg: everything else is
-             excluded
+             excluded (and a removed memcg of the same name is not it)
   core_filters, ops_filters  the addr and anon cases through the newer
              per-layer filter directories
 The paddr cases keep the action to the test's processes with a
@@ -175,7 +175,10 @@ def active_case():
 
 
 def allow_case():
-    with c.Memcg('damos_filter_a') as a, c.Memcg('damos_filter_b') as b, \
+    # a removed memcg of the same name still lingers: the filter must name
+    # the live one
+    with c.DyingMemcg('damos_filter_a') as dead, \
+            c.Memcg('damos_filter_a') as a, c.Memcg('damos_filter_b') as b, \
             c.Workload(cold=32, cgroup=a) as wa, \
             c.Workload(cold=32, cgroup=b) as wb:
         f = da.Filter('memcg', memcg_path=a.path(), allow=True)
@@ -184,8 +187,9 @@ def allow_case():
         span = (min(s[0] for s in spans), max(s[1] for s in spans))
         ctx = c.paddr_context([cold_pageout([f])], span)
         stats = pageout_until(ctx, lambda: paged_out(wa, 'cold'))
-        return verdict({'other memcg': wb.resident('cold')},
-                       {'allowed memcg': wa.resident('cold')}, stats)
+        ok, text = verdict({'other memcg': wb.resident('cold')},
+                           {'allowed memcg': wa.resident('cold')}, stats)
+        return ok, f'{text}; {dead.dying()} dying memcgs'
 
 
 CASES = (
