@@ -211,12 +211,25 @@ def active_fraction(pid, start, end):
     return active / len(pfns)
 
 
-def phys_span(w, names):
-    """(start, end) of the physical memory backing buffers names of w."""
+def phys_ranges(bufs, max_ranges=32):
+    """Physical address ranges covering the memory behind bufs, pairs of a
+    Workload and a buffer name: the runs of its frames, with the smallest
+    gaps between them closed until at most max_ranges remain.  Monitoring
+    only these keeps memory that others use, which a fragmented system
+    interleaves with the buffers, out of the regions."""
     pfns = []
-    for name in names:
+    for w, name in bufs:
         pfns += present_pfns(w.pid, *w.region(name))
-    return min(pfns) * PAGE_SIZE, (max(pfns) + 1) * PAGE_SIZE
+    runs = [(first, first + count) for first, count in pfn_runs(pfns)]
+    widest = sorted(range(len(runs) - 1),
+                    key=lambda i: runs[i + 1][0] - runs[i][1],
+                    reverse=True)[:max_ranges - 1]
+    ranges, start = [], runs[0][0]
+    for i in sorted(widest):
+        ranges.append((start * PAGE_SIZE, runs[i][1] * PAGE_SIZE))
+        start = runs[i + 1][0]
+    ranges.append((start * PAGE_SIZE, runs[-1][1] * PAGE_SIZE))
+    return ranges
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -240,9 +253,9 @@ def node_fractions(pid, start, end):
     return fractions
 
 
-def paddr_context(schemes, region=None):
-    """A paddr context over region, by default all of System RAM."""
-    target = da.Target(regions=[region or system_ram_span()])
+def paddr_context(schemes, regions=None):
+    """A paddr context over regions, by default all of System RAM."""
+    target = da.Target(regions=regions or [system_ram_span()])
     return da.Context('paddr', schemes=schemes, targets=[target])
 
 

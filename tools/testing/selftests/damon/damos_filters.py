@@ -154,20 +154,26 @@ def active_case():
     with c.Memcg('damos_filter_active') as m, \
             c.Workload(cold=32, hot=16, cgroup=m) as w:
         hot = w.region('hot')
-        span = c.phys_span(w, ('cold', 'hot'))
+        ranges = c.phys_ranges([(w, 'cold'), (w, 'hot')])
         pageout = c.paddr_context([cold_pageout([confine(m),
                                                  da.Filter('active')])],
-                                  span)
+                                  ranges)
         # a kernel without the active type refuses it here, early
         da.Kdamond(pageout).write_config()
-        # first move the hot buffer to the active list
+        # first move the hot buffer to the active list; only its young
+        # pages, as the regions may hold cold pages between hot ones
         prio = da.Scheme('lru_prio', nr_accesses=(2, da.UINT_MAX),
-                         age=(10, da.UINT_MAX), filters=[confine(m)])
-        with da.Kdamond(c.paddr_context([prio], span)):
+                         age=(10, da.UINT_MAX),
+                         filters=[confine(m),
+                                  da.Filter('young', matching=False)])
+        with da.Kdamond(c.paddr_context([prio], ranges)):
             c.polled(lambda: c.active_fraction(w.pid, *hot) >= 0.9,
                      TIMEOUT_S)
-        if c.active_fraction(w.pid, *hot) < 0.8:
-            return False, 'lru_prio did not activate the hot buffer'
+        hot_active = c.active_fraction(w.pid, *hot)
+        cold_active = c.active_fraction(w.pid, *w.region('cold'))
+        if hot_active < 0.8 or cold_active > 0.2:
+            return False, (f'lru_prio activated {hot_active:.2f} of the hot '
+                           f'buffer, {cold_active:.2f} of the cold one')
         w.hot(False)
         stats = pageout_until(pageout, lambda: paged_out(w, 'cold'))
         return verdict({'active': w.resident('hot')},
@@ -183,9 +189,8 @@ def allow_case():
             c.Workload(cold=32, cgroup=b) as wb:
         f = da.Filter('memcg', memcg_path=a.path(), allow=True)
         # only the two buffers' memory: whole-RAM regions age slowly on TCG
-        spans = [c.phys_span(w, ('cold',)) for w in (wa, wb)]
-        span = (min(s[0] for s in spans), max(s[1] for s in spans))
-        ctx = c.paddr_context([cold_pageout([f])], span)
+        ranges = c.phys_ranges([(wa, 'cold'), (wb, 'cold')])
+        ctx = c.paddr_context([cold_pageout([f])], ranges)
         stats = pageout_until(ctx, lambda: paged_out(wa, 'cold'))
         ok, text = verdict({'other memcg': wb.resident('cold')},
                            {'allowed memcg': wa.resident('cold')}, stats)

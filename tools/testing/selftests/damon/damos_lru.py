@@ -32,8 +32,8 @@ def active(w, name):
 def run(w, m, action, nr_accesses, age, cond):
     scheme = da.Scheme(action, nr_accesses=nr_accesses, age=age, filters=[
         da.Filter('memcg', matching=False, memcg_path=m.path())])
-    region = c.phys_span(w, ('cold', 'hot'))
-    with da.Kdamond(c.paddr_context([scheme], region)) as k:
+    regions = c.phys_ranges([(w, 'cold'), (w, 'hot')])
+    with da.Kdamond(c.paddr_context([scheme], regions)) as k:
         c.polled(cond, TIMEOUT_S)
         return k.stats()
 

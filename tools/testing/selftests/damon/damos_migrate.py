@@ -38,7 +38,8 @@ def migrate_cold(ops):
         if ops == 'paddr':
             scheme.filters = [da.Filter('memcg', matching=False,
                                         memcg_path=m.path())]
-            ctx = c.paddr_context([scheme], c.phys_span(w, ('cold', 'hot')))
+            ctx = c.paddr_context([scheme],
+                                  c.phys_ranges([(w, 'cold'), (w, 'hot')]))
         else:
             ctx = da.Context('vaddr', schemes=[scheme],
                              targets=[da.Target(pid=w.pid)])
