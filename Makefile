@@ -89,7 +89,7 @@ test:
 	$(D)/test.sh
 
 summary:
-	$(D)/summary.sh deps compose lint unit kunit guest-kernel selftests conformance
+	$(D)/summary.sh deps compose lint patches unit kunit guest-kernel selftests conformance
 
 guest-shell: $(if $(filter ours,$(KERNEL)),guest-kernel)
 	$(D)/guest-run.sh --shell

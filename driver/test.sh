@@ -6,8 +6,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-steps=(deps compose lint unit kunit guest-kernel selftests conformance)
-declare -A needs=([compose]=deps [lint]=compose [unit]=compose
+steps=(deps compose lint patches unit kunit guest-kernel selftests conformance)
+declare -A needs=([compose]=deps [lint]=compose [patches]=compose
+		  [unit]=compose
 		  [kunit]=compose [guest-kernel]=compose
 		  [selftests]=guest-kernel [conformance]=guest-kernel)
 declare -A ok=()
@@ -32,7 +33,7 @@ for s in "${steps[@]}"; do
 	say "step $s ($((SECONDS - start)) s so far)"
 	t0=$SECONDS
 	case $s in
-	deps|compose|guest-kernel)
+	deps|compose|patches|guest-kernel)
 		step "$s" "$DRIVER/$s.sh" ;;
 	lint)
 		if [[ ${LINT:-1} == 0 ]]; then

@@ -308,4 +308,3 @@ class Kdamond:
             regions.append(tuple(read_int(os.path.join(rd, f)) for f in
                                  ('start', 'end', 'nr_accesses', 'age')))
         return read_int(os.path.join(d, 'total_bytes')), regions
-

@@ -6,11 +6,11 @@ A process in its own memory cgroup has a 16 MiB hot buffer it keeps
 writing and a 48 MiB cold one.  Its new anonymous pages start on the
 inactive LRU list.  lru_prio for regions frequently accessed for a
 second must move the hot buffer to the active list; lru_deprio for every
-region must move it back.  Where the cold buffer is is only reported: it
-may look accessed while its pages still have the accessed bits of their
-first write.  /proc/kpageflags tells the list of
-each page.  The schemes run on the physical address range where the
-buffers are, kept to the process's pages by a memcg filter.
+region must move it back.  The list of the cold buffer is only
+reported: it may look accessed while its pages still have the accessed
+bits of their first write.  /proc/kpageflags tells the list of each
+page.  The schemes run on the physical frames of the buffers, kept to
+the process's pages by a memcg filter.
 """
 
 import damon_admin as da
