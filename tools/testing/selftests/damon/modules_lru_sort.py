@@ -19,8 +19,11 @@ MOD = 'damon_lru_sort'
 WITHIN_S = 60
 ACTIVE = 0.8
 
-# TCG: a hot paddr region shares its samples with colder pages
+# TCG: a hot paddr region shares its samples with colder pages.  Hot and
+# cold pages of the buffer may also lie in one physical region: only the
+# young page filter keeps the cold scheme off the hot pages there.
 PARAMS = {'hot_thres_access_freq': 200, 'cold_min_age': 2000000,
+          'filter_young_pages': 'Y',
           'quota_ms': 0, 'wmarks_interval': 100000,
           'sample_interval': 5000, 'aggr_interval': 100000,
           **m.ALWAYS_ACTIVE}
@@ -43,7 +46,8 @@ def main():
             int(x, 16) for x in w.stdout.readline().split())
         hot = m.pfns(w.pid, hot_start, hot_end)
         before = m.active_share(hot)
-        m.set_params(MOD, m.phys_span_params(w.pid, [(start, end)]))
+        span = m.phys_span_params(w.pid, [(start, end)])
+        m.set_params(MOD, span)
         m.set_params(MOD, {'enabled': 'Y'})
         t0 = time.monotonic()
         after = before
@@ -64,12 +68,16 @@ def main():
         w.kill()
         w.wait()
         m.set_params(MOD, {'quota_ms': 10, 'cold_min_age': 120000000,
+                           'filter_young_pages': 'N',
                            'wmarks_high': 200, 'wmarks_mid': 150,
                            'wmarks_low': 50, 'wmarks_interval': 5000000,
                            'monitor_region_start': 0,
                            'monitor_region_end': 0})
+    span_mib = (span['monitor_region_end'] -
+                span['monitor_region_start']) >> 20
     ktap.diag(f'hot pages active: {before:.1%} before, {after:.1%} after '
-              f'{took:.0f} s; {tried_hot} hot regions tried, '
+              f'{took:.0f} s over {span_mib} MiB of frames; '
+              f'{tried_hot} hot regions tried, '
               f'{sorted_hot >> 20} MiB prioritised; '
               f'{tried_cold} cold regions tried')
     ktap.result(after >= ACTIVE and before < ACTIVE and sorted_hot > 0,
