@@ -52,6 +52,9 @@ struct damon_size_range {
 	unsigned long max;
 };
 
+/* Most probes a context may have; each region keeps a counter per probe. */
+#define DAMON_MAX_PROBES	4
+
 /**
  * struct damon_region - A monitored address range of a target.
  * @ar:			The address range.
@@ -66,6 +69,10 @@ struct damon_size_range {
  * @age:		Number of aggregation intervals the region's access
  *			frequency has stayed about the same.
  * @last_nr_accesses:	@nr_accesses of the previous aggregation interval.
+ * @probe_hits:		Per probe of the context, in probe order: samples
+ *			of the current aggregation interval whose page the
+ *			probe's filters passed.  Saturates at U8_MAX.
+ * @last_probe_hits:	@probe_hits of the previous aggregation interval.
  * @list:		Link in the target's region list.
  *
  * Regions of a target are kept sorted by address and never overlap.
@@ -77,6 +84,107 @@ struct damon_region {
 	unsigned int nr_accesses_bp;
 	unsigned int age;
 	unsigned int last_nr_accesses;
+	u8 probe_hits[DAMON_MAX_PROBES];
+	u8 last_probe_hits[DAMON_MAX_PROBES];
+	struct list_head list;
+};
+
+/* ==================== Data attribute probes ==================== */
+
+/**
+ * enum damon_filter_type - What a probe filter looks at, on the folio at a
+ * region's sampling address.
+ * @DAMON_FILTER_TYPE_ANON:		The folio is anonymous.
+ * @DAMON_FILTER_TYPE_MEMCG:		The folio is charged to a memcg.
+ * @DAMON_FILTER_TYPE_PGIDLE_UNSET:	The folio was accessed since it was
+ *					last made idle (it is young).
+ * @DAMON_FILTER_TYPE_PGIDLE_SET:	The folio is not young.
+ * @DAMON_FILTER_TYPE_HUGEPAGE_SIZE:	The folio size is in a range.
+ * @NR_DAMON_FILTER_TYPES:		Count of the above.
+ *
+ * User-visible names are in &damon_filter_type_names.
+ */
+enum damon_filter_type {
+	DAMON_FILTER_TYPE_ANON,
+	DAMON_FILTER_TYPE_MEMCG,
+	DAMON_FILTER_TYPE_PGIDLE_UNSET,
+	DAMON_FILTER_TYPE_PGIDLE_SET,
+	DAMON_FILTER_TYPE_HUGEPAGE_SIZE,
+	NR_DAMON_FILTER_TYPES,
+};
+
+/**
+ * struct damon_filter - A filter of a probe.
+ * @type:	What the filter looks at.
+ * @matching:	Whether the filter applies to folios that have the property
+ *		(true) or to folios that have not.
+ * @allow:	Whether a sample the filter applies to is a hit (true) or
+ *		not.
+ * @memcg_id:	mem_cgroup_id() of the memcg, for &DAMON_FILTER_TYPE_MEMCG.
+ * @sz_range:	Folio size range in bytes, inclusive, for
+ *		&DAMON_FILTER_TYPE_HUGEPAGE_SIZE.
+ * @list:	Link in the probe's filter list.
+ *
+ * The filters of a probe are evaluated in order, as DAMOS filters are: the
+ * first that applies decides; when none applies, the sample is a hit if
+ * the last filter does not allow.  A probe without filters hits always.
+ * Where no folio is found, every filter counts as not matching.
+ */
+struct damon_filter {
+	enum damon_filter_type type;
+	bool matching;
+	bool allow;
+	union {
+		unsigned short memcg_id;
+		struct damon_size_range sz_range;
+	};
+	struct list_head list;
+};
+
+/**
+ * enum damon_prep_action - What a probe prepares on a sampled page before
+ * the sampling interval.
+ * @DAMON_PREP_SET_PGIDLE:	Make the page look unaccessed: clear the
+ *				accessed bits of its mappings (and of
+ *				secondary MMUs) and set PG_idle.
+ * @NR_DAMON_PREP_ACTIONS:	Count of the above.
+ *
+ * User-visible names are in &damon_prep_action_names.
+ */
+enum damon_prep_action {
+	DAMON_PREP_SET_PGIDLE,
+	NR_DAMON_PREP_ACTIONS,
+};
+
+/**
+ * struct damon_prep - A preparation action of a probe.
+ * @action:	The action.
+ * @list:	Link in the probe's prep list.
+ */
+struct damon_prep {
+	enum damon_prep_action action;
+	struct list_head list;
+};
+
+/**
+ * struct damon_probe - A data attribute probe.
+ * @weight:	Weight of the probe's hits in a region's weighted hit sum.
+ *		Any non-zero weight in a context turns on attributes-only
+ *		monitoring: no access checks, and merge and age follow the
+ *		weighted hit sum.
+ * @filters:	&struct damon_filter list deciding whether a sample hits.
+ * @preps:	&struct damon_prep list run on the sampled page before each
+ *		sampling interval.
+ * @list:	Link in &damon_ctx->probes.
+ *
+ * Each sample, a probe looks at the folio at every region's sampling
+ * address and counts a hit in the region's probe_hits[] slot of the probe
+ * (its position in the context's list) when its filters pass the folio.
+ */
+struct damon_probe {
+	unsigned int weight;
+	struct list_head filters;
+	struct list_head preps;
 	struct list_head list;
 };
 
@@ -144,6 +252,14 @@ enum damon_ops_id {
  *			fitted @r to the quota and checked the core filters.
  * @sz_on_node:		Optional.  Bytes of region @r of @t that sit on NUMA
  *			node @nid, for the node_eligible_mem_bp quota goal.
+ * @apply_probes:	Optional.  Evaluate every probe of the context on the
+ *			folio at each region's sampling_addr and count the
+ *			hits in the region's probe_hits[].  Called after
+ *			@finish_sample (or, in attributes-only mode, in its
+ *			place).  Without it, probes never hit.
+ * @prep_probes:	Optional.  Run the preps of every probe on the page
+ *			at each region's sampling_addr, before the sampling
+ *			interval starts.
  * @actions:		Bitmap of the &enum damos_action values this set
  *			can apply, BIT(action) each.  Schemes with other
  *			actions are refused by damon_start() and
@@ -168,6 +284,8 @@ struct damon_operations {
 	unsigned long (*sz_on_node)(struct damon_ctx *ctx,
 				    struct damon_target *t,
 				    struct damon_region *r, int nid);
+	void (*apply_probes)(struct damon_ctx *ctx);
+	void (*prep_probes)(struct damon_ctx *ctx);
 	unsigned long actions;
 };
 
@@ -313,6 +431,8 @@ struct damos_access_pattern {
  * @DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP: Of the memory in regions that match
  *				the scheme's access pattern, the share on node
  *				@nid, in basis points.
+ * @DAMOS_QUOTA_HUGEPAGE_MEM_BP: Transparent huge page memory (anon, shmem
+ *				and file), in basis points of used memory.
  * @NR_DAMOS_QUOTA_GOAL_METRICS: Count of the above; not a metric.
  *
  * User-visible names are in &damos_quota_goal_metric_names.
@@ -327,6 +447,7 @@ enum damos_quota_goal_metric {
 	DAMOS_QUOTA_ACTIVE_MEM_BP,
 	DAMOS_QUOTA_INACTIVE_MEM_BP,
 	DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP,
+	DAMOS_QUOTA_HUGEPAGE_MEM_BP,
 	NR_DAMOS_QUOTA_GOAL_METRICS,
 };
 
@@ -336,6 +457,10 @@ enum damos_quota_goal_metric {
  * @target_value:	The value the quota tuning aims at.
  * @current_value:	The last measured value; written by the user for
  *			&DAMOS_QUOTA_USER_INPUT.
+ * @complement:		Aim at the complement of the metric: a measured
+ *			value v counts as &DAMON_BP_UNIT - v.  Ignored for
+ *			&DAMOS_QUOTA_USER_INPUT and
+ *			&DAMOS_QUOTA_SOME_MEM_PSI_US.
  * @nid:		NUMA node of node_* metrics.
  * @memcg_id:		Memory cgroup (mem_cgroup_id()) of node_memcg_*
  *			metrics.  An id, not a reference: a removed memcg
@@ -346,6 +471,7 @@ struct damos_quota_goal {
 	enum damos_quota_goal_metric metric;
 	unsigned long target_value;
 	unsigned long current_value;
+	bool complement;
 	int nid;
 	unsigned short memcg_id;
 	struct list_head list;
@@ -378,6 +504,10 @@ enum damos_quota_goal_tuner {
  * @weight_sz:		Weight of region size when ranking regions.
  * @weight_nr_accesses:	Weight of access frequency when ranking regions.
  * @weight_age:		Weight of age when ranking regions.
+ * @fail_charge_num:	Numerator of the share of the bytes an action failed
+ *			on that is charged to @sz.
+ * @fail_charge_denom:	Its denominator; 0 charges whole regions, the
+ *			bytes the action failed on included.
  * @esz:		Read-only: the effective size quota of the current
  *			period, the tightest of @sz, what @ms allows at the
  *			measured throughput and what @goals allow;
@@ -397,6 +527,8 @@ struct damos_quota {
 	unsigned int weight_sz;
 	unsigned int weight_nr_accesses;
 	unsigned int weight_age;
+	unsigned int fail_charge_num;
+	unsigned int fail_charge_denom;
 	unsigned long esz;
 /* private: see mm/damon/quota.c and mm/damon/apply.c */
 	bool period_started;
@@ -447,6 +579,8 @@ struct damos_watermarks {
  * enum damos_filter_type - What a filter looks at.
  * @DAMOS_FILTER_TYPE_TARGET:	A monitoring target, by index.
  * @DAMOS_FILTER_TYPE_ADDR:	An address range.
+ * @DAMOS_FILTER_TYPE_PROBE_HITS_WSUM: A range of the region's weighted sum
+ *				of probe hits (moving sums).
  * @DAMOS_FILTER_TYPE_UNMAPPED:	Pages mapped by no page table.
  * @DAMOS_FILTER_TYPE_ANON:	Anonymous pages.
  * @DAMOS_FILTER_TYPE_MEMCG:	Pages charged to a memory cgroup.
@@ -455,13 +589,15 @@ struct damos_watermarks {
  * @DAMOS_FILTER_TYPE_HUGEPAGE_SIZE: Pages in a folio of a size range.
  * @NR_DAMOS_FILTER_TYPES:	Count of the above.
  *
- * The core evaluates the types up to &DAMOS_FILTER_TYPE_ADDR per region,
+ * The core evaluates the types up to &DAMOS_FILTER_TYPE_PROBE_HITS_WSUM per
+ * region,
  * the operation set the ones after it per page; see
  * damos_filter_for_ops().
  */
 enum damos_filter_type {
 	DAMOS_FILTER_TYPE_TARGET,
 	DAMOS_FILTER_TYPE_ADDR,
+	DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
 	DAMOS_FILTER_TYPE_UNMAPPED,
 	DAMOS_FILTER_TYPE_ANON,
 	DAMOS_FILTER_TYPE_MEMCG,
@@ -482,6 +618,8 @@ enum damos_filter_type {
  * @addr_range:	The range, for &DAMOS_FILTER_TYPE_ADDR.
  * @memcg_id:	mem_cgroup_id() of the memcg, for &DAMOS_FILTER_TYPE_MEMCG.
  * @sz_range:	Folio size range, for &DAMOS_FILTER_TYPE_HUGEPAGE_SIZE.
+ * @wsum_range:	Inclusive range of the weighted probe hit sum, for
+ *		&DAMOS_FILTER_TYPE_PROBE_HITS_WSUM.
  * @list:	Link in the core or ops filter list of the scheme.
  *
  * Filters of a stage (core, then ops) are evaluated in order; the first
@@ -497,6 +635,7 @@ struct damos_filter {
 		struct damon_addr_range addr_range;
 		unsigned short memcg_id;
 		struct damon_size_range sz_range;
+		struct damon_size_range wsum_range;
 	};
 	struct list_head list;
 };
@@ -602,6 +741,8 @@ struct damos_walk_control {
  * @pause:	Keep the kdamond alive (it still serves damon_call() and
  *		damos_walk()) but stop monitoring and applying schemes.
  * @schemes:	The schemes (&struct damos), applied in order.
+ * @probes:	The data attribute probes (&struct damon_probe), at most
+ *		&DAMON_MAX_PROBES.
  *
  * Set up a context with damon_new_ctx(), damon_select_ops(),
  * damon_set_attrs() and damon_add_target(), start it with damon_start(),
@@ -616,6 +757,7 @@ struct damon_ctx {
 	unsigned long addr_unit;
 	bool pause;
 	struct list_head schemes;
+	struct list_head probes;
 
 /* private: kdamond state, see mm/damon/core.c */
 	struct mutex kdamond_lock;	/* see mm/damon/core.c */
@@ -672,6 +814,18 @@ struct damon_ctx {
 	list_for_each_entry(f, &(s)->core_filters, list)
 #define damos_for_each_ops_filter(f, s) \
 	list_for_each_entry(f, &(s)->ops_filters, list)
+#define damon_for_each_probe(p, ctx) \
+	list_for_each_entry(p, &(ctx)->probes, list)
+#define damon_for_each_probe_safe(p, next, ctx) \
+	list_for_each_entry_safe(p, next, &(ctx)->probes, list)
+#define damon_for_each_filter(f, p) \
+	list_for_each_entry(f, &(p)->filters, list)
+#define damon_for_each_filter_safe(f, next, p) \
+	list_for_each_entry_safe(f, next, &(p)->filters, list)
+#define damon_for_each_prep(prep, p) \
+	list_for_each_entry(prep, &(p)->preps, list)
+#define damon_for_each_prep_safe(prep, next, p) \
+	list_for_each_entry_safe(prep, next, &(p)->preps, list)
 
 /**
  * damon_add_target() - Append a target to a context.
@@ -693,7 +847,7 @@ static inline void damon_add_target(struct damon_ctx *ctx,
  */
 static inline bool damos_filter_for_ops(enum damos_filter_type type)
 {
-	return type > DAMOS_FILTER_TYPE_ADDR;
+	return type > DAMOS_FILTER_TYPE_PROBE_HITS_WSUM;
 }
 
 /**
@@ -790,6 +944,31 @@ int damon_memcg_id_by_path(const char *path, unsigned short *id);
 
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 
+/* Data attribute probes: mm/damon/probes.c */
+extern const char * const damon_filter_type_names[NR_DAMON_FILTER_TYPES];
+extern const char * const damon_prep_action_names[NR_DAMON_PREP_ACTIONS];
+
+struct damon_probe *damon_new_probe(unsigned int weight);
+void damon_add_probe(struct damon_ctx *ctx, struct damon_probe *p);
+void damon_destroy_probe(struct damon_probe *p);
+unsigned int damon_nr_probes(const struct damon_ctx *ctx);
+struct damon_filter *damon_new_filter(enum damon_filter_type type,
+				      bool matching, bool allow);
+void damon_add_filter(struct damon_probe *p, struct damon_filter *f);
+void damon_destroy_filter(struct damon_filter *f);
+struct damon_prep *damon_new_prep(enum damon_prep_action action);
+void damon_add_prep(struct damon_probe *p, struct damon_prep *prep);
+void damon_destroy_prep(struct damon_prep *prep);
+bool damon_attrs_only(const struct damon_ctx *ctx);
+
+unsigned int damon_nr_accesses_mvsum(const struct damon_ctx *ctx,
+				     const struct damon_region *r);
+unsigned int damon_probe_hits_mvsum(const struct damon_ctx *ctx,
+				    const struct damon_region *r,
+				    unsigned int pidx);
+unsigned long damon_probe_hits_wsum(const struct damon_ctx *ctx,
+				    const struct damon_region *r, bool mvsum);
+
 /* Operation sets: mm/damon/ops.c */
 const char *damon_ops_name(enum damon_ops_id id);
 int damon_register_ops(const struct damon_operations *ops);
@@ -800,9 +979,11 @@ int damon_ops_id_by_name(const char *name);
 #endif	/* CONFIG_DAMON */
 
 #ifdef CONFIG_DAMON_PADDR
-int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-						unsigned long *start,
-						unsigned long *end);
+int damon_set_region_system_rams_default(struct damon_target *t,
+					 unsigned long *start,
+					 unsigned long *end,
+					 unsigned long addr_unit,
+					 unsigned long min_sz_region);
 #endif
 
 #endif	/* _LINUX_DAMON_H */

@@ -51,30 +51,18 @@ const struct kernel_param_ops damon_module_ulong_ops = {
 /* ==================== Building a context ==================== */
 
 /*
- * Monitor the physical range of the region parameters, or the biggest
- * System RAM block if they are both 0, in DAMON address units.
+ * Monitor the range of the region parameters, in DAMON address units, or
+ * all System RAM if they are both 0.
  */
 static int damon_module_set_region(struct damon_module *m,
 				   struct damon_ctx *ctx,
 				   struct damon_target *t)
 {
 	struct damon_addr_range range = m->region;
-	int err;
 
-	if (!range.start && !range.end) {
-		err = damon_set_region_biggest_system_ram_default(t,
-								  &range.start,
-								  &range.end);
-		if (err || m->addr_unit == 1)
-			return err;
-	} else if (range.start >= range.end) {
-		return -EINVAL;
-	}
-	range.start /= m->addr_unit;
-	range.end /= m->addr_unit;
-	if (range.start >= range.end)
-		return -EINVAL;
-	return damon_set_regions(t, &range, 1, ctx->min_sz_region);
+	return damon_set_region_system_rams_default(t, &range.start,
+						    &range.end, m->addr_unit,
+						    ctx->min_sz_region);
 }
 
 static int damon_module_set_attrs(struct damon_module *m,

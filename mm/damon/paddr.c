@@ -345,44 +345,61 @@ static unsigned long damon_pa_sz_on_node(struct damon_ctx *ctx,
 
 /* ==================== Default monitoring region ==================== */
 
-static int damon_pa_find_biggest_ram(struct resource *res, void *arg)
+/* Grow *@arg to cover the System RAM resource @res as well. */
+static int damon_pa_span_ram(struct resource *res, void *arg)
 {
-	struct damon_addr_range *biggest = arg;
+	struct damon_addr_range *span = arg;
 
-	if (resource_size(res) > biggest->end - biggest->start) {
-		biggest->start = res->start;
-		biggest->end = res->end + 1;
+	if (span->start == span->end) {
+		span->start = res->start;
+		span->end = res->end + 1;
+		return 0;
 	}
+	span->start = min_t(unsigned long, span->start, res->start);
+	span->end = max_t(unsigned long, span->end, res->end + 1);
 	return 0;
 }
 
 /**
- * damon_set_region_biggest_system_ram_default() - Monitor the biggest
- * System RAM block unless a range is given.
+ * damon_set_region_system_rams_default() - Monitor all System RAM unless a
+ * range is given.
  * @t:		The target.
- * @start:	Start of the range to monitor, or 0 with *@end also 0 for
- *		the default.  Receives the start actually used.
+ * @start:	Start of the range to monitor, in DAMON addresses (physical
+ *		addresses over @addr_unit), or 0 with *@end also 0 for the
+ *		default.  Receives the start actually used.
  * @end:	End of the range to monitor.  Receives the end actually used.
+ * @addr_unit:	Bytes of physical memory per DAMON address unit, at least 1.
+ * @min_sz_region: Minimal region size and alignment of the context.
  *
- * Return: 0 on success, -EINVAL if *@start > *@end or no System RAM was
- * found, -ENOMEM when out of memory.
+ * The default is one range from the start of the first System RAM block to
+ * the end of the last one, holes between blocks included.
+ *
+ * Return: 0 on success, -EINVAL if *@start > *@end, if no System RAM was
+ * found or if the range is empty once aligned, -ENOMEM when out of memory.
  */
-int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-						unsigned long *start,
-						unsigned long *end)
+int damon_set_region_system_rams_default(struct damon_target *t,
+					 unsigned long *start,
+					 unsigned long *end,
+					 unsigned long addr_unit,
+					 unsigned long min_sz_region)
 {
 	struct damon_addr_range range = { .start = *start, .end = *end };
 
-	if (range.start > range.end)
+	if (!addr_unit || range.start > range.end)
 		return -EINVAL;
 	if (!range.start && !range.end) {
-		walk_system_ram_res(0, -1, &range, damon_pa_find_biggest_ram);
+		walk_system_ram_res(0, -1, &range, damon_pa_span_ram);
+		range.start /= addr_unit;
+		range.end /= addr_unit;
 		if (range.start >= range.end)
 			return -EINVAL;
 		*start = range.start;
 		*end = range.end;
 	}
-	return damon_set_regions(t, &range, 1, DAMON_MIN_REGION);
+	if (ALIGN(range.start, min_sz_region) >=
+	    ALIGN_DOWN(range.end, min_sz_region))
+		return -EINVAL;
+	return damon_set_regions(t, &range, 1, min_sz_region);
 }
 
 #ifdef CONFIG_MIGRATION

@@ -380,7 +380,7 @@ static int damon_sysfs_set_attrs(struct damon_ctx *ctx,
 	return damon_set_attrs(ctx, &attrs);
 }
 
-/* paddr without regions: the biggest System RAM block. */
+/* paddr without regions: all System RAM, first block to last. */
 static int damon_sysfs_set_default_regions(struct damon_ctx *ctx,
 					   struct damon_target *t)
 {
@@ -388,8 +388,8 @@ static int damon_sysfs_set_default_regions(struct damon_ctx *ctx,
 	unsigned long start = 0, end = 0;
 
 	if (ctx->ops->id == DAMON_OPS_PADDR)
-		return damon_set_region_biggest_system_ram_default(t, &start,
-								   &end);
+		return damon_set_region_system_rams_default(t, &start, &end,
+						ctx->addr_unit, ctx->min_sz_region);
 #endif
 	return 0;
 }

@@ -78,8 +78,8 @@ static int damon_e2e_add_target(struct damon_ctx *ctx, int ops_id)
 		break;
 	case DAMON_OPS_PADDR:
 #ifdef CONFIG_DAMON_PADDR
-		err = damon_set_region_biggest_system_ram_default(t, start,
-								  end);
+		err = damon_set_region_system_rams_default(t, start, end, 1,
+							   DAMON_MIN_REGION);
 #endif
 		break;
 	}
