@@ -5,8 +5,8 @@
  * Regions of a target form a sorted list of non-overlapping address ranges.
  * This file creates and destroys them, cuts them, merges neighbours of
  * similar access frequency, splits them at random points, keeps their
- * per-sample and per-aggregation counters, and fits them to a new set of
- * address ranges.  It holds no locks and knows nothing about the address
+ * per-sample and per-aggregation counters (accesses and probe hits), and
+ * fits them to a new set of address ranges.  It holds no locks and knows nothing about the address
  * space behind the ranges: the caller (the kdamond, or a test) owns the
  * target exclusively.
  *
@@ -16,10 +16,12 @@
 #include <linux/align.h>
 #include <linux/damon.h>
 #include <linux/errno.h>
+#include <linux/limits.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "regions.h"
 
@@ -168,9 +170,11 @@ int damon_split_region_at(struct damon_target *t, struct damon_region *r,
 	if (!right)
 		return -ENOMEM;
 	right->nr_accesses = r->nr_accesses;
-	right->nr_accesses_bp = r->nr_accesses_bp;
 	right->age = r->age;
 	right->last_nr_accesses = r->last_nr_accesses;
+	memcpy(right->probe_hits, r->probe_hits, sizeof(r->probe_hits));
+	memcpy(right->last_probe_hits, r->last_probe_hits,
+	       sizeof(r->last_probe_hits));
 	r->ar.end = right->ar.start;
 	damon_insert_region(right, r, t);
 	return 0;
@@ -269,6 +273,16 @@ static unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
 	return div64_u64((u64)a * wa + (u64)b * wb, wa + wb);
 }
 
+/* Weighted averages of the probe hit counters @l and @r, into @l. */
+static void damon_merge_hits(u8 *l, unsigned long wl, const u8 *r,
+			     unsigned long wr)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++)
+		l[i] = damon_weighted_avg(l[i], wl, r[i], wr);
+}
+
 /* Make @l cover @r as well, with size-weighted counters, and free @r. */
 static void damon_merge_two(struct damon_target *t, struct damon_region *l,
 			    struct damon_region *r)
@@ -278,13 +292,111 @@ static void damon_merge_two(struct damon_target *t, struct damon_region *l,
 
 	l->nr_accesses = damon_weighted_avg(l->nr_accesses, wl,
 					    r->nr_accesses, wr);
-	l->nr_accesses_bp = damon_weighted_avg(l->nr_accesses_bp, wl,
-					       r->nr_accesses_bp, wr);
+	damon_merge_hits(l->probe_hits, wl, r->probe_hits, wr);
+	damon_merge_hits(l->last_probe_hits, wl, r->last_probe_hits, wr);
 	l->last_nr_accesses = damon_weighted_avg(l->last_nr_accesses, wl,
 						 r->last_nr_accesses, wr);
 	l->age = damon_weighted_avg(l->age, wl, r->age, wr);
 	l->ar.end = r->ar.end;
 	damon_destroy_region(r, t);
+}
+
+/*
+ * What regions are compared by when an aggregation interval ends: their
+ * access count normally, their weighted probe hit sum in attributes-only
+ * mode, where no access is checked and nr_accesses stays 0.  One of the
+ * two is picked per aggregation by damon_score_of(), so that ages, the
+ * threshold and every merge pass of that aggregation agree.
+ */
+struct damon_score {
+	/* the value of the current and of the last aggregation interval */
+	unsigned long (*now)(const struct damon_ctx *ctx,
+			     const struct damon_region *r);
+	unsigned long (*last)(const struct damon_ctx *ctx,
+			      const struct damon_region *r);
+	/*
+	 * A probe that starts or stops hitting at all is a change worth a
+	 * new age even when the threshold is bigger than the hit sum.
+	 */
+	bool zero_is_change;
+};
+
+static unsigned long damon_score_accesses(const struct damon_ctx *ctx,
+					  const struct damon_region *r)
+{
+	return r->nr_accesses;
+}
+
+static unsigned long damon_score_last_accesses(const struct damon_ctx *ctx,
+					       const struct damon_region *r)
+{
+	return r->last_nr_accesses;
+}
+
+/* Sum over the probes of @ctx of weight times @hits, in probe order. */
+static unsigned long damon_hits_wsum(const struct damon_ctx *ctx,
+				     const u8 *hits)
+{
+	const struct damon_probe *p;
+	unsigned long sum = 0;
+	unsigned int i = 0;
+
+	damon_for_each_probe(p, ctx) {
+		if (i == DAMON_MAX_PROBES)
+			break;
+		sum += (unsigned long)p->weight * hits[i++];
+	}
+	return sum;
+}
+
+static unsigned long damon_score_wsum(const struct damon_ctx *ctx,
+				      const struct damon_region *r)
+{
+	return damon_hits_wsum(ctx, r->probe_hits);
+}
+
+static unsigned long damon_score_last_wsum(const struct damon_ctx *ctx,
+					   const struct damon_region *r)
+{
+	return damon_hits_wsum(ctx, r->last_probe_hits);
+}
+
+static const struct damon_score damon_access_score = {
+	.now = damon_score_accesses,
+	.last = damon_score_last_accesses,
+};
+
+static const struct damon_score damon_wsum_score = {
+	.now = damon_score_wsum,
+	.last = damon_score_last_wsum,
+	.zero_is_change = true,
+};
+
+static const struct damon_score *damon_score_of(const struct damon_ctx *ctx)
+{
+	return damon_attrs_only(ctx) ? &damon_wsum_score : &damon_access_score;
+}
+
+/*
+ * Merge touching neighbours of @t whose @score differs by at most @thres,
+ * up to @sz_limit bytes.  @ctx may be NULL for &damon_access_score.
+ */
+static void damon_merge_target(const struct damon_ctx *ctx,
+			       const struct damon_score *score,
+			       struct damon_target *t, unsigned long thres,
+			       unsigned long sz_limit)
+{
+	struct damon_region *r, *next, *prev = NULL;
+
+	damon_for_each_region_safe(r, next, t) {
+		if (prev && prev->ar.end == r->ar.start &&
+		    abs_diff(score->now(ctx, prev), score->now(ctx, r)) <=
+		    thres &&
+		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit)
+			damon_merge_two(t, prev, r);
+		else
+			prev = r;
+	}
 }
 
 /**
@@ -294,38 +406,31 @@ static void damon_merge_two(struct damon_target *t, struct damon_region *l,
  * @sz_limit:	Size that a merged region may not exceed.
  *
  * Only regions that touch each other are merged; a gap between two regions
- * is kept.
+ * is kept.  Compares nr_accesses whatever the mode of the context; see
+ * damon_merge_regions() for the mode-aware merge.
  */
 void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 			    unsigned long sz_limit)
 {
-	struct damon_region *r, *next, *prev = NULL;
-
-	damon_for_each_region_safe(r, next, t) {
-		if (prev && prev->ar.end == r->ar.start &&
-		    abs_diff(prev->nr_accesses, r->nr_accesses) <= thres &&
-		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit)
-			damon_merge_two(t, prev, r);
-		else
-			prev = r;
-	}
+	damon_merge_target(NULL, &damon_access_score, t, thres, sz_limit);
 }
 
-/* ==================== The aggregation step ==================== */
+/* ==================== Moving sums ==================== */
 
 /**
  * damon_max_nr_accesses() - Highest possible nr_accesses of a region.
  * @attrs:	Monitoring attributes.
  *
+ * An interval of 0 counts as 1 us, as the kdamond then takes one sample
+ * per microsecond at most.
+ *
  * Return: the number of samples per aggregation interval, at least 1.
  */
 unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
 {
-	unsigned long nr;
+	unsigned long nr = max(attrs->aggr_interval, 1UL) /
+		max(attrs->sample_interval, 1UL);
 
-	if (!attrs->sample_interval)
-		return 1;
-	nr = attrs->aggr_interval / attrs->sample_interval;
 	return clamp(nr, 1UL, (unsigned long)UINT_MAX / DAMON_BP_UNIT);
 }
 
@@ -333,30 +438,109 @@ unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
  * damon_update_region_access_rate() - Count one sample of a region.
  * @r:		The region.
  * @accessed:	Whether the sample found the region accessed.
- * @attrs:	Monitoring attributes.
+ * @attrs:	Monitoring attributes.  Unused: moving sums are computed
+ *		when read, see damon_nr_accesses_mvsum().
  *
- * Updates the per-aggregation count and the moving sum.  The moving sum
- * loses one window's share of itself per sample and gains a full access
- * per accessed sample, so it settles at the number of accesses per window
- * (times &DAMON_BP_UNIT) for a steady access rate.
+ * Context: the kdamond of the region's context, from finish_sample.
  */
 void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 				     const struct damon_attrs *attrs)
 {
-	unsigned int window = damon_max_nr_accesses(attrs);
-
-	/*
-	 * Rounding the share down when accessed and up when not lets the
-	 * sum settle exactly at a full window and at zero respectively.
-	 */
-	if (accessed) {
-		r->nr_accesses_bp -= r->nr_accesses_bp / window;
-		r->nr_accesses_bp += DAMON_BP_UNIT;
+	if (accessed)
 		r->nr_accesses++;
-	} else {
-		r->nr_accesses_bp -= DIV_ROUND_UP(r->nr_accesses_bp, window);
-	}
 }
+
+/*
+ * A full aggregation window's worth of a counter at any moment: its count
+ * @now in the current window plus the share of its count @last in the
+ * previous window that the samples still to come would replace.  Counts
+ * read in the middle of a window then mean the same as completed ones.
+ * The share is taken in basis points, as upstream does, so that readers
+ * of both see the same numbers.
+ */
+static unsigned int damon_mvsum(const struct damon_ctx *ctx, unsigned int now,
+				unsigned int last)
+{
+	unsigned long window = damon_max_nr_accesses(&ctx->attrs);
+	unsigned long left = 0, left_bp;
+	u64 sum;
+
+	if (ctx->next_aggregation_sis > ctx->passed_sample_intervals)
+		left = ctx->next_aggregation_sis -
+			ctx->passed_sample_intervals;
+	/* a window just begun: @now is empty, or left over from the last */
+	if (left >= window)
+		return last;
+	left_bp = left * DAMON_BP_UNIT / window;
+	sum = now + div_u64((u64)last * left_bp, DAMON_BP_UNIT);
+	return min_t(u64, sum, UINT_MAX);
+}
+
+/**
+ * damon_nr_accesses_mvsum() - Pseudo moving sum of a region's accesses.
+ * @ctx:	The context of @r.
+ * @r:		The region.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
+ * Return: nr_accesses of @r in the current aggregation interval plus
+ * last_nr_accesses times the part of the interval still to come, that is,
+ * about the accesses of the last aggregation interval's worth of samples.
+ */
+unsigned int damon_nr_accesses_mvsum(const struct damon_ctx *ctx,
+				     const struct damon_region *r)
+{
+	return damon_mvsum(ctx, r->nr_accesses, r->last_nr_accesses);
+}
+
+/**
+ * damon_probe_hits_mvsum() - Pseudo moving sum of a region's probe hits.
+ * @ctx:	The context of @r.
+ * @r:		The region.
+ * @pidx:	Index of the probe in the probe list of @ctx.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
+ * Return: the moving sum of the hits of probe @pidx, like
+ * damon_nr_accesses_mvsum(); 0 for an index of no probe slot.
+ */
+unsigned int damon_probe_hits_mvsum(const struct damon_ctx *ctx,
+				    const struct damon_region *r,
+				    unsigned int pidx)
+{
+	if (pidx >= DAMON_MAX_PROBES)
+		return 0;
+	return damon_mvsum(ctx, r->probe_hits[pidx], r->last_probe_hits[pidx]);
+}
+
+/**
+ * damon_probe_hits_wsum() - Weighted sum of a region's probe hits.
+ * @ctx:	The context of @r, for its probes.
+ * @r:		The region.
+ * @mvsum:	Sum the moving sums of the hits (damon_probe_hits_mvsum())
+ *		rather than the raw hits of the current aggregation interval.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
+ * Return: the sum over the probes of @ctx, in list order, of the probe's
+ * weight times its hits on @r; 0 when no probe has a weight.
+ */
+unsigned long damon_probe_hits_wsum(const struct damon_ctx *ctx,
+				    const struct damon_region *r, bool mvsum)
+{
+	const struct damon_probe *p;
+	unsigned long sum = 0;
+	unsigned int i = 0;
+
+	if (!mvsum)
+		return damon_hits_wsum(ctx, r->probe_hits);
+	damon_for_each_probe(p, ctx) {
+		if (i == DAMON_MAX_PROBES)
+			break;
+		sum += (unsigned long)p->weight *
+			damon_probe_hits_mvsum(ctx, r, i++);
+	}
+	return sum;
+}
+
+/* ==================== The aggregation step ==================== */
 
 /**
  * damon_merge_threshold() - nr_accesses difference treated as no change.
@@ -369,19 +553,74 @@ unsigned int damon_merge_threshold(unsigned int max_nr_accesses)
 	return max(1U, max_nr_accesses / 10);
 }
 
+/* The highest @score->now of the regions of @ctx. */
+static unsigned long damon_max_score(const struct damon_ctx *ctx,
+				     const struct damon_score *score)
+{
+	const struct damon_target *t;
+	const struct damon_region *r;
+	unsigned long highest = 0;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			highest = max(highest, score->now(ctx, r));
+	}
+	return highest;
+}
+
+/**
+ * damon_aggregation_threshold() - Score difference treated as no change.
+ * @ctx:	The context, at the end of an aggregation interval.
+ *
+ * Normally damon_merge_threshold() of the highest nr_accesses; in
+ * attributes-only mode a tenth of the highest weighted probe hit sum of
+ * the interval, which may be 0.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
+ * Return: the threshold for damon_update_ages() and damon_merge_regions().
+ */
+unsigned long damon_aggregation_threshold(const struct damon_ctx *ctx)
+{
+	const struct damon_score *score = damon_score_of(ctx);
+	unsigned long highest = damon_max_score(ctx, score);
+
+	if (score == &damon_access_score)
+		return damon_merge_threshold(min_t(unsigned long, highest,
+						   UINT_MAX));
+	return highest / 10;
+}
+
+/* Whether @r changed enough over the last aggregation to restart its age. */
+static bool damon_score_changed(const struct damon_ctx *ctx,
+				const struct damon_score *score,
+				const struct damon_region *r,
+				unsigned long thres)
+{
+	unsigned long now = score->now(ctx, r), last = score->last(ctx, r);
+
+	if (score->zero_is_change && !now != !last)
+		return true;
+	return abs_diff(now, last) > thres;
+}
+
 /**
  * damon_update_ages() - Age every region, or restart its age.
  * @ctx:	The context.
- * @thres:	Largest nr_accesses change that keeps the age going.
+ * @thres:	Largest change of the region's score (nr_accesses, or the
+ *		weighted probe hit sum in attributes-only mode) that keeps
+ *		the age going.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
  */
-void damon_update_ages(struct damon_ctx *ctx, unsigned int thres)
+void damon_update_ages(struct damon_ctx *ctx, unsigned long thres)
 {
+	const struct damon_score *score = damon_score_of(ctx);
 	struct damon_target *t;
 	struct damon_region *r;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			if (abs_diff(r->nr_accesses, r->last_nr_accesses) > thres)
+			if (damon_score_changed(ctx, score, r, thres))
 				r->age = 0;
 			else if (r->age < UINT_MAX)
 				r->age++;
@@ -401,24 +640,31 @@ static unsigned long damon_region_sz_limit(struct damon_ctx *ctx,
 /**
  * damon_merge_regions() - Merge regions of every target of a context.
  * @ctx:	The context.
- * @thres:	Initial similarity threshold, see damon_merge_regions_of().
+ * @thres:	Initial similarity threshold of the regions' scores
+ *		(nr_accesses, or the weighted probe hit sum in
+ *		attributes-only mode).
  *
  * Merged regions never get bigger than a target's size over
  * min_nr_regions.  When more than max_nr_regions regions remain (after the
  * limit was lowered, for example), the threshold doubles until they fit or
- * no difference of nr_accesses is left to tolerate.
+ * no difference of scores is left to tolerate.  Ages are only averaged
+ * when regions merge: the extra passes do not age regions again.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
  */
-void damon_merge_regions(struct damon_ctx *ctx, unsigned int thres)
+void damon_merge_regions(struct damon_ctx *ctx, unsigned long thres)
 {
-	unsigned int limit = damon_max_nr_accesses(&ctx->attrs);
+	const struct damon_score *score = damon_score_of(ctx);
+	unsigned long limit = damon_max_score(ctx, score);
 	struct damon_target *t;
 
 	for (;;) {
 		damon_for_each_target(t, ctx)
-			damon_merge_regions_of(t, thres,
-					       damon_region_sz_limit(ctx, t));
+			damon_merge_target(ctx, score, t, thres,
+					   damon_region_sz_limit(ctx, t));
+		/* a threshold of @limit already tolerates any difference */
 		if (damon_nr_regions_ctx(ctx) <= ctx->attrs.max_nr_regions ||
-		    thres > limit)
+		    thres >= limit || thres > ULONG_MAX / 2)
 			return;
 		thres = thres ? thres * 2 : 1;
 	}
@@ -428,8 +674,10 @@ void damon_merge_regions(struct damon_ctx *ctx, unsigned int thres)
  * damon_reset_aggregated() - Start a new aggregation interval.
  * @ctx:	The context.
  *
- * Remembers nr_accesses of every region as last_nr_accesses and restarts
- * the count.
+ * Remembers nr_accesses and the probe hits of every region as their last
+ * values and restarts the counts.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
  */
 void damon_reset_aggregated(struct damon_ctx *ctx)
 {
@@ -440,6 +688,53 @@ void damon_reset_aggregated(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			r->last_nr_accesses = r->nr_accesses;
 			r->nr_accesses = 0;
+			memcpy(r->last_probe_hits, r->probe_hits,
+			       sizeof(r->probe_hits));
+			memset(r->probe_hits, 0, sizeof(r->probe_hits));
+		}
+	}
+}
+
+/*
+ * Cut @r in two at a random tenth of it, aligned down to @unit.  Return
+ * false when @r is too small, the cut lands on an end, or memory is short.
+ */
+static bool damon_split_at_tenth(struct damon_target *t,
+				 struct damon_region *r, unsigned long unit)
+{
+	unsigned long sz = damon_sz_region(r), left;
+
+	if (sz < 2 * unit)
+		return false;
+	left = ALIGN_DOWN(sz / 10 * damon_rand(1, 10), unit);
+	if (!left || left >= sz)
+		return false;
+	return !damon_split_region_at(t, r, left);
+}
+
+/*
+ * With between max/2 and max regions, splitting all of them would go
+ * over max: split one region in every @step instead, counting across the
+ * targets from an offset that moves on by one each time, so that over
+ * @step aggregations every position gets its turn.
+ */
+static void damon_split_some(struct damon_ctx *ctx, unsigned long nr,
+			     unsigned long max_nr)
+{
+	unsigned long step = max_nr / (max_nr - nr), idx = 0;
+	unsigned long offset = ctx->split_offset % step;
+	struct damon_region *r, *next;
+	struct damon_target *t;
+
+	ctx->split_offset = (offset + 1) % step;
+	damon_for_each_target(t, ctx) {
+		/* the right part of a cut comes before @next: not counted */
+		damon_for_each_region_safe(r, next, t) {
+			if (idx++ % step != offset)
+				continue;
+			if (nr < max_nr &&
+			    damon_split_at_tenth(t, r, ctx->min_sz_region))
+				nr++;
 		}
 	}
 }
@@ -448,20 +743,34 @@ void damon_reset_aggregated(struct damon_ctx *ctx)
  * damon_split_regions() - Split regions to look for finer access patterns.
  * @ctx:	The context.
  *
- * Cuts every region in two at a random point, when that keeps the total
- * number of regions within max_nr_regions.  Two pieces, not more: the next
- * merge undoes most cuts, and each region costs a page table walk per
- * sample, so more pieces cost more than they find.
+ * With n regions and a maximum of max: at n <= max / 2, cuts every region
+ * in two at a random point, or in three when n did not change since the
+ * last call (every cut got merged back) and n < max / 3; between max / 2
+ * and max, cuts only one region in every max / (max - n), see
+ * damon_split_some(); at n >= max, cuts none.  The next merge undoes the
+ * cuts that found nothing.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
  */
 void damon_split_regions(struct damon_ctx *ctx)
 {
 	unsigned int nr = damon_nr_regions_ctx(ctx);
+	unsigned int last = ctx->last_split_nr_regions;
+	unsigned long max_nr = ctx->attrs.max_nr_regions;
+	unsigned int nr_subs = 2;
 	struct damon_target *t;
 
-	if (!nr || nr > ctx->attrs.max_nr_regions / 2)
+	ctx->last_split_nr_regions = nr;
+	if (!nr || nr >= max_nr)
 		return;
+	if (nr > max_nr / 2) {
+		damon_split_some(ctx, nr, max_nr);
+		return;
+	}
+	if (nr == last && nr < max_nr / 3)
+		nr_subs = 3;
 	damon_for_each_target(t, ctx)
-		damon_split_regions_of(t, 2, ctx->min_sz_region);
+		damon_split_regions_of(t, nr_subs, ctx->min_sz_region);
 }
 
 /**
@@ -513,16 +822,26 @@ void damon_fit_nr_regions(struct damon_ctx *ctx)
 		damon_merge_regions(ctx, 0);
 }
 
-/* @val * @num / @den without overflowing, saturated to UINT_MAX. */
+/* @val * @num / @den without overflowing, saturated to @max. */
 static unsigned int damon_scale(unsigned int val, unsigned long num,
-				unsigned long den)
+				unsigned long den, unsigned int max)
 {
 	u64 scaled;
 
 	if (!den)
 		return val;
 	scaled = div64_u64((u64)val * num, den);
-	return min_t(u64, scaled, UINT_MAX);
+	return min_t(u64, scaled, max);
+}
+
+/* Rescale the probe hit counters @hits from @old_max to @new_max samples. */
+static void damon_rescale_hits(u8 *hits, unsigned int new_max,
+			       unsigned int old_max)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++)
+		hits[i] = damon_scale(hits[i], new_max, old_max, U8_MAX);
 }
 
 /**
@@ -531,9 +850,10 @@ static unsigned int damon_scale(unsigned int val, unsigned long num,
  * @old_attrs:	Attributes the counters were made with.
  * @new_attrs:	Attributes the counters are for from now on.
  *
- * Access counts scale with the number of samples per aggregation interval,
- * and the age with the length of the aggregation interval, so that both
- * keep meaning the same access frequency and the same time.
+ * Access and probe hit counts scale with the number of samples per
+ * aggregation interval, and the age with the length of the aggregation
+ * interval, so that they keep meaning the same frequency and the same
+ * time.  Probe hit counts saturate at U8_MAX.
  */
 void damon_rescale_region(struct damon_region *r,
 			  const struct damon_attrs *old_attrs,
@@ -542,12 +862,14 @@ void damon_rescale_region(struct damon_region *r,
 	unsigned int old_max = damon_max_nr_accesses(old_attrs);
 	unsigned int new_max = damon_max_nr_accesses(new_attrs);
 
-	r->nr_accesses = damon_scale(r->nr_accesses, new_max, old_max);
+	r->nr_accesses = damon_scale(r->nr_accesses, new_max, old_max,
+				     UINT_MAX);
 	r->last_nr_accesses = damon_scale(r->last_nr_accesses, new_max,
-					  old_max);
-	r->nr_accesses_bp = damon_scale(r->nr_accesses_bp, new_max, old_max);
+					  old_max, UINT_MAX);
+	damon_rescale_hits(r->probe_hits, new_max, old_max);
+	damon_rescale_hits(r->last_probe_hits, new_max, old_max);
 	r->age = damon_scale(r->age, old_attrs->aggr_interval,
-			     new_attrs->aggr_interval);
+			     new_attrs->aggr_interval, UINT_MAX);
 }
 
 /* ==================== Fitting regions to address ranges ==================== */

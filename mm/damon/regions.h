@@ -5,6 +5,8 @@
  * Nothing declared here sleeps on locks, touches page tables or depends on
  * a running kdamond, so regions.c and intervals.c also build in user space
  * (tools/testing/damon) with a stub header and run under ASan and UBSan.
+ * Of the rest of DAMON, regions.c only asks damon_attrs_only(), which the
+ * user-space build provides itself.
  */
 
 #ifndef _MM_DAMON_REGIONS_H
@@ -39,10 +41,19 @@ void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 			    unsigned long sz_limit);
 unsigned long damon_sz_target(struct damon_target *t);
 
-/* One aggregation step over all targets of a context. */
+/*
+ * One aggregation step over all targets of a context.  Regions are
+ * compared by a score that depends on the mode of the context: nr_accesses
+ * normally, the weighted probe hit sum in attributes-only mode (see
+ * damon_attrs_only()).  The kdamond takes the threshold once per
+ * aggregation with damon_aggregation_threshold(), then calls
+ * damon_update_ages(), damon_merge_regions(), damon_reset_aggregated() and
+ * damon_split_regions() in that order.
+ */
 unsigned int damon_merge_threshold(unsigned int max_nr_accesses);
-void damon_update_ages(struct damon_ctx *ctx, unsigned int thres);
-void damon_merge_regions(struct damon_ctx *ctx, unsigned int thres);
+unsigned long damon_aggregation_threshold(const struct damon_ctx *ctx);
+void damon_update_ages(struct damon_ctx *ctx, unsigned long thres);
+void damon_merge_regions(struct damon_ctx *ctx, unsigned long thres);
 void damon_reset_aggregated(struct damon_ctx *ctx);
 void damon_split_regions(struct damon_ctx *ctx);
 void damon_split_to_min_nr_regions(struct damon_ctx *ctx);

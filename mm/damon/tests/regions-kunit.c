@@ -8,8 +8,10 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitops.h>
 #include <linux/damon.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "damon-kunit.h"
 #include "regions-props.h"
@@ -42,23 +44,92 @@ static void damon_test_regions_random(struct kunit *test)
 	kunit_info(test, "%lu steps checked\n", p->nr_steps);
 }
 
+/* The context of the running test, made by the suite's .init. */
+static struct damon_ctx *damon_test_ctx(struct kunit *test)
+{
+	return test->priv;
+}
+
+/* Set the probe hits of @r, of the current and of the last interval. */
+static void damon_test_set_hits(struct damon_region *r, const u8 *hits,
+				const u8 *last)
+{
+	memcpy(r->probe_hits, hits, sizeof(r->probe_hits));
+	memcpy(r->last_probe_hits, last, sizeof(r->last_probe_hits));
+}
+
+/* Check the probe hits of @r, of the current and of the last interval. */
+static void damon_test_expect_hits(struct kunit *test,
+				   const struct damon_region *r,
+				   const u8 *hits, const u8 *last)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, r->probe_hits[i], hits[i],
+				    "probe %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, r->last_probe_hits[i], last[i],
+				    "probe %u, last", i);
+	}
+}
+
+/* Give the context of @test probes of @nr @weights. */
+static void damon_test_add_probes(struct kunit *test,
+				  const unsigned int *weights, unsigned int nr)
+{
+	struct damon_probe *p;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		p = damon_new_probe(weights[i]);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		damon_add_probe(damon_test_ctx(test), p);
+	}
+}
+
+/* Put the context of @test @left samples before the end of a window. */
+static void damon_test_samples_left(struct kunit *test, unsigned long left)
+{
+	struct damon_ctx *ctx = damon_test_ctx(test);
+
+	ctx->passed_sample_intervals = 1000;
+	ctx->next_aggregation_sis = 1000 + left;
+}
+
+/* Replace the regions of @t with one per range of @ranges. */
+static void damon_test_reset_regions(struct kunit *test,
+				     struct damon_target *t,
+				     const struct damon_addr_range *ranges,
+				     unsigned int nr)
+{
+	struct damon_region *r, *next;
+
+	damon_for_each_region_safe(r, next, t)
+		damon_destroy_region(r, t);
+	damon_test_add_regions(test, t, ranges, nr);
+}
+
 static void damon_test_split_region_at(struct kunit *test)
 {
 	static const struct damon_addr_range ranges[] = { { PG(0), PG(10) } };
 	static const struct damon_addr_range want[] = {
 		{ PG(0), PG(3) }, { PG(3), PG(10) },
 	};
+	static const u8 hits[DAMON_MAX_PROBES] = { 1, 0, 20, U8_MAX };
+	static const u8 last[DAMON_MAX_PROBES] = { 7, 8, 0, 9 };
 	struct damon_target *t = damon_test_new_target(test);
 
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	damon_test_set_counters(damon_first_region(t), 3, 30000, 5, 2);
+	damon_test_set_counters(damon_first_region(t), 3, 5, 2);
+	damon_test_set_hits(damon_first_region(t), hits, last);
 	KUNIT_ASSERT_EQ(test, damon_split_region_at(t, damon_first_region(t),
 						    PG(3)), 0);
 	damon_test_expect_regions(test, t, want, ARRAY_SIZE(want));
-	damon_test_expect_counters(test, damon_test_region(t, 0),
-				   3, 30000, 5, 2);
-	damon_test_expect_counters(test, damon_test_region(t, 1),
-				   3, 30000, 5, 2);
+	/* both parts carry every counter, the probe hits too */
+	damon_test_expect_counters(test, damon_test_region(t, 0), 3, 5, 2);
+	damon_test_expect_hits(test, damon_test_region(t, 0), hits, last);
+	damon_test_expect_counters(test, damon_test_region(t, 1), 3, 5, 2);
+	damon_test_expect_hits(test, damon_test_region(t, 1), hits, last);
 }
 
 static void damon_test_split_evenly(struct kunit *test)
@@ -96,7 +167,10 @@ static void damon_test_max_nr_accesses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 20);
 	attrs.aggr_interval = 1000;
 	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1);
+	/* an interval of 0 counts as 1 us */
 	attrs.sample_interval = 0;
+	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1000);
+	attrs.aggr_interval = 0;
 	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1);
 	attrs.sample_interval = 1;
 	attrs.aggr_interval = ULONG_MAX;
@@ -104,69 +178,157 @@ static void damon_test_max_nr_accesses(struct kunit *test)
 			UINT_MAX / DAMON_BP_UNIT);
 }
 
-/* Feed @nr samples, accessed or not, to @r. */
-static void damon_test_samples(struct damon_region *r, unsigned int nr,
-			       bool accessed, const struct damon_attrs *attrs)
-{
-	while (nr--)
-		damon_update_region_access_rate(r, accessed, attrs);
-}
-
-static void damon_test_access_rate_steady(struct kunit *test)
+/* A region of the test's context, with @now and @last accesses. */
+static struct damon_region *damon_test_counted_region(struct kunit *test,
+						      unsigned int now,
+						      unsigned int last)
 {
 	static const struct damon_addr_range ranges[] = { { PG(0), PG(1) } };
-	struct damon_attrs attrs = {
-		.sample_interval = 5000, .aggr_interval = 100000,
-	};
-	struct damon_target *t = damon_test_new_target(test);
-	unsigned int window = damon_max_nr_accesses(&attrs), prev = 0, i;
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *t = damon_test_add_target(test, ctx);
 	struct damon_region *r;
 
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
 	r = damon_first_region(t);
-
-	/* never accessed: stays at zero */
-	damon_test_samples(r, 10 * window, false, &attrs);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 0);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0);
-
-	/* always accessed: grows steadily and settles at a full window */
-	for (i = 0; i < 50 * window; i++) {
-		damon_update_region_access_rate(r, true, &attrs);
-		KUNIT_ASSERT_GE(test, r->nr_accesses_bp, prev);
-		KUNIT_ASSERT_LE(test, r->nr_accesses_bp,
-				window * DAMON_BP_UNIT);
-		prev = r->nr_accesses_bp;
-	}
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, window * DAMON_BP_UNIT);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses, 50 * window);
-
-	/* and from there, never accessed again: back to zero */
-	damon_test_samples(r, 50 * window, false, &attrs);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 0);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses, 50 * window);
+	damon_test_set_counters(r, now, 0, last);
+	return r;
 }
 
-static void damon_test_access_rate_half(struct kunit *test)
+static void damon_test_access_count(struct kunit *test)
 {
-	static const struct damon_addr_range ranges[] = { { PG(0), PG(1) } };
-	struct damon_attrs attrs = {
-		.sample_interval = 1000, .aggr_interval = 10000,
-	};
-	struct damon_target *t = damon_test_new_target(test);
-	unsigned int window = damon_max_nr_accesses(&attrs), i;
-	struct damon_region *r;
+	struct damon_region *r = damon_test_counted_region(test, 0, 9);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 
-	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	r = damon_first_region(t);
-	for (i = 0; i < 100 * window; i++)
-		damon_update_region_access_rate(r, i % 2, &attrs);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses, 50 * window);
-	/* every other sample: about half a window's worth */
-	KUNIT_EXPECT_GE(test, r->nr_accesses_bp,
-			window * DAMON_BP_UNIT / 2 - DAMON_BP_UNIT);
-	KUNIT_EXPECT_LE(test, r->nr_accesses_bp,
-			window * DAMON_BP_UNIT / 2 + DAMON_BP_UNIT);
+	damon_update_region_access_rate(r, true, &ctx->attrs);
+	damon_update_region_access_rate(r, false, &ctx->attrs);
+	damon_update_region_access_rate(r, true, &ctx->attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 2);
+	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 9);
+}
+
+/*
+ * 20 samples per window; 6 accesses so far and 15 in the last window.
+ * value = now + last * (left * 10000 / window) / 10000.
+ */
+static void damon_test_mvsum(struct kunit *test)
+{
+	struct damon_region *r = damon_test_counted_region(test, 6, 15);
+	struct damon_ctx *ctx = damon_test_ctx(test);
+
+	ctx->attrs.sample_interval = 5000;
+	ctx->attrs.aggr_interval = 100000;
+	/* a window just begun: the last one's count */
+	damon_test_samples_left(test, 20);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 15);
+	/* half of it: 6 + 15 * 5000 / 10000 = 6 + 7 */
+	damon_test_samples_left(test, 10);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 13);
+	/* 7 left: 6 + 15 * 3500 / 10000 = 6 + 5 */
+	damon_test_samples_left(test, 7);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 11);
+	/* at its end, and past it: the count of this window alone */
+	damon_test_samples_left(test, 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 6);
+	ctx->next_aggregation_sis = ctx->passed_sample_intervals - 3;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 6);
+	/* more left than a window (intervals just shrank): as at its start */
+	damon_test_samples_left(test, 25);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 15);
+}
+
+/* The share of the last window is taken in basis points, rounding down. */
+static void damon_test_mvsum_rounding(struct kunit *test)
+{
+	struct damon_region *r = damon_test_counted_region(test, 1, 3);
+	struct damon_ctx *ctx = damon_test_ctx(test);
+
+	ctx->attrs.sample_interval = 1000;
+	ctx->attrs.aggr_interval = 3000;
+	/* 1 + 3 * 3333 / 10000 = 1 + 0, not 1 + 3 * 1 / 3 */
+	damon_test_samples_left(test, 1);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 1);
+	/* 1 + 3 * 6666 / 10000 = 1 + 1 */
+	damon_test_samples_left(test, 2);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 2);
+	/* zero intervals: one sample per window, which is always at its end */
+	ctx->attrs.sample_interval = 0;
+	ctx->attrs.aggr_interval = 0;
+	damon_test_samples_left(test, 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 1);
+	damon_test_samples_left(test, 1);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 3);
+}
+
+static void damon_test_probe_hits_mvsum(struct kunit *test)
+{
+	static const u8 hits[DAMON_MAX_PROBES] = { 0, 4, 10, U8_MAX };
+	static const u8 last[DAMON_MAX_PROBES] = { 20, 8, 0, U8_MAX };
+	struct damon_region *r = damon_test_counted_region(test, 0, 0);
+	struct damon_ctx *ctx = damon_test_ctx(test);
+
+	ctx->attrs.sample_interval = 5000;
+	ctx->attrs.aggr_interval = 100000;
+	damon_test_set_hits(r, hits, last);
+	damon_test_samples_left(test, 20);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 0), 20);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 1), 8);
+	/* 5 left, a quarter: hits + last * 2500 / 10000 */
+	damon_test_samples_left(test, 5);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 0), 0 + 5);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 1), 4 + 2);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 2), 10 + 0);
+	/* wider than a u8, not wrapped */
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 3), 255 + 63);
+	damon_test_samples_left(test, 0);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r, 2), 10);
+	/* no such probe slot */
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(ctx, r,
+						     DAMON_MAX_PROBES), 0);
+}
+
+static void damon_test_probe_hits_wsum(struct kunit *test)
+{
+	static const unsigned int weights[] = { 2, 0, 5 };
+	static const u8 hits[DAMON_MAX_PROBES] = { 4, 9, 3, 100 };
+	static const u8 last[DAMON_MAX_PROBES] = { 10, 10, 10, 100 };
+	struct damon_region *r = damon_test_counted_region(test, 0, 0);
+	struct damon_ctx *ctx = damon_test_ctx(test);
+
+	ctx->attrs.sample_interval = 5000;
+	ctx->attrs.aggr_interval = 100000;
+	damon_test_set_hits(r, hits, last);
+	damon_test_samples_left(test, 10);
+	/* no probes: nothing to weigh */
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(ctx, r, false), 0);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(ctx, r, true), 0);
+
+	damon_test_add_probes(test, weights, ARRAY_SIZE(weights));
+	/* raw: 2 * 4 + 0 * 9 + 5 * 3; the fourth slot has no probe */
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(ctx, r, false), 23);
+	/* moving sums, half a window left: 2 * (4 + 5) + 5 * (3 + 5) */
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(ctx, r, true), 58);
+	/* at the start of a window: the last window's, 2 * 10 + 5 * 10 */
+	damon_test_samples_left(test, 20);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(ctx, r, true), 70);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(ctx, r, false), 23);
+}
+
+static void damon_test_reset_aggregated(struct kunit *test)
+{
+	static const u8 hits[DAMON_MAX_PROBES] = { 3, 0, 7, U8_MAX };
+	static const u8 last[DAMON_MAX_PROBES] = { 1, 1, 1, 1 };
+	static const u8 zero[DAMON_MAX_PROBES] = {};
+	struct damon_region *r = damon_test_counted_region(test, 5, 2);
+	struct damon_ctx *ctx = damon_test_ctx(test);
+
+	damon_test_set_hits(r, hits, last);
+	damon_reset_aggregated(ctx);
+	/* the counts of the interval become the last ones, and restart */
+	damon_test_expect_counters(test, r, 0, 0, 5);
+	damon_test_expect_hits(test, r, zero, hits);
+	damon_reset_aggregated(ctx);
+	damon_test_expect_counters(test, r, 0, 0, 0);
+	damon_test_expect_hits(test, r, zero, zero);
 }
 
 static void damon_test_merge_threshold(struct kunit *test)
@@ -183,15 +345,17 @@ static void damon_test_update_ages(struct kunit *test)
 		{ PG(0), PG(1) }, { PG(1), PG(2) }, { PG(2), PG(3) },
 		{ PG(3), PG(4) }, { PG(4), PG(5) },
 	};
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_add_target(test, ctx);
 
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	damon_test_set_counters(damon_test_region(t, 0), 5, 0, 3, 5);
-	damon_test_set_counters(damon_test_region(t, 1), 5, 0, 3, 7);
-	damon_test_set_counters(damon_test_region(t, 2), 5, 0, 3, 8);
-	damon_test_set_counters(damon_test_region(t, 3), 10, 0, 7, 0);
-	damon_test_set_counters(damon_test_region(t, 4), 4, 0, UINT_MAX, 4);
+	damon_test_set_counters(damon_test_region(t, 0), 5, 3, 5);
+	damon_test_set_counters(damon_test_region(t, 1), 5, 3, 7);
+	damon_test_set_counters(damon_test_region(t, 2), 5, 3, 8);
+	damon_test_set_counters(damon_test_region(t, 3), 10, 7, 0);
+	damon_test_set_counters(damon_test_region(t, 4), 4, UINT_MAX, 4);
+	/* a tenth of the highest nr_accesses, 10 */
+	KUNIT_EXPECT_EQ(test, damon_aggregation_threshold(ctx), 1);
 	damon_update_ages(ctx, 2);
 	/* a change of at most the threshold keeps the age going */
 	KUNIT_EXPECT_EQ(test, damon_test_region(t, 0)->age, 4);
@@ -209,17 +373,142 @@ static void damon_test_merge_weighted(struct kunit *test)
 		{ PG(0), PG(1) }, { PG(1), PG(4) },
 	};
 	static const struct damon_addr_range want[] = { { PG(0), PG(4) } };
+	static const u8 hits0[DAMON_MAX_PROBES] = { 10, 0, U8_MAX, 3 };
+	static const u8 last0[DAMON_MAX_PROBES] = { 0, 1, U8_MAX, 9 };
+	static const u8 hits1[DAMON_MAX_PROBES] = { 2, 8, U8_MAX, 4 };
+	static const u8 last1[DAMON_MAX_PROBES] = { 4, 1, 0, 1 };
+	/* one page of the first, three of the second, rounded down */
+	static const u8 want_hits[DAMON_MAX_PROBES] = {
+		(10 + 2 * 3) / 4, (0 + 8 * 3) / 4, U8_MAX, (3 + 4 * 3) / 4,
+	};
+	static const u8 want_last[DAMON_MAX_PROBES] = {
+		(0 + 4 * 3) / 4, 1, (U8_MAX + 0) / 4, (9 + 1 * 3) / 4,
+	};
 	struct damon_target *t = damon_test_new_target(test);
 
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	damon_test_set_counters(damon_test_region(t, 0), 10, 100000, 4, 1);
-	damon_test_set_counters(damon_test_region(t, 1), 2, 20000, 8, 5);
+	damon_test_set_counters(damon_test_region(t, 0), 10, 4, 1);
+	damon_test_set_hits(damon_test_region(t, 0), hits0, last0);
+	damon_test_set_counters(damon_test_region(t, 1), 2, 8, 5);
+	damon_test_set_hits(damon_test_region(t, 1), hits1, last1);
 	damon_merge_regions_of(t, 10, PG(100));
 	damon_test_expect_regions(test, t, want, ARRAY_SIZE(want));
-	/* one page of the first, three of the second */
 	damon_test_expect_counters(test, damon_first_region(t),
-				   (10 + 2 * 3) / 4, (100000 + 20000 * 3) / 4,
-				   (4 + 8 * 3) / 4, (1 + 5 * 3) / 4);
+				   (10 + 2 * 3) / 4, (4 + 8 * 3) / 4,
+				   (1 + 5 * 3) / 4);
+	damon_test_expect_hits(test, damon_first_region(t), want_hits,
+			       want_last);
+}
+
+/* Regions of one page each, with @hits[i] and @last[i] as probe hits. */
+static struct damon_target *
+damon_test_hit_regions(struct kunit *test, const u8 (*hits)[DAMON_MAX_PROBES],
+		       const u8 (*last)[DAMON_MAX_PROBES], unsigned int nr)
+{
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *t = damon_test_add_target(test, ctx);
+	struct damon_region *r;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		r = damon_new_region(PG(i), PG(i + 1));
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		damon_test_set_hits(r, hits[i], last[i]);
+		/* counts that would make a difference in the normal mode */
+		damon_test_set_counters(r, i % 2 ? 20 : 0, 5, 0);
+		damon_add_region(r, t);
+	}
+	return t;
+}
+
+/*
+ * Probes weighted 1 and 3: weighted sums, now and last,
+ * 2 and 2, 3 and 0, 40 and 28, 0 and 0, 42 and 42.
+ */
+static const u8 damon_test_wsum_hits[][DAMON_MAX_PROBES] = {
+	{ 2, 0 }, { 0, 1 }, { 10, 10 }, { 0, 0 }, { 6, 12 },
+};
+
+static const u8 damon_test_wsum_last[][DAMON_MAX_PROBES] = {
+	{ 2, 0 }, { 0, 0 }, { 10, 6 }, { 0, 0 }, { 0, 14 },
+};
+
+static const unsigned int damon_test_wsum_weights[] = { 1, 3 };
+
+static void damon_test_attrs_only_ages(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *t;
+	unsigned long thres;
+
+	t = damon_test_hit_regions(test, damon_test_wsum_hits,
+				   damon_test_wsum_last,
+				   ARRAY_SIZE(damon_test_wsum_hits));
+	damon_test_add_probes(test, damon_test_wsum_weights,
+			      ARRAY_SIZE(damon_test_wsum_weights));
+	/* a tenth of the highest weighted sum, 42 */
+	thres = damon_aggregation_threshold(ctx);
+	KUNIT_EXPECT_EQ(test, thres, 4);
+	damon_update_ages(ctx, thres);
+	/* no change */
+	KUNIT_EXPECT_EQ(test, damon_test_region(t, 0)->age, 6);
+	/* 0 to 3: within the threshold, but from zero */
+	KUNIT_EXPECT_EQ(test, damon_test_region(t, 1)->age, 0);
+	/* 28 to 40: over the threshold */
+	KUNIT_EXPECT_EQ(test, damon_test_region(t, 2)->age, 0);
+	/* zero both times; nr_accesses of 20 and 0 make no difference */
+	KUNIT_EXPECT_EQ(test, damon_test_region(t, 3)->age, 6);
+	/* the same sum from other hits */
+	KUNIT_EXPECT_EQ(test, damon_test_region(t, 4)->age, 6);
+}
+
+static void damon_test_attrs_only_merge(struct kunit *test)
+{
+	static const struct damon_addr_range want[] = {
+		{ PG(0), PG(2) }, { PG(2), PG(3) }, { PG(3), PG(4) },
+		{ PG(4), PG(5) },
+	};
+	static const u8 want_hits[DAMON_MAX_PROBES] = { 1, 0 };
+	static const u8 want_last[DAMON_MAX_PROBES] = { 1, 0 };
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *t;
+
+	ctx->attrs.min_nr_regions = 1;
+	ctx->attrs.max_nr_regions = 100;
+	t = damon_test_hit_regions(test, damon_test_wsum_hits,
+				   damon_test_wsum_last,
+				   ARRAY_SIZE(damon_test_wsum_hits));
+	/* without weights, by nr_accesses: 0, 20, 0, 20, 0 never merge */
+	damon_merge_regions(ctx, 4);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 5);
+
+	damon_test_add_probes(test, damon_test_wsum_weights,
+			      ARRAY_SIZE(damon_test_wsum_weights));
+	/* sums 2, 3, 40, 0, 42: only the first two are within 4 */
+	damon_merge_regions(ctx, 4);
+	damon_test_expect_regions(test, t, want, ARRAY_SIZE(want));
+	damon_test_expect_hits(test, damon_first_region(t), want_hits,
+			       want_last);
+}
+
+/* Passes with a doubled threshold merge, and age nothing. */
+static void damon_test_attrs_only_merge_passes(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *t;
+	struct damon_region *r;
+
+	ctx->attrs.min_nr_regions = 1;
+	ctx->attrs.max_nr_regions = 2;
+	t = damon_test_hit_regions(test, damon_test_wsum_hits,
+				   damon_test_wsum_last,
+				   ARRAY_SIZE(damon_test_wsum_hits));
+	damon_test_add_probes(test, damon_test_wsum_weights,
+			      ARRAY_SIZE(damon_test_wsum_weights));
+	damon_merge_regions(ctx, 4);
+	KUNIT_EXPECT_LE(test, damon_nr_regions(t), 2);
+	damon_for_each_region(r, t)
+		KUNIT_EXPECT_EQ(test, r->age, 5);
 }
 
 static void damon_test_merge_limits(struct kunit *test)
@@ -270,7 +559,7 @@ static struct damon_target *damon_test_zebra(struct kunit *test,
 
 static void damon_test_merge_regions_max(struct kunit *test)
 {
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_zebra(test, ctx);
 	struct damon_region *r;
 
@@ -285,7 +574,7 @@ static void damon_test_merge_regions_max(struct kunit *test)
 
 static void damon_test_merge_regions_zero_threshold(struct kunit *test)
 {
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_zebra(test, ctx);
 
 	/* a zero threshold must still grow */
@@ -294,33 +583,136 @@ static void damon_test_merge_regions_zero_threshold(struct kunit *test)
 	KUNIT_EXPECT_LE(test, damon_nr_regions(t), 4);
 }
 
-static void damon_test_split_regions_cap(struct kunit *test)
+static void damon_test_split_regions_table(struct kunit *test)
 {
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_add_target(test, ctx);
 	static const struct damon_addr_range ranges[] = {
 		{ PG(0), PG(1000) }, { PG(1000), PG(2000) },
 	};
 
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
-	ctx->attrs.max_nr_regions = 3;
-	/* two regions cut in two would make four */
+	/* n >= max: none */
+	ctx->attrs.max_nr_regions = 2;
 	damon_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
+	/* max / 2 < n < max: one in every 3 / (3 - 2) */
+	ctx->attrs.max_nr_regions = 3;
+	damon_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
+	/* one in every 5 / (5 - 3) = 2, from offset 1: the middle one */
 	ctx->attrs.max_nr_regions = 5;
 	damon_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4);
-	/* never more than two pieces, however much room is left */
+	/* n <= max / 2, and n changed since the last split: in two */
 	ctx->attrs.max_nr_regions = 1000;
 	damon_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 8);
+	damon_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 16);
+}
+
+/* In three when the merges undid every cut of the last split. */
+static void damon_test_split_regions_thirds(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *t = damon_test_add_target(test, ctx);
+	static const struct damon_addr_range ranges[] = {
+		{ PG(0), PG(100) }, { PG(100), PG(200) },
+		{ PG(200), PG(300) }, { PG(300), PG(400) },
+	};
+
+	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
+	ctx->attrs.max_nr_regions = 100;
+	ctx->last_split_nr_regions = 4;
+	damon_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 12);
+	/* not below max / 3: in two */
+	damon_test_reset_regions(test, t, ranges, ARRAY_SIZE(ranges));
+	ctx->attrs.max_nr_regions = 12;
+	damon_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 8);
+}
+
+/*
+ * Which regions of @ranges, numbered across @ts, were cut: each bit of the
+ * result stands for one.  Checks that cuts fell on a tenth of the range.
+ */
+static unsigned long damon_test_cut_mask(struct kunit *test,
+					 struct damon_target **ts,
+					 const struct damon_addr_range **ranges,
+					 const unsigned int *nr, unsigned int nr_ts)
+{
+	unsigned int i, j, idx = 0;
+	unsigned long mask = 0, sz;
+	struct damon_region *r;
+
+	for (i = 0; i < nr_ts; i++) {
+		for (j = 0; j < nr[i]; j++, idx++) {
+			damon_for_each_region(r, ts[i]) {
+				if (r->ar.start == ranges[i][j].start)
+					break;
+			}
+			if (r->ar.end == ranges[i][j].end)
+				continue;
+			mask |= BIT(idx);
+			sz = ranges[i][j].end - ranges[i][j].start;
+			KUNIT_EXPECT_EQ_MSG(test, damon_sz_region(r) %
+					    (sz / 10), 0, "region %u", idx);
+		}
+	}
+	return mask;
+}
+
+/*
+ * Ten regions, max 16: one in every 16 / 6 = 2 is cut, counted across
+ * both targets, starting at 0, then 1, then 0 again.  Region 6 is too
+ * small to cut.
+ */
+static void damon_test_split_some_rotates(struct kunit *test)
+{
+	static const struct damon_addr_range a[] = {
+		{ PG(0), PG(20) }, { PG(20), PG(40) }, { PG(40), PG(60) },
+	};
+	static const struct damon_addr_range b[] = {
+		{ PG(100), PG(120) }, { PG(120), PG(140) },
+		{ PG(140), PG(160) }, { PG(160), PG(161) },
+		{ PG(161), PG(181) }, { PG(181), PG(201) },
+		{ PG(201), PG(221) },
+	};
+	static const struct damon_addr_range *ranges[] = { a, b };
+	static const unsigned int nr[] = { ARRAY_SIZE(a), ARRAY_SIZE(b) };
+	struct damon_ctx *ctx = damon_test_ctx(test);
+	struct damon_target *ts[2];
+	unsigned int round, i;
+	static const unsigned long want[] = {
+		BIT(0) | BIT(2) | BIT(4) | BIT(8),
+		BIT(1) | BIT(3) | BIT(5) | BIT(7) | BIT(9),
+		BIT(0) | BIT(2) | BIT(4) | BIT(8),
+	};
+
+	ctx->attrs.max_nr_regions = 16;
+	for (i = 0; i < 2; i++)
+		ts[i] = damon_test_add_target(test, ctx);
+	for (round = 0; round < ARRAY_SIZE(want); round++) {
+		for (i = 0; i < 2; i++)
+			damon_test_reset_regions(test, ts[i], ranges[i],
+						 nr[i]);
+		damon_split_regions(ctx);
+		KUNIT_EXPECT_EQ_MSG(test, damon_nr_regions_ctx(ctx),
+				    10 + hweight_long(want[round]),
+				    "round %u", round);
+		KUNIT_EXPECT_EQ_MSG(test, damon_test_cut_mask(test, ts, ranges,
+							      nr, 2),
+				    want[round], "round %u", round);
+	}
 }
 
 static void damon_test_split_initial_regions(struct kunit *test)
 {
 	static const struct damon_addr_range big[] = { { PG(0), PG(100) } };
 	static const struct damon_addr_range small[] = { { PG(0), PG(5) } };
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_add_target(test, ctx);
 	struct damon_target *u = damon_test_add_target(test, ctx);
 	struct damon_region *r;
@@ -348,7 +740,7 @@ static void damon_test_split_initial_uneven(struct kunit *test)
 		{ PG(0), PG(7) }, { PG(10), PG(23) }, { PG(30), PG(41) },
 		{ PG(50), PG(53) }, { PG(60), PG(79) },
 	};
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_add_target(test, ctx);
 	unsigned long limit;
 	struct damon_region *r;
@@ -369,7 +761,7 @@ static void damon_test_split_initial_uneven(struct kunit *test)
  */
 static void damon_test_fit_nr_regions(struct kunit *test)
 {
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_ctx(test);
 	struct damon_target *t = damon_test_add_target(test, ctx);
 	struct damon_region *r;
 	unsigned int i = 0;
@@ -409,25 +801,40 @@ static void damon_test_rescale_region(struct kunit *test)
 	struct damon_attrs new = {
 		.sample_interval = 5000, .aggr_interval = 200000,
 	};
+	static const u8 hits[DAMON_MAX_PROBES] = { 0, 5, 20, 100 };
+	static const u8 last[DAMON_MAX_PROBES] = { 1, 7, 3, 127 };
+	static const u8 hits2[DAMON_MAX_PROBES] = { 0, 10, 40, 200 };
+	static const u8 last2[DAMON_MAX_PROBES] = { 2, 14, 6, 254 };
+	static const u8 full[DAMON_MAX_PROBES] = {
+		0, U8_MAX, U8_MAX, U8_MAX,
+	};
+	static const u8 full_last[DAMON_MAX_PROBES] = {
+		U8_MAX, U8_MAX, U8_MAX, U8_MAX,
+	};
 	struct damon_target *t = damon_test_new_target(test);
 	struct damon_region *r;
 
 	damon_test_add_regions(test, t, ranges, ARRAY_SIZE(ranges));
 	r = damon_first_region(t);
 	/* twice the samples per aggregation, half the aggregations */
-	damon_test_set_counters(r, 10, 100000, 6, 4);
+	damon_test_set_counters(r, 10, 6, 4);
+	damon_test_set_hits(r, hits, last);
 	damon_rescale_region(r, &old, &new);
-	damon_test_expect_counters(test, r, 20, 200000, 3, 8);
+	damon_test_expect_counters(test, r, 20, 3, 8);
+	damon_test_expect_hits(test, r, hits2, last2);
 	/* and back */
 	damon_rescale_region(r, &new, &old);
-	damon_test_expect_counters(test, r, 10, 100000, 6, 4);
+	damon_test_expect_counters(test, r, 10, 6, 4);
+	damon_test_expect_hits(test, r, hits, last);
 
-	/* saturated rather than wrapped */
+	/* saturated rather than wrapped: 400000 samples, 20000 times 20 */
 	new.sample_interval = 1;
-	new.aggr_interval = 1000000;
-	damon_test_set_counters(r, 10, UINT_MAX / 2, 6, 4);
+	new.aggr_interval = 400000;
+	damon_test_set_counters(r, 300000, 6, 4);
 	damon_rescale_region(r, &old, &new);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 4 * 20000);
+	damon_test_expect_hits(test, r, full, full_last);
 }
 
 static void damon_test_set_regions_counters(struct kunit *test)
@@ -445,21 +852,18 @@ static void damon_test_set_regions_counters(struct kunit *test)
 	struct damon_target *t = damon_test_new_target(test);
 
 	damon_test_add_regions(test, t, before, ARRAY_SIZE(before));
-	damon_test_set_counters(damon_test_region(t, 0), 1, 10000, 11, 1);
-	damon_test_set_counters(damon_test_region(t, 1), 2, 20000, 12, 2);
-	damon_test_set_counters(damon_test_region(t, 2), 3, 30000, 13, 3);
+	damon_test_set_counters(damon_test_region(t, 0), 1, 11, 1);
+	damon_test_set_counters(damon_test_region(t, 1), 2, 12, 2);
+	damon_test_set_counters(damon_test_region(t, 2), 3, 13, 3);
 	KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, ARRAY_SIZE(ranges),
 						PAGE_SIZE), 0);
 	damon_test_expect_regions(test, t, want, ARRAY_SIZE(want));
 	/* parts of old regions keep their counters */
-	damon_test_expect_counters(test, damon_test_region(t, 0),
-				   1, 10000, 11, 1);
-	damon_test_expect_counters(test, damon_test_region(t, 1),
-				   2, 20000, 12, 2);
-	damon_test_expect_counters(test, damon_test_region(t, 2),
-				   3, 30000, 13, 3);
+	damon_test_expect_counters(test, damon_test_region(t, 0), 1, 11, 1);
+	damon_test_expect_counters(test, damon_test_region(t, 1), 2, 12, 2);
+	damon_test_expect_counters(test, damon_test_region(t, 2), 3, 13, 3);
 	/* the hole at the end is a new region */
-	damon_test_expect_counters(test, damon_test_region(t, 3), 0, 0, 0, 0);
+	damon_test_expect_counters(test, damon_test_region(t, 3), 0, 0, 0);
 }
 
 static void damon_test_set_regions_align(struct kunit *test)
@@ -505,7 +909,7 @@ static void damon_test_set_regions_invalid(struct kunit *test)
 	int err;
 
 	damon_test_add_regions(test, t, before, ARRAY_SIZE(before));
-	damon_test_set_counters(damon_test_region(t, 0), 1, 10000, 11, 1);
+	damon_test_set_counters(damon_test_region(t, 0), 1, 11, 1);
 	err = damon_set_regions(t, unsorted, ARRAY_SIZE(unsorted), PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
 	err = damon_set_regions(t, overlapping, ARRAY_SIZE(overlapping),
@@ -517,8 +921,7 @@ static void damon_test_set_regions_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
 	/* nothing changed */
 	damon_test_expect_regions(test, t, before, ARRAY_SIZE(before));
-	damon_test_expect_counters(test, damon_test_region(t, 0),
-				   1, 10000, 11, 1);
+	damon_test_expect_counters(test, damon_test_region(t, 0), 1, 11, 1);
 }
 
 /*
@@ -633,20 +1036,41 @@ static void damon_test_three_regions_equal_gaps(struct kunit *test)
 				PG(10), PG(10));
 }
 
+static int damon_regions_test_init(struct kunit *test)
+{
+	test->priv = damon_test_new_ctx(test);
+	return 0;
+}
+
+static void damon_regions_test_exit(struct kunit *test)
+{
+	/* the context, its targets and probes are freed by a kunit action */
+	test->priv = NULL;
+}
+
 static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_test_regions_random),
 	KUNIT_CASE(damon_test_split_region_at),
 	KUNIT_CASE(damon_test_split_evenly),
 	KUNIT_CASE(damon_test_max_nr_accesses),
-	KUNIT_CASE(damon_test_access_rate_steady),
-	KUNIT_CASE(damon_test_access_rate_half),
+	KUNIT_CASE(damon_test_access_count),
+	KUNIT_CASE(damon_test_mvsum),
+	KUNIT_CASE(damon_test_mvsum_rounding),
+	KUNIT_CASE(damon_test_probe_hits_mvsum),
+	KUNIT_CASE(damon_test_probe_hits_wsum),
+	KUNIT_CASE(damon_test_reset_aggregated),
 	KUNIT_CASE(damon_test_merge_threshold),
 	KUNIT_CASE(damon_test_update_ages),
 	KUNIT_CASE(damon_test_merge_weighted),
+	KUNIT_CASE(damon_test_attrs_only_ages),
+	KUNIT_CASE(damon_test_attrs_only_merge),
+	KUNIT_CASE(damon_test_attrs_only_merge_passes),
 	KUNIT_CASE(damon_test_merge_limits),
 	KUNIT_CASE(damon_test_merge_regions_max),
 	KUNIT_CASE(damon_test_merge_regions_zero_threshold),
-	KUNIT_CASE(damon_test_split_regions_cap),
+	KUNIT_CASE(damon_test_split_regions_table),
+	KUNIT_CASE(damon_test_split_regions_thirds),
+	KUNIT_CASE(damon_test_split_some_rotates),
 	KUNIT_CASE(damon_test_split_initial_regions),
 	KUNIT_CASE(damon_test_split_initial_uneven),
 	KUNIT_CASE(damon_test_fit_nr_regions),
@@ -663,6 +1087,8 @@ static struct kunit_case damon_regions_test_cases[] = {
 
 static struct kunit_suite damon_regions_test_suite = {
 	.name = "damon-regions",
+	.init = damon_regions_test_init,
+	.exit = damon_regions_test_exit,
 	.test_cases = damon_regions_test_cases,
 };
 

@@ -19,8 +19,11 @@
  *  - t->nr_regions is the length of the list;
  *  - the regions of a target cover exactly its ranges widened to
  *    min_sz_region, so splitting and merging preserve the covered size;
- *  - nr_accesses and nr_accesses_bp stay within what the attributes allow;
- *  - regions made from old ones carry the counters they must carry;
+ *  - nr_accesses and the probe hits stay within what the attributes allow;
+ *  - regions made from old ones carry the counters they must carry, probe
+ *    hits included;
+ *  - ages restart or go on by the score of the context's mode: nr_accesses
+ *    normally, the weighted probe hit sum in attributes-only mode;
  *  - after an aggregation a context has at most max_nr_regions regions;
  *  - after the initial split every target big enough has at least
  *    min_nr_regions regions.
@@ -39,6 +42,7 @@
 
 #include <linux/align.h>
 #include <linux/errno.h>
+#include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -65,9 +69,10 @@
 struct damon_props_snap {
 	struct damon_addr_range ar;
 	unsigned int nr_accesses;
-	unsigned int nr_accesses_bp;
 	unsigned int age;
 	unsigned int last_nr_accesses;
+	u8 hits[DAMON_MAX_PROBES];
+	u8 last_hits[DAMON_MAX_PROBES];
 };
 
 /**
@@ -100,11 +105,15 @@ struct damon_props_target {
  * @run:	Number of the current run.
  * @step:	Number of the current step of the run.
  * @op:		Name of the function the current step checks.
- * @ctx:	The context.  Only its attributes, min_sz_region and target
- *		list are used.
+ * @ctx:	The context.  Only its attributes, min_sz_region, split
+ *		state, target list and probe list are used.
+ * @probes:	The probes of @ctx; only their weights are used.
+ * @nr_probes:	Number of @probes in use.
  * @targets:	The targets of @ctx.
  * @nr_targets:	Number of @targets in use.
  * @nr_steps:	Number of steps checked so far, over all runs.
+ * @nr_attrs_only:	Aggregations checked in attributes-only mode.
+ * @nr_some_splits:	Aggregations that split only some regions.
  * @msg:	Why the last check failed.
  */
 struct damon_props {
@@ -114,9 +123,13 @@ struct damon_props {
 	unsigned int step;
 	const char *op;
 	struct damon_ctx ctx;
+	struct damon_probe probes[DAMON_MAX_PROBES];
+	unsigned int nr_probes;
 	struct damon_props_target targets[DAMON_PROPS_MAX_TARGETS];
 	unsigned int nr_targets;
 	unsigned long nr_steps;
+	unsigned long nr_attrs_only;
+	unsigned long nr_some_splits;
 	char msg[256];
 };
 
@@ -238,6 +251,21 @@ static inline void damon_props_new_intervals(struct damon_props *p,
 	attrs->ops_update_interval = attrs->aggr_interval;
 }
 
+/* Up to DAMON_MAX_PROBES probes, weighted in about half of the runs. */
+static inline void damon_props_new_probes(struct damon_props *p)
+{
+	bool weighted = damon_props_chance(p, 50);
+	unsigned int i;
+
+	INIT_LIST_HEAD(&p->ctx.probes);
+	p->nr_probes = damon_props_rand(p, 0, DAMON_MAX_PROBES);
+	for (i = 0; i < p->nr_probes; i++) {
+		p->probes[i].weight = weighted ? damon_props_rand(p, 0, 100) :
+			0;
+		list_add_tail(&p->probes[i].list, &p->ctx.probes);
+	}
+}
+
 /**
  * damon_props_init() - Prepare a &struct damon_props for a series of runs.
  * @p:		The state: zeroed, or emptied by damon_props_cleanup().
@@ -248,9 +276,13 @@ static inline void damon_props_init(struct damon_props *p, u64 seed)
 	p->seed = seed;
 	prandom_seed_state(&p->rnd, seed);
 	INIT_LIST_HEAD(&p->ctx.adaptive_targets);
+	INIT_LIST_HEAD(&p->ctx.probes);
+	p->nr_probes = 0;
 	p->run = 0;
 	p->step = 0;
 	p->nr_steps = 0;
+	p->nr_attrs_only = 0;
+	p->nr_some_splits = 0;
 	p->op = "init";
 }
 
@@ -289,9 +321,11 @@ static inline void damon_props_snapshot(struct damon_props *p)
 			s = &pt->snap[pt->nr_snap++];
 			s->ar = r->ar;
 			s->nr_accesses = r->nr_accesses;
-			s->nr_accesses_bp = r->nr_accesses_bp;
 			s->age = r->age;
 			s->last_nr_accesses = r->last_nr_accesses;
+			memcpy(s->hits, r->probe_hits, sizeof(s->hits));
+			memcpy(s->last_hits, r->last_probe_hits,
+			       sizeof(s->last_hits));
 		}
 	}
 }
@@ -300,9 +334,23 @@ static inline bool damon_props_same_counters(const struct damon_region *r,
 					     const struct damon_props_snap *s)
 {
 	return r->nr_accesses == s->nr_accesses &&
-		r->nr_accesses_bp == s->nr_accesses_bp &&
 		r->age == s->age &&
-		r->last_nr_accesses == s->last_nr_accesses;
+		r->last_nr_accesses == s->last_nr_accesses &&
+		!memcmp(r->probe_hits, s->hits, sizeof(s->hits)) &&
+		!memcmp(r->last_probe_hits, s->last_hits,
+			sizeof(s->last_hits));
+}
+
+/* Whether no hit count of @hits exceeds @max_nr samples. */
+static inline bool damon_props_hits_within(const u8 *hits, unsigned int max_nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+		if (hits[i] > max_nr)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -351,11 +399,12 @@ static inline bool damon_props_check_target(struct damon_props *p,
 				"target %u: region [%lx, %lx) outside the ranges",
 				idx, r->ar.start, r->ar.end);
 		if (r->nr_accesses > max_nr ||
-		    r->nr_accesses_bp > max_nr * DAMON_BP_UNIT)
+		    !damon_props_hits_within(r->probe_hits, max_nr) ||
+		    !damon_props_hits_within(r->last_probe_hits, max_nr))
 			return damon_props_fail(p,
-				"target %u: region [%lx, %lx) has nr_accesses %u, nr_accesses_bp %u for at most %u samples",
+				"target %u: region [%lx, %lx) has nr_accesses %u or probe hits over %u samples",
 				idx, r->ar.start, r->ar.end, r->nr_accesses,
-				r->nr_accesses_bp, max_nr);
+				max_nr);
 		units += last - first;
 	}
 	if (nr != pt->t.nr_regions)
@@ -417,11 +466,11 @@ static inline bool damon_props_check_split(struct damon_props *p,
 				r->ar.start, r->ar.end);
 		if (counters && !damon_props_same_counters(r, old))
 			return damon_props_fail(p,
-				"region [%lx, %lx) has %u/%u/%u/%u, its old region %u/%u/%u/%u (nr_accesses/bp/age/last)",
+				"region [%lx, %lx) has %u/%u/%u, its old region %u/%u/%u (nr_accesses/age/last), or other probe hits",
 				r->ar.start, r->ar.end, r->nr_accesses,
-				r->nr_accesses_bp, r->age, r->last_nr_accesses,
-				old->nr_accesses, old->nr_accesses_bp,
-				old->age, old->last_nr_accesses);
+				r->age, r->last_nr_accesses,
+				old->nr_accesses, old->age,
+				old->last_nr_accesses);
 	}
 	return true;
 }
@@ -430,6 +479,28 @@ static inline bool damon_props_between(unsigned int v, unsigned int lo,
 				       unsigned int hi)
 {
 	return lo <= v && v <= hi;
+}
+
+/* Whether each of @hits lies within those of @olds[0..@nr), or @last ones. */
+static inline bool damon_props_hits_between(const u8 *hits,
+					    const struct damon_props_snap *olds,
+					    unsigned int nr, bool last)
+{
+	unsigned int i, j;
+	u8 lo, hi, v;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+		lo = U8_MAX;
+		hi = 0;
+		for (j = 0; j < nr; j++) {
+			v = last ? olds[j].last_hits[i] : olds[j].hits[i];
+			lo = min(lo, v);
+			hi = max(hi, v);
+		}
+		if (hits[i] < lo || hits[i] > hi)
+			return false;
+	}
+	return true;
 }
 
 /* Whether the counters of @r lie within those of @olds[0..@nr). */
@@ -444,10 +515,6 @@ damon_props_counters_within(const struct damon_region *r,
 	for (i = 1; i < nr; i++) {
 		lo.nr_accesses = min(lo.nr_accesses, olds[i].nr_accesses);
 		hi.nr_accesses = max(hi.nr_accesses, olds[i].nr_accesses);
-		lo.nr_accesses_bp = min(lo.nr_accesses_bp,
-					olds[i].nr_accesses_bp);
-		hi.nr_accesses_bp = max(hi.nr_accesses_bp,
-					olds[i].nr_accesses_bp);
 		lo.age = min(lo.age, olds[i].age);
 		hi.age = max(hi.age, olds[i].age);
 		lo.last_nr_accesses = min(lo.last_nr_accesses,
@@ -457,11 +524,11 @@ damon_props_counters_within(const struct damon_region *r,
 	}
 	return damon_props_between(r->nr_accesses, lo.nr_accesses,
 				   hi.nr_accesses) &&
-		damon_props_between(r->nr_accesses_bp, lo.nr_accesses_bp,
-				    hi.nr_accesses_bp) &&
 		damon_props_between(r->age, lo.age, hi.age) &&
 		damon_props_between(r->last_nr_accesses, lo.last_nr_accesses,
-				    hi.last_nr_accesses);
+				    hi.last_nr_accesses) &&
+		damon_props_hits_between(r->probe_hits, olds, nr, false) &&
+		damon_props_hits_between(r->last_probe_hits, olds, nr, true);
 }
 
 /*
@@ -523,8 +590,9 @@ static inline bool damon_props_check_refit(struct damon_props *p,
 					"region [%lx, %lx) overlaps old region [%lx, %lx) but is not a part of it with its counters",
 					r->ar.start, r->ar.end,
 					old->ar.start, old->ar.end);
-		} else if (r->nr_accesses || r->nr_accesses_bp || r->age ||
-			   r->last_nr_accesses) {
+		} else if (r->nr_accesses || r->age || r->last_nr_accesses ||
+			   !damon_props_hits_within(r->probe_hits, 0) ||
+			   !damon_props_hits_within(r->last_probe_hits, 0)) {
 			return damon_props_fail(p,
 				"new region [%lx, %lx) has non-zero counters",
 				r->ar.start, r->ar.end);
@@ -665,19 +733,23 @@ static inline void damon_props_random_counters(struct damon_props *p,
 {
 	unsigned int max_nr = damon_max_nr_accesses(&p->ctx.attrs);
 	struct damon_region *r, *prev = NULL;
+	unsigned int i;
 
 	damon_for_each_region(r, &pt->t) {
 		if (prev && damon_props_chance(p, 50)) {
 			r->nr_accesses = prev->nr_accesses;
-			r->nr_accesses_bp = prev->nr_accesses_bp;
+			memcpy(r->probe_hits, prev->probe_hits,
+			       sizeof(r->probe_hits));
 		} else {
 			r->nr_accesses = damon_props_rand(p, 0, max_nr);
-			r->nr_accesses_bp = max_nr * DAMON_BP_UNIT;
-			r->nr_accesses_bp = damon_props_rand(p, 0,
-							     r->nr_accesses_bp);
+			for (i = 0; i < DAMON_MAX_PROBES; i++)
+				r->probe_hits[i] = damon_props_rand(p, 0,
+								    max_nr);
 		}
 		r->age = damon_props_rand(p, 0, 1000);
 		r->last_nr_accesses = damon_props_rand(p, 0, max_nr);
+		for (i = 0; i < DAMON_MAX_PROBES; i++)
+			r->last_probe_hits[i] = damon_props_rand(p, 0, max_nr);
 		prev = r;
 	}
 }
@@ -712,19 +784,61 @@ static inline unsigned long damon_props_sz_limit(struct damon_props *p,
 	return max(sz / p->ctx.attrs.min_nr_regions, unit);
 }
 
+/* Whether any probe has a weight: the mode damon_attrs_only() tells. */
+static inline bool damon_props_attrs_only(struct damon_props *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_probes; i++) {
+		if (p->probes[i].weight)
+			return true;
+	}
+	return false;
+}
+
+/* The weighted sum of @hits, counted here rather than by regions.c. */
+static inline unsigned long damon_props_wsum(struct damon_props *p,
+					     const u8 *hits)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_probes; i++)
+		sum += (unsigned long)p->probes[i].weight * hits[i];
+	return sum;
+}
+
+/* The highest count of @r that one more sample could raise. */
+static inline unsigned int damon_props_highest(const struct damon_region *r)
+{
+	unsigned int highest = r->nr_accesses, i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++)
+		highest = max_t(unsigned int, highest, r->probe_hits[i]);
+	return highest;
+}
+
 /* One sample of @r, at a random address of it. */
 static inline bool damon_props_sample_region(struct damon_props *p,
 					     struct damon_props_target *pt,
 					     struct damon_region *r)
 {
 	unsigned long offset, unit = damon_props_unit(p);
-	unsigned int nr = r->nr_accesses;
+	unsigned int nr = r->nr_accesses, i, hot;
 	bool accessed;
 
 	offset = damon_props_rand(p, 0, damon_sz_region(r) - 1);
 	r->sampling_addr = r->ar.start + offset;
 	offset = r->sampling_addr - pt->base;
-	accessed = damon_props_chance(p, pt->hot[offset / unit]);
+	hot = pt->hot[offset / unit];
+	/* probes of odd index see the cold memory as hot */
+	for (i = 0; i < p->nr_probes; i++)
+		r->probe_hits[i] += damon_props_chance(p, i % 2 ? 100 - hot :
+						       hot);
+	/* the kdamond checks no access in attributes-only mode */
+	if (damon_props_attrs_only(p))
+		return true;
+	accessed = damon_props_chance(p, hot);
 	damon_update_region_access_rate(r, accessed, &p->ctx.attrs);
 	if (r->nr_accesses != nr + accessed)
 		return damon_props_fail(p, "nr_accesses %u -> %u, accessed %d",
@@ -743,7 +857,7 @@ static inline bool damon_props_sample(struct damon_props *p)
 	p->op = "damon_update_region_access_rate";
 	for (i = 0; i < p->nr_targets; i++) {
 		damon_for_each_region(r, &p->targets[i].t)
-			highest = max(highest, r->nr_accesses);
+			highest = max(highest, damon_props_highest(r));
 	}
 	for (s = highest; s < max_nr; s++) {
 		for (i = 0; i < p->nr_targets; i++) {
@@ -757,8 +871,24 @@ static inline bool damon_props_sample(struct damon_props *p)
 	return damon_props_check_all(p);
 }
 
+/* What the age of a region with the counters of @s should become. */
+static inline unsigned int damon_props_want_age(struct damon_props *p,
+						const struct damon_props_snap *s,
+						unsigned long thres)
+{
+	unsigned long now = s->nr_accesses, last = s->last_nr_accesses;
+
+	if (damon_props_attrs_only(p)) {
+		now = damon_props_wsum(p, s->hits);
+		last = damon_props_wsum(p, s->last_hits);
+		if (!now != !last)
+			return 0;
+	}
+	return abs_diff(now, last) > thres ? 0 : s->age + 1;
+}
+
 static inline bool damon_props_check_ages(struct damon_props *p,
-					  unsigned int thres)
+					  unsigned long thres)
 {
 	const struct damon_props_snap *s;
 	struct damon_props_target *pt;
@@ -770,15 +900,11 @@ static inline bool damon_props_check_ages(struct damon_props *p,
 		j = 0;
 		damon_for_each_region(r, &pt->t) {
 			s = &pt->snap[j++];
-			want = s->age + 1;
-			if (abs_diff(s->nr_accesses, s->last_nr_accesses) >
-			    thres)
-				want = 0;
+			want = damon_props_want_age(p, s, thres);
 			if (r->age != want)
 				return damon_props_fail(p,
-					"age %u -> %u for nr_accesses %u, last %u, threshold %u",
-					s->age, r->age, s->nr_accesses,
-					s->last_nr_accesses, thres);
+					"age %u -> %u, want %u for threshold %lu",
+					s->age, r->age, want, thres);
 		}
 	}
 	return true;
@@ -802,26 +928,117 @@ static inline bool damon_props_check_reset(struct damon_props *p)
 					"nr_accesses %u, last %u after reset; before %u, %u",
 					r->nr_accesses, r->last_nr_accesses,
 					s->nr_accesses, s->last_nr_accesses);
+			if (!damon_props_hits_within(r->probe_hits, 0) ||
+			    memcmp(r->last_probe_hits, s->hits,
+				   sizeof(s->hits)))
+				return damon_props_fail(p,
+					"probe hits not moved to the last ones");
 		}
 	}
 	return true;
+}
+
+/* A moving sum, counted here the way the interface document puts it. */
+static inline unsigned int damon_props_mvsum(unsigned int now,
+					     unsigned int last,
+					     unsigned long left,
+					     unsigned long window)
+{
+	if (left >= window)
+		return last;
+	return now + last * (left * DAMON_BP_UNIT / window) / DAMON_BP_UNIT;
+}
+
+/*
+ * The moving sums of every region, at a random point of the aggregation
+ * interval, sometimes past its end.
+ */
+static inline bool damon_props_check_mvsums(struct damon_props *p)
+{
+	unsigned long window = damon_max_nr_accesses(&p->ctx.attrs), left, now;
+	unsigned int i, j, got, want;
+	struct damon_region *r;
+
+	p->op = "damon_nr_accesses_mvsum";
+	left = damon_props_rand(p, 0, window + 1);
+	now = damon_props_rand(p, 1, 1000);
+	p->ctx.passed_sample_intervals = now;
+	/* window + 1 stands for a window that ended a sample ago */
+	p->ctx.next_aggregation_sis = left > window ? now - 1 : now + left;
+	if (left > window)
+		left = 0;
+	for (i = 0; i < p->nr_targets; i++) {
+		damon_for_each_region(r, &p->targets[i].t) {
+			got = damon_nr_accesses_mvsum(&p->ctx, r);
+			want = damon_props_mvsum(r->nr_accesses,
+						 r->last_nr_accesses, left,
+						 window);
+			if (got != want)
+				return damon_props_fail(p,
+					"%u of %u and %u with %lu of %lu samples left, want %u",
+					got, r->nr_accesses,
+					r->last_nr_accesses, left, window,
+					want);
+			for (j = 0; j < DAMON_MAX_PROBES; j++) {
+				got = damon_probe_hits_mvsum(&p->ctx, r, j);
+				want = damon_props_mvsum(r->probe_hits[j],
+							 r->last_probe_hits[j],
+							 left, window);
+				if (got != want)
+					return damon_props_fail(p,
+						"probe %u: %u, want %u", j,
+						got, want);
+			}
+		}
+	}
+	return true;
+}
+
+/*
+ * The most regions damon_split_regions() may leave, from the number in
+ * the snapshot: at most three pieces per region up to max / 3, two up to
+ * max / 2, one more per max / (max - n) regions below max, none beyond.
+ */
+static inline unsigned long damon_props_most_after_split(struct damon_props *p)
+{
+	unsigned long max_nr = p->ctx.attrs.max_nr_regions, n = 0, step;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_targets; i++)
+		n += p->targets[i].nr_snap;
+	if (n >= max_nr)
+		return n;
+	if (n <= max_nr / 2)
+		return n < max_nr / 3 ? n * 3 : n * 2;
+	p->nr_some_splits++;
+	step = max_nr / (max_nr - n);
+	return min(max_nr, n + (n + step - 1) / step);
 }
 
 /* One aggregation interval, the way the kdamond runs it. */
 static inline bool damon_props_aggregate(struct damon_props *p)
 {
 	struct damon_ctx *ctx = &p->ctx;
-	unsigned int highest = 0, thres, i, nr;
+	unsigned long highest = 0, thres, want;
 	struct damon_props_target *pt;
 	struct damon_region *r;
+	unsigned int i, nr;
+	bool attrs_only = damon_props_attrs_only(p);
 
-	if (!damon_props_sample(p))
+	if (!damon_props_sample(p) || !damon_props_check_mvsums(p))
 		return false;
+	p->nr_attrs_only += attrs_only;
 	for (i = 0; i < p->nr_targets; i++) {
 		damon_for_each_region(r, &p->targets[i].t)
-			highest = max(highest, r->nr_accesses);
+			highest = max(highest, attrs_only ?
+				      damon_props_wsum(p, r->probe_hits) :
+				      r->nr_accesses);
 	}
-	thres = damon_merge_threshold(highest);
+	want = attrs_only ? highest / 10 : damon_merge_threshold(highest);
+	p->op = "damon_aggregation_threshold";
+	thres = damon_aggregation_threshold(ctx);
+	if (thres != want)
+		return damon_props_fail(p, "%lu, want %lu", thres, want);
 
 	p->op = "damon_update_ages";
 	damon_props_snapshot(p);
@@ -855,7 +1072,7 @@ static inline bool damon_props_aggregate(struct damon_props *p)
 			return false;
 	}
 	nr = damon_nr_regions_ctx(ctx);
-	if (nr > ctx->attrs.max_nr_regions)
+	if (nr > damon_props_most_after_split(p))
 		return damon_props_fail(p, "%u regions, max_nr_regions %lu",
 					nr, ctx->attrs.max_nr_regions);
 	return damon_props_check_all(p);
@@ -952,6 +1169,7 @@ static inline bool damon_props_run(struct damon_props *p)
 	max_nr = nr_targets * (2 * p->ctx.attrs.min_nr_regions +
 			       2 * DAMON_PROPS_MAX_RANGES + 1);
 	p->ctx.attrs.max_nr_regions = max_nr + damon_props_rand(p, 0, max_nr);
+	damon_props_new_probes(p);
 
 	for (i = 0; i < nr_targets; i++) {
 		pt = &p->targets[i];

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * User-space tests of the DAMOS quota arithmetic, mm/damon/quota.c, under
- * ASan and UBSan: region scores, the score threshold, the time quota's
- * throughput estimate, the effective size and both goal tuners on the
- * simulated system of mm/damon/tests/quota-sim.h, over many targets.
+ * ASan and UBSan: region scores, the score threshold, fail charges, the
+ * time quota's throughput estimate, the share of used memory, the
+ * effective size and both goal tuners on the simulated system of
+ * mm/damon/tests/quota-sim.h, over many targets.
  *
  * Prints one line per test, then "N passed, N failed".
  */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 
 #include <linux/compiler.h>
+#include <linux/kernel.h>
 
 #include "../../../mm/damon/tests/quota-sim.h"
 
@@ -212,6 +214,104 @@ static bool test_temporal(void)
 	return true;
 }
 
+/* Failed bytes are charged at num / denom, as mult_frac() computes it. */
+static bool test_fail_charge(void)
+{
+	static const struct {
+		unsigned int num, denom;
+		unsigned long sz, applied, charge;
+	} cases[] = {
+		{ 0, 0, 1000, 0, 1000 },	/* denom 0: whole region */
+		{ 5, 0, 1000, 300, 1000 },
+		{ 1, 10, 1000, 0, 100 },
+		{ 1, 10, 1000, 300, 370 },
+		{ 1, 10, 1000, 1000, 1000 },
+		{ 0, 1, 1000, 300, 300 },	/* failures are free */
+		{ 3, 1, 1000, 900, 1200 },	/* num > denom */
+		{ 1, 3, 10, 0, 3 },		/* rounds down */
+		{ 1, 10, 1000, 2000, 1000 },	/* applied > sz: sz */
+		{ 7, 3, ULONG_MAX, 0, ULONG_MAX },	/* saturates */
+		{ 2, 1, ULONG_MAX, ULONG_MAX - 1, ULONG_MAX },
+		{ 1, 2, ULONG_MAX, 0, ULONG_MAX / 2 },
+	};
+	struct damos_quota q = {};
+	unsigned long charge;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		q.fail_charge_num = cases[i].num;
+		q.fail_charge_denom = cases[i].denom;
+		charge = damos_fail_charge(&q, cases[i].sz, cases[i].applied);
+		if (charge != cases[i].charge)
+			return fail("case %u: %lu, not %lu", i, charge,
+				    cases[i].charge);
+	}
+	/* random: between the applied bytes and the mult_frac() bound */
+	for (i = 0; i < 100000; i++) {
+		unsigned long sz = (unsigned long)rand() << (rand() % 24);
+		unsigned long applied = sz ? (unsigned long)rand() % sz : 0;
+		/* the exact value, for mult_frac() is exact where it fits */
+		unsigned __int128 want;
+
+		q.fail_charge_num = rand() % 1000;
+		q.fail_charge_denom = rand() % 1000 + 1;
+		want = (unsigned __int128)(sz - applied) * q.fail_charge_num /
+			q.fail_charge_denom + applied;
+		charge = damos_fail_charge(&q, sz, applied);
+		if (charge != (unsigned long)want)
+			return fail("%lu of %lu at %u/%u: %lu", applied, sz,
+				    q.fail_charge_num, q.fail_charge_denom,
+				    charge);
+	}
+	return true;
+}
+
+/* A rest smaller than a minimum region counts as a used-up quota. */
+static bool test_sz_quota_full(void)
+{
+	struct damos_quota q = { .esz = 10000 };
+
+	q.charged_sz = 0;
+	if (damos_sz_quota_full(&q, 4096))
+		return fail("empty");
+	q.charged_sz = 10000 - 4096;
+	if (damos_sz_quota_full(&q, 4096))
+		return fail("one region left");
+	q.charged_sz = 10000 - 4095;
+	if (!damos_sz_quota_full(&q, 4096))
+		return fail("less than a region left");
+	q.charged_sz = 10000;
+	if (!damos_sz_quota_full(&q, 1))
+		return fail("full");
+	q.charged_sz = 20000;
+	if (!damos_sz_quota_full(&q, 1))
+		return fail("over");
+	q = (struct damos_quota){ .esz = ULONG_MAX, .charged_sz = 1 << 30 };
+	if (damos_sz_quota_full(&q, 4096))
+		return fail("unlimited");
+	return true;
+}
+
+/* The share of used memory, capped, and whole when nothing is used. */
+static bool test_used_mem_share(void)
+{
+	if (damos_used_mem_share_bp(0, 100, 50) != 0)
+		return fail("none");
+	if (damos_used_mem_share_bp(25, 100, 50) != 5000)
+		return fail("half");
+	if (damos_used_mem_share_bp(50, 100, 50) != DAMON_BP_UNIT)
+		return fail("all");
+	if (damos_used_mem_share_bp(80, 100, 50) != DAMON_BP_UNIT)
+		return fail("more than used");
+	if (damos_used_mem_share_bp(0, 100, 100) != DAMON_BP_UNIT)
+		return fail("nothing used");
+	if (damos_used_mem_share_bp(0, 100, 200) != DAMON_BP_UNIT)
+		return fail("free above total");
+	if (damos_used_mem_share_bp(ULONG_MAX / 2, ULONG_MAX, 0) != 4999)
+		return fail("huge");
+	return true;
+}
+
 int main(void)
 {
 	srand(1);
@@ -219,6 +319,9 @@ int main(void)
 	report("score threshold", test_min_score());
 	report("time quota and effective size", test_time_quota());
 	report("goal score", test_goal_score());
+	report("fail charge ratio", test_fail_charge());
+	report("size quota full below a region", test_sz_quota_full());
+	report("share of used memory", test_used_mem_share());
 	report("consist tuner converges", test_consist());
 	report("temporal tuner converges", test_temporal());
 	printf("quota: %u passed, %u failed\n", nr_passed, nr_failed);

@@ -60,6 +60,11 @@ static bool test_region_properties(struct damon_props *p,
 			return false;
 	}
 	printf("# %lu runs, %lu steps\n", nr_runs, p->nr_steps);
+	/* how often the rarer paths ran */
+	printf("# %lu aggregations in attributes-only mode\n",
+	       p->nr_attrs_only);
+	printf("# %lu aggregations splitting only some regions\n",
+	       p->nr_some_splits);
 	return true;
 }
 

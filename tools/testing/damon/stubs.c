@@ -2,12 +2,14 @@
 /*
  * User-space stand-ins for the kernel services that mm/damon/regions.c
  * uses: slab allocation over malloc(), with a count of live objects and
- * failure injection, and a seeded get_random_u32_below().
+ * failure injection, a seeded get_random_u32_below(), and the one
+ * function of probes.c that regions.c calls.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <linux/damon.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -88,4 +90,16 @@ u32 get_random_u32_below(u32 ceil)
 		abort();
 	}
 	return prandom_u32_state(&damon_stub_rnd) % ceil;
+}
+
+/* mm/damon/probes.c is not built here: what regions.c asks of it. */
+bool damon_attrs_only(const struct damon_ctx *ctx)
+{
+	const struct damon_probe *p;
+
+	damon_for_each_probe(p, ctx) {
+		if (p->weight)
+			return true;
+	}
+	return false;
 }

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#define U8_MAX		UINT8_MAX
 #define U64_MAX		UINT64_MAX
 
 #endif	/* _TOOLS_TESTING_DAMON_LINUX_LIMITS_H */

@@ -9,4 +9,9 @@ static inline u64 div64_u64(u64 dividend, u64 divisor)
 	return dividend / divisor;
 }
 
+static inline u64 div_u64(u64 dividend, u32 divisor)
+{
+	return dividend / divisor;
+}
+
 #endif	/* _TOOLS_TESTING_DAMON_LINUX_MATH64_H */
