@@ -15,6 +15,7 @@
 #include <linux/pid.h>
 #include <linux/slab.h>
 
+#include "core.h"
 #include "damos.h"
 #include "regions.h"
 
@@ -175,7 +176,6 @@ free_copies:
  */
 static int damos_commit_scheme(struct damos *dst, struct damos *src)
 {
-	const struct damos_quota *sq = &src->quota;
 	struct damos_quota *dq = &dst->quota;
 	int err;
 
@@ -197,13 +197,7 @@ static int damos_commit_scheme(struct damos *dst, struct damos *src)
 	dst->target_nid = src->target_nid;
 	dst->max_nr_snapshots = src->max_nr_snapshots;
 
-	dq->reset_interval = sq->reset_interval;
-	dq->ms = sq->ms;
-	dq->sz = sq->sz;
-	dq->goal_tuner = sq->goal_tuner;
-	dq->weight_sz = sq->weight_sz;
-	dq->weight_nr_accesses = sq->weight_nr_accesses;
-	dq->weight_age = sq->weight_age;
+	dq->params = src->quota.params;
 
 	dst->wmarks.metric = src->wmarks.metric;
 	dst->wmarks.interval = src->wmarks.interval;
@@ -264,6 +258,78 @@ static int damos_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 	return 0;
 }
 
+/* ==================== Probes ==================== */
+
+/* A copy of @src, with copies of its filters and preps, in no context. */
+static struct damon_probe *damon_copy_probe(const struct damon_probe *src)
+{
+	struct damon_probe *p = damon_new_probe(src->weight);
+	const struct damon_filter *f;
+	const struct damon_prep *prep;
+	struct damon_filter *nf;
+	struct damon_prep *nprep;
+
+	if (!p)
+		return NULL;
+	damon_for_each_filter(f, src) {
+		nf = damon_new_filter(f->type, f->matching, f->allow);
+		if (!nf)
+			goto free;
+		/* the memcg id or size range, whichever the type uses */
+		*nf = *f;
+		INIT_LIST_HEAD(&nf->list);
+		damon_add_filter(p, nf);
+	}
+	damon_for_each_prep(prep, src) {
+		nprep = damon_new_prep(prep->action);
+		if (!nprep)
+			goto free;
+		damon_add_prep(p, nprep);
+	}
+	return p;
+free:
+	damon_destroy_probe(p);
+	return NULL;
+}
+
+static void damon_free_probe_list(struct list_head *probes)
+{
+	struct damon_probe *p, *next;
+
+	list_for_each_entry_safe(p, next, probes, list)
+		damon_destroy_probe(p);
+}
+
+/*
+ * Copy the probes of @src onto @copies, all or nothing.  Probes are not
+ * matched: all of them are replaced at once.
+ */
+static int damon_copy_probes(struct list_head *copies, struct damon_ctx *src)
+{
+	struct damon_probe *p, *np;
+
+	damon_for_each_probe(p, src) {
+		np = damon_copy_probe(p);
+		if (!np) {
+			damon_free_probe_list(copies);
+			return -ENOMEM;
+		}
+		list_add_tail(&np->list, copies);
+	}
+	return 0;
+}
+
+/*
+ * Replace the probes of @dst by @copies.  The regions' hit counters stay:
+ * a probe at the same position goes on counting in the same slot.
+ */
+static void damon_install_probes(struct damon_ctx *dst,
+				 struct list_head *copies)
+{
+	damon_destroy_probes(dst);
+	list_splice(copies, &dst->probes);
+}
+
 /* ==================== Contexts ==================== */
 
 /**
@@ -298,37 +364,45 @@ unsigned long damon_min_sz_region_of(unsigned long addr_unit)
  * keeps its statistics, quota state and activation; its quota goals are
  * committed with damos_commit_quota_goals(), its filters and migration
  * destinations replaced.  Extra schemes are removed, missing ones added.
+ * The probes of @dst are replaced by copies of those of @src, with their
+ * filters and preps; the regions keep their probe hit counts.
  *
- * Call it while @dst is not running, or from the kdamond of @dst through
- * damon_call().
+ * @src is checked first with damon_validate_ctx(), the check damon_start()
+ * runs too.
  *
- * Return: 0 on success, -EINVAL for invalid parameters, among them a
- * scheme whose action the operation set of @src cannot apply (nothing
- * changes),
- * -EBUSY when changing the operation set of a running context (nothing
- * changes), -ENOMEM when out of memory (targets may then be partially
- * committed).
+ * Context: process context, may sleep.  Call it while @dst is not running,
+ * or from the kdamond of @dst through damon_call().
+ *
+ * Return: 0 on success, -EINVAL for parameters damon_validate_ctx()
+ * refuses (nothing changes), -EBUSY when changing the operation set of a
+ * running context (nothing changes), -ENOMEM when out of memory (nothing
+ * changes if the probes could not be copied; targets may be partially
+ * committed otherwise).
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
+	LIST_HEAD(probes);
 	int err;
 
-	if (!src->ops)
-		return -EINVAL;
+	damon_assert_ctx_owned(dst);
+	err = damon_validate_ctx(src);
+	if (err)
+		return err;
 	/* called from the running kdamond, or while @dst is stopped */
 	if (dst->ops && dst->ops != src->ops &&
 	    READ_ONCE(dst->kdamond) == current)
 		return -EBUSY;
-
-	if (!is_power_of_2(src->min_sz_region) || !src->addr_unit)
-		return -EINVAL;
-	if (damos_check_actions(src, src->ops))
-		return -EINVAL;
-
-	/* the last check: it changes nothing when it fails */
-	err = damon_set_attrs(dst, &src->attrs);
+	err = damon_copy_probes(&probes, src);
 	if (err)
 		return err;
+
+	/* validated above: it changes nothing when it fails */
+	err = damon_set_attrs(dst, &src->attrs);
+	if (err) {
+		damon_free_probe_list(&probes);
+		return err;
+	}
+	damon_install_probes(dst, &probes);
 	dst->ops = src->ops;
 	dst->min_sz_region = src->min_sz_region;
 	dst->addr_unit = src->addr_unit;

@@ -28,10 +28,12 @@
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/pid.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "core.h"
 #include "damos.h"
 #include "regions.h"
 
@@ -113,6 +115,7 @@ struct damon_ctx *damon_new_ctx(void)
 
 	INIT_LIST_HEAD(&ctx->adaptive_targets);
 	INIT_LIST_HEAD(&ctx->schemes);
+	INIT_LIST_HEAD(&ctx->probes);
 	mutex_init(&ctx->walk_control_lock);
 	mutex_init(&ctx->kdamond_lock);
 	mutex_init(&ctx->call_controls_lock);
@@ -121,7 +124,7 @@ struct damon_ctx *damon_new_ctx(void)
 }
 
 /**
- * damon_destroy_ctx() - Free a context and its targets.
+ * damon_destroy_ctx() - Free a context, its targets, schemes and probes.
  * @ctx:	The context.  Its kdamond must have been stopped, or have
  *		finished on its own.
  */
@@ -142,18 +145,22 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 		damon_destroy_target(t, ctx);
 	damon_for_each_scheme_safe(s, next_s, ctx)
 		damon_destroy_scheme(s);
+	damon_destroy_probes(ctx);
 	mutex_destroy(&ctx->kdamond_lock);
 	mutex_destroy(&ctx->walk_control_lock);
 	mutex_destroy(&ctx->call_controls_lock);
 	kfree(ctx);
 }
 
+/*
+ * Intervals of 0 are valid: where they divide or sleep, they count as
+ * 1 us.  An aggregation shorter than a sample is not.
+ */
 static int damon_validate_attrs(const struct damon_attrs *attrs)
 {
 	const struct damon_intervals_goal *goal = &attrs->intervals_goal;
 
-	if (!attrs->sample_interval ||
-	    attrs->aggr_interval < attrs->sample_interval)
+	if (attrs->aggr_interval < attrs->sample_interval)
 		return -EINVAL;
 	if (attrs->min_nr_regions < 3 ||
 	    attrs->max_nr_regions < attrs->min_nr_regions)
@@ -210,6 +217,9 @@ static void damon_schedule_periodic_work(struct damon_ctx *ctx)
  * the running aggregation interval goes on undisturbed.  Call it before
  * starting @ctx, or from its kdamond (damon_call()).
  *
+ * Any interval may be 0; it then counts as 1 us.  The aggregation interval
+ * may not be shorter than the sampling interval.
+ *
  * Return: 0 on success, -EINVAL for invalid attributes (nothing changes).
  */
 int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
@@ -219,6 +229,7 @@ int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
 	bool reschedule = false;
 	int err;
 
+	damon_assert_ctx_owned(ctx);
 	err = damon_validate_attrs(attrs);
 	if (err)
 		return err;
@@ -230,10 +241,64 @@ int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
 		reschedule = true;
 	}
 	ctx->attrs = *attrs;
-	ctx->base_aggr_samples = attrs->aggr_interval / attrs->sample_interval;
+	ctx->base_aggr_samples = damon_window_samples(attrs);
 	if (reschedule)
 		damon_schedule_periodic_work(ctx);
 	return 0;
+}
+
+/*
+ * The regions of a target that is to start, or to be committed, are its
+ * initial ranges: they must be sorted, apart and not empty, or a commit
+ * would fail half-way through the targets.
+ */
+static int damon_validate_ranges(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	unsigned long prev_end;
+
+	damon_for_each_target(t, ctx) {
+		prev_end = 0;
+		damon_for_each_region(r, t) {
+			if (r->ar.start >= r->ar.end || r->ar.start < prev_end)
+				return -EINVAL;
+			prev_end = r->ar.end;
+		}
+	}
+	return 0;
+}
+
+/**
+ * damon_validate_ctx() - Check the parameters of a context.
+ * @ctx:	The context: one about to start, or the source of a commit.
+ *
+ * The one validation behind damon_start() and damon_commit_ctx(), so that
+ * a context that can be committed can be started, and the other way
+ * round.  Changes nothing.
+ *
+ * Return: 0 if @ctx can run; -EINVAL if it has no operation set, a
+ * min_sz_region that is not a power of two, an addr_unit of 0, invalid
+ * attributes, target regions that are empty, unsorted or overlapping,
+ * schemes damos_check_schemes() refuses, or invalid probes
+ * (damon_check_probes()).
+ */
+int damon_validate_ctx(struct damon_ctx *ctx)
+{
+	int err;
+
+	if (!ctx->ops)
+		return -EINVAL;
+	if (!is_power_of_2(ctx->min_sz_region) || !ctx->addr_unit)
+		return -EINVAL;
+	err = damon_validate_attrs(&ctx->attrs);
+	if (!err)
+		err = damon_validate_ranges(ctx);
+	if (err)
+		return err;
+	if (damos_check_schemes(ctx, ctx->ops))
+		return -EINVAL;
+	return damon_check_probes(ctx, &ctx->attrs);
 }
 
 /* ==================== damon_call() ==================== */
@@ -318,12 +383,17 @@ static void kdamond_call(struct damon_ctx *ctx, bool cancel)
 /*
  * Sleep for @us microseconds, or until kthread_stop().  The sleep is
  * interruptible so that it neither counts as load nor delays stopping.
+ * A sampling interval of 0 does not sleep, but still lets others run.
  */
 static void kdamond_sleep(unsigned long us)
 {
 	ktime_t expires = ktime_add_us(ktime_get(), us);
 	u64 slack = min_t(u64, us * NSEC_PER_USEC / 20, 10 * NSEC_PER_MSEC);
 
+	if (!us) {
+		cond_resched();
+		return;
+	}
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
@@ -356,9 +426,11 @@ static void kdamond_reset_regions(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->nr_accesses = 0;
-			r->nr_accesses_bp = 0;
 			r->last_nr_accesses = 0;
 			r->age = 0;
+			memset(r->probe_hits, 0, sizeof(r->probe_hits));
+			memset(r->last_probe_hits, 0,
+			       sizeof(r->last_probe_hits));
 		}
 	}
 }
@@ -374,21 +446,14 @@ static void kdamond_setup(struct damon_ctx *ctx)
 	damos_kdamond_setup(ctx);
 }
 
-static unsigned int kdamond_max_nr_accesses(struct damon_ctx *ctx)
-{
-	unsigned int max_nr = 0;
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			max_nr = max(max_nr, r->nr_accesses);
-	return max_nr;
-}
-
+/*
+ * Report the aggregation interval that ends, before its counters are
+ * reset: per region, its access count and, with probes, its probe hits.
+ */
 static void kdamond_trace_aggregated(struct damon_ctx *ctx)
 {
 	unsigned int nr_access_events = 0, nr_regions = 0;
+	unsigned int nr_probes = damon_nr_probes(ctx);
 	unsigned long tidx = 0;
 	struct damon_target *t;
 	struct damon_region *r;
@@ -396,6 +461,10 @@ static void kdamond_trace_aggregated(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			trace_damon_aggregated(tidx, t->nr_regions, r);
+			if (nr_probes)
+				trace_damon_region_aggregated(tidx,
+							      t->nr_regions,
+							      r, nr_probes);
 			nr_access_events += r->nr_accesses;
 		}
 		nr_regions += t->nr_regions;
@@ -427,9 +496,14 @@ static void kdamond_refresh_regions(struct damon_ctx *ctx)
 	damon_split_to_min_nr_regions(ctx);
 }
 
+/*
+ * The end of an aggregation interval.  The threshold follows the mode of
+ * the context (access counts, or weighted probe hits in attributes-only
+ * mode) and is taken once, before anything changes the counts.
+ */
 static void kdamond_aggregate(struct damon_ctx *ctx)
 {
-	unsigned int thres = damon_merge_threshold(kdamond_max_nr_accesses(ctx));
+	unsigned long thres = damon_aggregation_threshold(ctx);
 
 	damon_update_ages(ctx, thres);
 	kdamond_trace_aggregated(ctx);
@@ -496,6 +570,92 @@ static void kdamond_finish(struct damon_ctx *ctx)
 	smp_store_release(&ctx->kdamond_finished, true);
 }
 
+/*
+ * How one sample goes, decided once per sample: access checks are off in
+ * attributes-only mode, and preps need both probes that have them and an
+ * operation set that runs them.
+ */
+struct kdamond_sample_plan {
+	bool access_checks;
+	bool preps;
+	bool probes;
+};
+
+static struct kdamond_sample_plan kdamond_plan_sample(struct damon_ctx *ctx)
+{
+	struct kdamond_sample_plan plan = {
+		.access_checks = !damon_attrs_only(ctx),
+		.preps = ctx->ops->prep_probes && damon_ctx_has_preps(ctx),
+		.probes = ctx->ops->apply_probes && !list_empty(&ctx->probes),
+	};
+
+	return plan;
+}
+
+/*
+ * Without access checks nobody else picks the sampling addresses: choose
+ * one per region, aligned to the region size unit so that it stays inside
+ * the region, which is aligned to it too.
+ */
+static void kdamond_pick_sampling_addrs(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
+								 r->ar.end),
+						      ctx->min_sz_region);
+	}
+}
+
+/*
+ * Before the sleep: prepare the access checks, then the probes' preps on
+ * the same addresses.  Without access checks, the preps get fresh
+ * addresses, which the probes check after the sleep.
+ */
+static void kdamond_start_sample(struct damon_ctx *ctx,
+				 const struct kdamond_sample_plan *plan)
+{
+	if (plan->access_checks)
+		ctx->ops->start_sample(ctx);
+	if (!plan->preps)
+		return;
+	if (!plan->access_checks)
+		kdamond_pick_sampling_addrs(ctx);
+	ctx->ops->prep_probes(ctx);
+}
+
+/*
+ * After the sleep: check accesses, then apply the probes to the pages
+ * the access checks (or the preps) looked at.  With neither, the probes
+ * look at fresh addresses.
+ */
+static void kdamond_finish_sample(struct damon_ctx *ctx,
+				  const struct kdamond_sample_plan *plan)
+{
+	if (plan->access_checks)
+		ctx->ops->finish_sample(ctx);
+	else if (!plan->preps)
+		kdamond_pick_sampling_addrs(ctx);
+	if (plan->probes)
+		ctx->ops->apply_probes(ctx);
+}
+
+/* One sampling interval; false if the kdamond is to stop meanwhile. */
+static bool kdamond_sample(struct damon_ctx *ctx)
+{
+	struct kdamond_sample_plan plan = kdamond_plan_sample(ctx);
+
+	kdamond_start_sample(ctx, &plan);
+	kdamond_sleep(ctx->attrs.sample_interval);
+	if (kthread_should_stop())
+		return false;
+	kdamond_finish_sample(ctx, &plan);
+	return true;
+}
+
 static int kdamond_fn(void *data)
 {
 	struct damon_ctx *ctx = data;
@@ -512,11 +672,8 @@ static int kdamond_fn(void *data)
 			kdamond_sleep(ctx->attrs.sample_interval);
 			continue;
 		}
-		ctx->ops->start_sample(ctx);
-		kdamond_sleep(ctx->attrs.sample_interval);
-		if (kthread_should_stop())
+		if (!kdamond_sample(ctx))
 			break;
-		ctx->ops->finish_sample(ctx);
 		ctx->passed_sample_intervals++;
 		kdamond_periodic_work(ctx);
 	}
@@ -556,7 +713,7 @@ static bool damon_kdamond_alive(struct damon_ctx *ctx)
 {
 	lockdep_assert_held(&ctx->kdamond_lock);
 
-	/* pairs with damon_release_kdamond() */
+	/* pairs with kdamond_finish() */
 	return ctx->kdamond && !smp_load_acquire(&ctx->kdamond_finished);
 }
 
@@ -565,8 +722,9 @@ static int damon_start_one(struct damon_ctx *ctx)
 	struct task_struct *kdamond;
 	int id, err = 0;
 
-	if (!ctx->ops || damos_check_actions(ctx, ctx->ops))
-		return -EINVAL;
+	err = damon_validate_ctx(ctx);
+	if (err)
+		return err;
 
 	mutex_lock(&ctx->kdamond_lock);
 	if (damon_kdamond_alive(ctx)) {
@@ -615,9 +773,8 @@ unlock:
  * fails to start, those already started are stopped again.
  *
  * Return: 0 on success, -EBUSY if a context is running already or the
- * exclusivity is violated, -EINVAL for a context without operation set or
- * with a scheme whose action the operation set cannot apply, another
- * negative errno if a thread could not be created.
+ * exclusivity is violated, -EINVAL for a context that damon_validate_ctx()
+ * refuses, another negative errno if a thread could not be created.
  */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 {

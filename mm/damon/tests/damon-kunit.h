@@ -8,7 +8,9 @@
 #define _DAMON_TESTS_DAMON_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/atomic.h>
 #include <linux/damon.h>
+#include <linux/string.h>
 
 #include "../regions.h"
 
@@ -121,12 +123,10 @@ damon_test_expect_regions(struct kunit *test, struct damon_target *t,
 /* Set all counters of @r. */
 static inline void damon_test_set_counters(struct damon_region *r,
 					   unsigned int nr_accesses,
-					   unsigned int nr_accesses_bp,
 					   unsigned int age,
 					   unsigned int last_nr_accesses)
 {
 	r->nr_accesses = nr_accesses;
-	r->nr_accesses_bp = nr_accesses_bp;
 	r->age = age;
 	r->last_nr_accesses = last_nr_accesses;
 }
@@ -135,13 +135,11 @@ static inline void damon_test_set_counters(struct damon_region *r,
 static inline void damon_test_expect_counters(struct kunit *test,
 					      struct damon_region *r,
 					      unsigned int nr_accesses,
-					      unsigned int nr_accesses_bp,
 					      unsigned int age,
 					      unsigned int last_nr_accesses)
 {
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, nr_accesses);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, nr_accesses_bp);
 	KUNIT_EXPECT_EQ(test, r->age, age);
 	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, last_nr_accesses);
 }
@@ -156,6 +154,213 @@ damon_test_add_filter(struct kunit *test, struct damos *s,
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	damos_add_filter(s, f);
 	return f;
+}
+
+/* ==================== Probes ==================== */
+
+/* A probe of @weight appended to @ctx, freed with it. */
+static inline struct damon_probe *
+damon_test_ctx_add_probe(struct kunit *test, struct damon_ctx *ctx,
+			 unsigned int weight)
+{
+	struct damon_probe *p = damon_new_probe(weight);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	damon_add_probe(ctx, p);
+	return p;
+}
+
+/* A filter appended to probe @p, freed with it. */
+static inline struct damon_filter *
+damon_test_probe_add_filter(struct kunit *test, struct damon_probe *p,
+			    enum damon_filter_type type, bool matching,
+			    bool allow)
+{
+	struct damon_filter *f = damon_new_filter(type, matching, allow);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	damon_add_filter(p, f);
+	return f;
+}
+
+/* A set_pgidle prep appended to probe @p, freed with it. */
+static inline struct damon_prep *
+damon_test_probe_add_prep(struct kunit *test, struct damon_probe *p)
+{
+	struct damon_prep *prep = damon_new_prep(DAMON_PREP_SET_PGIDLE);
+
+	KUNIT_ASSERT_NOT_NULL(test, prep);
+	damon_add_prep(p, prep);
+	return prep;
+}
+
+/* ==================== A fake operation set that logs its calls ==================== */
+
+/* Calls logged; enough for a few dozen samples. */
+#define DAMON_TEST_LOG_LEN	256
+
+/*
+ * What the logging operation set saw.  Only the kdamond writes it, except
+ * @nr_calls; read the rest once the kdamond stopped.
+ * @calls:	One letter per call, in order: 's' start_sample, 'f'
+ *		finish_sample, 'p' prep_probes, 'a' apply_probes.
+ * @len:	Letters in @calls; later calls are counted but not logged.
+ * @nr_calls:	All calls so far.
+ * @nr_bad_addrs: Sampling addresses seen by prep or apply outside their
+ *		region or not aligned to the context's min_sz_region.
+ * @nr_moved:	apply_probes calls right after prep_probes that saw other
+ *		sampling addresses than it.
+ * @addr_sum:	Sum of the sampling addresses prep_probes saw last.
+ */
+struct damon_test_log {
+	char calls[DAMON_TEST_LOG_LEN + 1];
+	unsigned int len;
+	atomic_t nr_calls;
+	unsigned int nr_bad_addrs;
+	unsigned int nr_moved;
+	unsigned long addr_sum;
+};
+
+/* The log of the suite that includes this file. */
+static inline struct damon_test_log *damon_test_log(void)
+{
+	static struct damon_test_log log;
+
+	return &log;
+}
+
+/* Start a new log; call it in a suite's .init. */
+static inline void damon_test_log_reset(void)
+{
+	struct damon_test_log *log = damon_test_log();
+
+	memset(log->calls, 0, sizeof(log->calls));
+	log->len = 0;
+	atomic_set(&log->nr_calls, 0);
+	log->nr_bad_addrs = 0;
+	log->nr_moved = 0;
+	log->addr_sum = 0;
+}
+
+static inline void damon_test_log_call(char call)
+{
+	struct damon_test_log *log = damon_test_log();
+
+	if (log->len < DAMON_TEST_LOG_LEN)
+		log->calls[log->len++] = call;
+	atomic_inc(&log->nr_calls);
+}
+
+/* Check the sampling addresses; return their sum. */
+static inline unsigned long damon_test_log_addrs(struct damon_ctx *ctx)
+{
+	struct damon_test_log *log = damon_test_log();
+	unsigned long sum = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			if (r->sampling_addr < r->ar.start ||
+			    r->sampling_addr >= r->ar.end ||
+			    !IS_ALIGNED(r->sampling_addr, ctx->min_sz_region))
+				log->nr_bad_addrs++;
+			sum += r->sampling_addr;
+		}
+	}
+	return sum;
+}
+
+/* Samples the first page of every region. */
+static inline void damon_test_log_start(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			r->sampling_addr = r->ar.start;
+	}
+	damon_test_log_call('s');
+}
+
+/* Finds every region accessed. */
+static inline void damon_test_log_finish(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			damon_update_region_access_rate(r, true, &ctx->attrs);
+	}
+	damon_test_log_call('f');
+}
+
+static inline void damon_test_log_prep(struct damon_ctx *ctx)
+{
+	damon_test_log()->addr_sum = damon_test_log_addrs(ctx);
+	damon_test_log_call('p');
+}
+
+/* Every probe hits every region. */
+static inline void damon_test_log_apply(struct damon_ctx *ctx)
+{
+	struct damon_test_log *log = damon_test_log();
+	unsigned long sum = damon_test_log_addrs(ctx);
+	unsigned int i, nr = min(damon_nr_probes(ctx), DAMON_MAX_PROBES);
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (log->len && log->calls[log->len - 1] == 'p' &&
+	    sum != log->addr_sum)
+		log->nr_moved++;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			for (i = 0; i < nr; i++)
+				if (r->probe_hits[i] < U8_MAX)
+					r->probe_hits[i]++;
+		}
+	}
+	damon_test_log_call('a');
+}
+
+/* The fake set: never registered, assigned to ctx->ops directly. */
+static inline const struct damon_operations *damon_test_log_ops(void)
+{
+	static const struct damon_operations ops = {
+		.id = DAMON_OPS_PADDR,
+		.name = "log-test",
+		.start_sample = damon_test_log_start,
+		.finish_sample = damon_test_log_finish,
+		.prep_probes = damon_test_log_prep,
+		.apply_probes = damon_test_log_apply,
+	};
+
+	return &ops;
+}
+
+/*
+ * Check that the log is @pattern, one sample's calls, repeated at least
+ * @min_rounds times; the last repetition may be cut anywhere (the kdamond
+ * stopped in the middle of a sample).
+ */
+static inline void damon_test_expect_log(struct kunit *test,
+					 const char *pattern,
+					 unsigned int min_rounds)
+{
+	struct damon_test_log *log = damon_test_log();
+	unsigned int i, n = strlen(pattern);
+
+	KUNIT_EXPECT_GE_MSG(test, log->len, n * min_rounds, "log %s",
+			    log->calls);
+	for (i = 0; i < log->len; i++) {
+		if (log->calls[i] != pattern[i % n]) {
+			KUNIT_FAIL(test, "call %u of %s is not after %s", i,
+				   log->calls, pattern);
+			return;
+		}
+	}
 }
 
 #endif	/* _DAMON_TESTS_DAMON_KUNIT_H */

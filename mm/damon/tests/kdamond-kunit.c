@@ -20,6 +20,7 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <trace/events/damon.h>
 
 #include "damon-kunit.h"
 
@@ -605,12 +606,270 @@ static void damon_test_commit_while_running(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
 }
 
+/* ==================== Probes in the kdamond ==================== */
+
+/* A kdamond test context of the logging operation set. */
+static struct damon_ctx *damon_test_log_ctx(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_kdamond_ctx(test);
+
+	ctx->ops = damon_test_log_ops();
+	return ctx;
+}
+
+/* Wait until the logging operation set was called @nr times in all. */
+static bool damon_test_wait_log(int nr)
+{
+	unsigned long deadline = jiffies + DAMON_TEST_TIMEOUT;
+
+	while (atomic_read(&damon_test_log()->nr_calls) < nr) {
+		if (time_after(jiffies, deadline))
+			return false;
+		damon_test_nap();
+	}
+	return true;
+}
+
+/* Run @ctx until its operation set was called @nr times. */
+static void damon_test_run_logged(struct kunit *test, struct damon_ctx *ctx,
+				  int nr)
+{
+	KUNIT_ASSERT_EQ(test, damon_test_start(ctx, false), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, damon_test_wait_log(nr), "log %s",
+			      damon_test_log()->calls);
+	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+}
+
+static void damon_test_sample_without_probes(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+
+	damon_test_run_logged(test, ctx, 40);
+	damon_test_expect_log(test, "sf", 20);
+}
+
+static void damon_test_sample_with_probes(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+
+	damon_test_ctx_add_probe(test, ctx, 0);
+	damon_test_run_logged(test, ctx, 60);
+	damon_test_expect_log(test, "sfa", 20);
+}
+
+/* Preps run after the access check preparation, on its addresses. */
+static void damon_test_sample_with_preps(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+
+	damon_test_ctx_add_probe(test, ctx, 0);
+	damon_test_probe_add_prep(test, damon_test_ctx_add_probe(test, ctx, 0));
+	damon_test_run_logged(test, ctx, 80);
+	damon_test_expect_log(test, "spfa", 20);
+	KUNIT_EXPECT_EQ(test, damon_test_log()->nr_moved, 0);
+	KUNIT_EXPECT_EQ(test, damon_test_log()->nr_bad_addrs, 0);
+}
+
+/* No access checks: the core picks addresses the probes look at. */
+static void damon_test_sample_attrs_only(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+	struct damon_test_view *view;
+
+	view = kunit_kzalloc(test, sizeof(*view), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, view);
+	damon_test_ctx_add_probe(test, ctx, 1);
+	KUNIT_ASSERT_EQ(test, damon_test_start(ctx, false), 0);
+	KUNIT_EXPECT_TRUE(test, damon_test_wait_log(40));
+	KUNIT_ASSERT_EQ(test, damon_test_call_look(ctx, view), 0);
+	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+	damon_test_expect_log(test, "a", 40);
+	KUNIT_EXPECT_EQ(test, damon_test_log()->nr_bad_addrs, 0);
+	/* nothing counted accesses */
+	KUNIT_EXPECT_EQ(test, damon_test_view_average(view, DAMON_TEST_START,
+						      DAMON_TEST_END), 0);
+}
+
+/* With preps, the addresses are picked before the sleep and kept. */
+static void damon_test_sample_attrs_only_preps(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+
+	damon_test_probe_add_prep(test, damon_test_ctx_add_probe(test, ctx, 1));
+	damon_test_run_logged(test, ctx, 60);
+	damon_test_expect_log(test, "pa", 30);
+	KUNIT_EXPECT_EQ(test, damon_test_log()->nr_moved, 0);
+	KUNIT_EXPECT_EQ(test, damon_test_log()->nr_bad_addrs, 0);
+}
+
+/* An operation set without probe callbacks just ignores the probes. */
+static void damon_test_sample_probes_unsupported(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_kdamond_ctx(test);
+
+	damon_test_probe_add_prep(test, damon_test_ctx_add_probe(test, ctx, 0));
+	KUNIT_ASSERT_EQ(test, damon_test_start(ctx, false), 0);
+	KUNIT_EXPECT_TRUE(test, damon_test_wait_checks(20));
+	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+}
+
+static void damon_test_start_invalid_probes(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+	struct damon_probe *p;
+	unsigned int i;
+
+	for (i = 0; i <= DAMON_MAX_PROBES; i++)
+		damon_test_ctx_add_probe(test, ctx, 0);
+	KUNIT_EXPECT_EQ(test, damon_test_start(ctx, false), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+
+	/* 10 samples per aggregation, and a weight that could overflow */
+	damon_destroy_probe(list_first_entry(&ctx->probes, struct damon_probe,
+					     list));
+	p = list_first_entry(&ctx->probes, struct damon_probe, list);
+	p->weight = UINT_MAX / 10 + 1;
+	KUNIT_EXPECT_EQ(test, damon_test_start(ctx, false), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+	p->weight = UINT_MAX / 10;
+	KUNIT_EXPECT_EQ(test, damon_test_start(ctx, false), 0);
+	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+}
+
+/* Intervals of 0: the kdamond samples as fast as it can, and stops. */
+static void damon_test_zero_intervals(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+	struct damon_attrs attrs = ctx->attrs;
+
+	attrs.sample_interval = 0;
+	attrs.aggr_interval = 0;
+	attrs.ops_update_interval = 0;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	damon_test_ctx_add_probe(test, ctx, 0);
+	damon_test_run_logged(test, ctx, 300);
+	damon_test_expect_log(test, "sfa", 50);
+
+	/* and in attributes-only mode */
+	damon_test_log_reset();
+	list_first_entry(&ctx->probes, struct damon_probe, list)->weight = 1;
+	damon_test_run_logged(test, ctx, 300);
+	damon_test_expect_log(test, "a", 100);
+}
+
+/* What the aggregation tracepoints reported. */
+static struct {
+	atomic_t nr_aggregated;
+	atomic_t nr_region_aggregated;
+	const struct damon_region *last;	/* by damon_aggregated */
+	unsigned int nr_unpaired;
+	unsigned int nr_probes;
+	unsigned int nr_wrong_hits;
+	u8 want_hits;
+} damon_test_trace;
+
+static void damon_test_on_aggregated(void *data, unsigned long target_idx,
+				     unsigned int nr_regions,
+				     const struct damon_region *r)
+{
+	damon_test_trace.last = r;
+	atomic_inc(&damon_test_trace.nr_aggregated);
+}
+
+static void damon_test_on_region_aggr(void *data, unsigned long target_id,
+				      unsigned int nr_regions,
+				      const struct damon_region *r,
+				      unsigned int nr_probes)
+{
+	unsigned int i;
+
+	if (r != damon_test_trace.last)
+		damon_test_trace.nr_unpaired++;
+	damon_test_trace.last = NULL;
+	damon_test_trace.nr_probes = nr_probes;
+	for (i = 0; i < nr_probes; i++) {
+		if (r->probe_hits[i] != damon_test_trace.want_hits)
+			damon_test_trace.nr_wrong_hits++;
+	}
+	atomic_inc(&damon_test_trace.nr_region_aggregated);
+}
+
+static void damon_test_untrace(void *data)
+{
+	unregister_trace_damon_region_aggregated(damon_test_on_region_aggr,
+						 NULL);
+	unregister_trace_damon_aggregated(damon_test_on_aggregated, NULL);
+	tracepoint_synchronize_unregister();
+}
+
+/* Listen to the aggregation tracepoints until the test ends. */
+static void damon_test_trace_aggregations(struct kunit *test)
+{
+	int err;
+
+	memset(&damon_test_trace, 0, sizeof(damon_test_trace));
+	err = register_trace_damon_aggregated(damon_test_on_aggregated, NULL);
+	if (err)
+		kunit_skip(test, "no tracepoints (%d)", err);
+	err = register_trace_damon_region_aggregated(damon_test_on_region_aggr,
+						     NULL);
+	if (err) {
+		unregister_trace_damon_aggregated(damon_test_on_aggregated,
+						  NULL);
+		kunit_skip(test, "no tracepoints (%d)", err);
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							damon_test_untrace,
+							NULL), 0);
+}
+
+/*
+ * damon_region_aggregated follows damon_aggregated of the same region,
+ * with the raw hit counts of the window, only when there are probes.
+ */
+static void damon_test_region_aggregated(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_log_ctx(test);
+
+	damon_test_trace_aggregations(test);
+	damon_test_run_logged(test, ctx, 100);
+	KUNIT_EXPECT_GT(test, atomic_read(&damon_test_trace.nr_aggregated),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			atomic_read(&damon_test_trace.nr_region_aggregated),
+			0);
+
+	/* every sample hits: 10 hits per window of 10 ms */
+	damon_test_trace.want_hits = 10;
+	damon_test_ctx_add_probe(test, ctx, 0);
+	damon_test_ctx_add_probe(test, ctx, 0);
+	damon_test_log_reset();
+	damon_test_run_logged(test, ctx, 150);
+	KUNIT_EXPECT_GT(test,
+			atomic_read(&damon_test_trace.nr_region_aggregated),
+			0);
+	KUNIT_EXPECT_EQ(test, damon_test_trace.nr_unpaired, 0);
+	KUNIT_EXPECT_EQ(test, damon_test_trace.nr_probes, 2);
+	KUNIT_EXPECT_EQ(test, damon_test_trace.nr_wrong_hits, 0);
+}
+
 static int damon_kdamond_test_init(struct kunit *test)
 {
+	damon_test_log_reset();
 	atomic_set(&damon_test_state.nr_checks, 0);
 	WRITE_ONCE(damon_test_state.targets_gone, false);
 	damon_test_state.nr_refits = 0;
 	return 0;
+}
+
+/*
+ * Leave the fake targets alive for what runs next.  The logs are reset by
+ * .init instead: this runs before the kunit actions stop the test's
+ * kdamonds, which may still write them.
+ */
+static void damon_kdamond_test_exit(struct kunit *test)
+{
+	WRITE_ONCE(damon_test_state.targets_gone, false);
 }
 
 static struct kunit_case damon_kdamond_test_cases[] = {
@@ -627,12 +886,22 @@ static struct kunit_case damon_kdamond_test_cases[] = {
 	KUNIT_CASE(damon_test_regions_adapt),
 	KUNIT_CASE(damon_test_refit_keeps_min_nr),
 	KUNIT_CASE(damon_test_commit_while_running),
+	KUNIT_CASE(damon_test_sample_without_probes),
+	KUNIT_CASE(damon_test_sample_with_probes),
+	KUNIT_CASE(damon_test_sample_with_preps),
+	KUNIT_CASE(damon_test_sample_attrs_only),
+	KUNIT_CASE(damon_test_sample_attrs_only_preps),
+	KUNIT_CASE(damon_test_sample_probes_unsupported),
+	KUNIT_CASE(damon_test_start_invalid_probes),
+	KUNIT_CASE(damon_test_zero_intervals),
+	KUNIT_CASE(damon_test_region_aggregated),
 	{},
 };
 
 static struct kunit_suite damon_kdamond_test_suite = {
 	.name = "damon-kdamond",
 	.init = damon_kdamond_test_init,
+	.exit = damon_kdamond_test_exit,
 	.test_cases = damon_kdamond_test_cases,
 };
 
