@@ -8,10 +8,9 @@
 #ifndef _MM_DAMON_OPS_COMMON_H
 #define _MM_DAMON_OPS_COMMON_H
 
+#include <linux/damon.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
-
-struct damos;
 
 /*
  * Address spaces whose TLBs may still cache translations that a sample
@@ -40,9 +39,11 @@ bool damon_pmdp_young(pmd_t *pmd, struct vm_area_struct *vma,
 
 /**
  * struct damon_folio_young - How an operation set tells whether a folio was
- * accessed since the last check, for the young filter.
- * @fn:		Returns whether @folio was accessed, and makes it look
- *		unaccessed for the next check.
+ * accessed since the last check, for the young filters.
+ * @fn:		Returns whether @folio was accessed.  For DAMOS filters it
+ *		also makes the folio look unaccessed for the next check; for
+ *		probe filters it must change nothing, as the access check
+ *		and the probes' own preps own that state.
  * @arg:	Second argument of @fn.
  */
 struct damon_folio_young {
@@ -50,8 +51,46 @@ struct damon_folio_young {
 	void *arg;
 };
 
+/**
+ * struct damon_folio_check - The folio some filter chains are evaluated on.
+ * @folio:	The folio, or NULL where none was found: it then has none of
+ *		the properties filters look at.
+ * @young:	How to tell whether @folio is young, or NULL for never.
+ * @young_cache: -1 until @young was asked, then its answer, so that the
+ *		chains evaluated on one sample ask it at most once.
+ */
+struct damon_folio_check {
+	struct folio *folio;
+	const struct damon_folio_young *young;
+	int young_cache;
+};
+
+/* A check of @folio whose young state is not asked yet. */
+#define DAMON_FOLIO_CHECK(_folio, _young) \
+	((struct damon_folio_check){ .folio = (_folio), .young = (_young), \
+				     .young_cache = -1 })
+
 bool damos_folio_filter_pass(struct damos *s, struct folio *folio,
 			     const struct damon_folio_young *young);
+
+bool damon_probe_filter_pass(const struct damon_probe *p,
+			     struct damon_folio_check *check);
+
+/**
+ * struct damon_prep_ops - How an operation set runs probe preps on a page.
+ * @fns:	Per &enum damon_prep_action, the function doing the action on
+ *		the page its argument describes.  NULL: not supported, the
+ *		prep is skipped.
+ */
+struct damon_prep_ops {
+	void (*fns[NR_DAMON_PREP_ACTIONS])(void *arg);
+};
+
+void damon_probes_apply(const struct damon_ctx *ctx, struct damon_region *r,
+			struct folio *folio,
+			const struct damon_folio_young *young);
+void damon_probes_prep(const struct damon_ctx *ctx,
+		       const struct damon_prep_ops *ops, void *arg);
 
 /* Weighted migration destinations of a scheme, and their isolated folios. */
 struct damon_migrate_batch {

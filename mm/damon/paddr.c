@@ -192,6 +192,86 @@ static void damon_pa_finish_sample(struct damon_ctx *ctx)
 	}
 }
 
+/* ==================== Data attribute probes ==================== */
+
+/* The folio at DAMON address @addr of @ctx, with a reference, or NULL. */
+static struct folio *damon_pa_folio_at(struct damon_ctx *ctx,
+				       unsigned long addr)
+{
+	return damon_get_folio(PHYS_PFN(damon_pa_phys(ctx, addr)));
+}
+
+/* The pgidle filters: young in any mapping or by PG_idle; reads only. */
+static bool damon_pa_probe_young(struct folio *folio, void *arg)
+{
+	return damon_pa_folio_young(folio);
+}
+
+static void damon_pa_apply_probes(struct damon_ctx *ctx)
+{
+	static const struct damon_folio_young young = {
+		.fn = damon_pa_probe_young,
+	};
+	struct damon_target *t;
+	struct damon_region *r;
+	struct folio *folio;
+
+	if (list_empty(&ctx->probes))
+		return;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			/* no folio still counts: its filters do not match */
+			folio = damon_pa_folio_at(ctx, r->sampling_addr);
+			damon_probes_apply(ctx, r, folio, &young);
+			if (folio)
+				folio_put(folio);
+		}
+		cond_resched();
+	}
+}
+
+/* The page a prep works on. */
+struct damon_pa_prep {
+	struct folio *folio;
+	struct damon_tlb_batch *tlb;
+};
+
+/* set_pgidle: what starting an access sample does to the folio. */
+static void damon_pa_prep_set_pgidle(void *arg)
+{
+	struct damon_pa_prep *prep = arg;
+
+	damon_pa_folio_mkold(prep->folio, prep->tlb);
+}
+
+static const struct damon_prep_ops damon_pa_prep_ops = {
+	.fns = {
+		[DAMON_PREP_SET_PGIDLE] = damon_pa_prep_set_pgidle,
+	},
+};
+
+static void damon_pa_prep_probes(struct damon_ctx *ctx)
+{
+	struct damon_tlb_batch tlb = { .nr = 0 };
+	struct damon_pa_prep prep = { .tlb = &tlb };
+	struct damon_target *t;
+	struct damon_region *r;
+
+	/* the core calls this only if a probe has a prep */
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			prep.folio = damon_pa_folio_at(ctx, r->sampling_addr);
+			if (!prep.folio)
+				continue;
+			damon_probes_prep(ctx, &damon_pa_prep_ops, &prep);
+			folio_put(prep.folio);
+		}
+		cond_resched();
+	}
+	/* as at the start of a sample: stale TLB entries would hide accesses */
+	damon_tlb_batch_flush(&tlb);
+}
+
 /* ==================== Applying schemes ==================== */
 
 /* Folios isolated for reclaim or migration before they are handed over. */
@@ -416,6 +496,8 @@ static const struct damon_operations damon_pa_ops = {
 	.finish_sample = damon_pa_finish_sample,
 	.apply_scheme = damon_pa_apply_scheme,
 	.sz_on_node = damon_pa_sz_on_node,
+	.apply_probes = damon_pa_apply_probes,
+	.prep_probes = damon_pa_prep_probes,
 	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
 		BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_STAT) |
 		DAMON_PA_MIGRATE_ACTIONS,

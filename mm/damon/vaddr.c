@@ -118,23 +118,104 @@ static void damon_va_refresh_regions(struct damon_ctx *ctx)
 
 /* ==================== Access checks ==================== */
 
-struct damon_va_walk {
-	bool mkold;	/* clear the accessed state, or test it */
-	bool young;	/* test: accessed; mkold: a set Accessed bit cleared */
+/* What a walk of the page at one address does to it. */
+enum damon_va_walk_op {
+	DAMON_VA_MKOLD,		/* clear its accessed state */
+	DAMON_VA_YOUNG,		/* test its accessed state */
+	DAMON_VA_PROBE,		/* evaluate the probes of @ctx on its folio */
 };
+
+struct damon_va_walk {
+	enum damon_va_walk_op op;
+	bool young;	/* YOUNG: accessed; MKOLD: a set Accessed bit cleared */
+	const struct damon_ctx *ctx;	/* PROBE: whose probes ... */
+	struct damon_region *r;		/* ... count hits in @r */
+};
+
+/*
+ * Where the folio a probe looks at is mapped, for its young test: a PTE, a
+ * PMD or a hugetlb entry (@huge, by value, with its page table lock held).
+ */
+struct damon_va_mapping {
+	struct mm_walk *walk;
+	unsigned long addr;
+	pte_t *pte;
+	pmd_t *pmd;
+	pte_t huge;
+};
+
+/* Evaluate the probes of the walk on @folio, mapped as @young tells. */
+static void damon_va_probe_folio(struct mm_walk *walk, struct folio *folio,
+				 bool (*young_fn)(struct folio *folio,
+						  void *arg),
+				 struct damon_va_mapping *at)
+{
+	const struct damon_folio_young young = { .fn = young_fn, .arg = at };
+	struct damon_va_walk *w = walk->private;
+
+	damon_probes_apply(w->ctx, w->r, folio, &young);
+}
+
+static bool damon_va_pte_young(struct folio *folio, void *arg)
+{
+	struct damon_va_mapping *at = arg;
+
+	return damon_ptep_young(at->pte, at->walk->vma, at->addr);
+}
+
+/* Nothing present, or no normal folio there: no probe is evaluated. */
+static void damon_va_probe_pte(pte_t *pte, struct mm_walk *walk,
+			       unsigned long addr)
+{
+	struct damon_va_mapping at = { .walk = walk, .addr = addr, .pte = pte };
+	pte_t entry = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		return;
+	folio = vm_normal_folio(walk->vma, addr, entry);
+	if (folio)
+		damon_va_probe_folio(walk, folio, damon_va_pte_young, &at);
+}
 
 static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
 			       unsigned long addr)
 {
 	struct damon_va_walk *w = walk->private;
 
-	if (w->mkold)
+	switch (w->op) {
+	case DAMON_VA_MKOLD:
 		w->young = damon_ptep_mkold(pte, walk->vma, addr);
-	else
+		break;
+	case DAMON_VA_YOUNG:
 		w->young = damon_ptep_young(pte, walk->vma, addr);
+		break;
+	case DAMON_VA_PROBE:
+		damon_va_probe_pte(pte, walk, addr);
+		break;
+	}
 }
 
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
+static bool damon_va_pmd_young(struct folio *folio, void *arg)
+{
+	struct damon_va_mapping *at = arg;
+
+	return damon_pmdp_young(at->pmd, at->walk->vma, at->addr);
+}
+
+/* Nothing present, or the huge zero page: no probe is evaluated. */
+static void damon_va_probe_pmd(pmd_t *pmd, struct mm_walk *walk,
+			       unsigned long addr)
+{
+	struct damon_va_mapping at = { .walk = walk, .addr = addr, .pmd = pmd };
+	pmd_t entry = pmdp_get(pmd);
+
+	if (!pmd_present(entry) || is_huge_zero_pmd(entry))
+		return;
+	damon_va_probe_folio(walk, pmd_folio(entry), damon_va_pmd_young, &at);
+}
+
 /* Handle a PMD-mapped THP.  Return false if @pmd maps a page table. */
 static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 			       unsigned long addr)
@@ -148,10 +229,17 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 	if (!ptl)
 		return false;
 	__acquire(ptl);		/* for sparse: pmd_trans_huge_lock() locked it */
-	if (w->mkold)
+	switch (w->op) {
+	case DAMON_VA_MKOLD:
 		w->young = damon_pmdp_mkold(pmd, walk->vma, addr);
-	else
+		break;
+	case DAMON_VA_YOUNG:
 		w->young = damon_pmdp_young(pmd, walk->vma, addr);
+		break;
+	case DAMON_VA_PROBE:
+		damon_va_probe_pmd(pmd, walk, addr);
+		break;
+	}
 	spin_unlock(ptl);
 	return true;
 }
@@ -214,6 +302,26 @@ static bool damon_va_hugetlb_young(struct mm_walk *walk, pte_t entry,
 		mmu_notifier_test_young(walk->mm, haddr);
 }
 
+static bool damon_va_hugetlb_probe_young(struct folio *folio, void *arg)
+{
+	struct damon_va_mapping *at = arg;
+
+	return damon_va_hugetlb_young(at->walk, at->huge, at->addr);
+}
+
+static void damon_va_hugetlb_probe(struct mm_walk *walk, pte_t entry,
+				   unsigned long haddr)
+{
+	struct damon_va_mapping at = {
+		.walk = walk,
+		.addr = haddr,
+		.huge = entry,
+	};
+
+	damon_va_probe_folio(walk, pfn_folio(pte_pfn(entry)),
+			     damon_va_hugetlb_probe_young, &at);
+}
+
 static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 				  unsigned long addr, unsigned long end,
 				  struct mm_walk *walk)
@@ -224,10 +332,21 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 	unsigned long haddr = addr & hmask;
 	pte_t entry = huge_ptep_get(walk->mm, haddr, pte);
 
-	if (pte_present(entry))
-		w->young = w->mkold ?
-			damon_va_hugetlb_mkold(walk, pte, entry, haddr, size) :
-			damon_va_hugetlb_young(walk, entry, haddr);
+	if (!pte_present(entry))
+		goto unlock;
+	switch (w->op) {
+	case DAMON_VA_MKOLD:
+		w->young = damon_va_hugetlb_mkold(walk, pte, entry, haddr,
+						  size);
+		break;
+	case DAMON_VA_YOUNG:
+		w->young = damon_va_hugetlb_young(walk, entry, haddr);
+		break;
+	case DAMON_VA_PROBE:
+		damon_va_hugetlb_probe(walk, entry, haddr);
+		break;
+	}
+unlock:
 	spin_unlock(ptl);
 	return 0;
 }
@@ -246,9 +365,9 @@ static const struct mm_walk_ops damon_va_walk_ops = {
  * mkold, whether a set Accessed bit was cleared; else whether it is young.
  */
 static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
-			       bool mkold)
+			       enum damon_va_walk_op op)
 {
-	struct damon_va_walk w = { .mkold = mkold };
+	struct damon_va_walk w = { .op = op };
 
 	walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, &w);
 	return w.young;
@@ -285,7 +404,8 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
 								 r->ar.end),
 						      PAGE_SIZE);
-			flush |= damon_va_walk_addr(mm, r->sampling_addr, true);
+			flush |= damon_va_walk_addr(mm, r->sampling_addr,
+						    DAMON_VA_MKOLD);
 			damon_va_yield_mmap_lock(mm);
 		}
 		mmap_read_unlock(mm);
@@ -309,7 +429,7 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 			mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			young = mm && damon_va_walk_addr(mm, r->sampling_addr,
-							 false);
+							 DAMON_VA_YOUNG);
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			if (mm)
 				damon_va_yield_mmap_lock(mm);
@@ -319,6 +439,101 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 			mmput(mm);
 		}
 	}
+}
+
+/* ==================== Data attribute probes ==================== */
+
+/*
+ * The probes look at the page the access check sampled (or, in
+ * attributes-only mode, the core picked): the one holding sampling_addr.
+ */
+static unsigned long damon_va_probe_addr(const struct damon_region *r)
+{
+	return ALIGN_DOWN(r->sampling_addr, PAGE_SIZE);
+}
+
+/* Evaluate the probes of @ctx at the sampled page of every region of @t. */
+static void damon_va_apply_target_probes(struct damon_ctx *ctx,
+					 struct damon_target *t)
+{
+	struct damon_va_walk w = { .op = DAMON_VA_PROBE, .ctx = ctx };
+	struct mm_struct *mm = damon_va_get_mm(t);
+	struct damon_region *r;
+	unsigned long addr;
+
+	/* an exited process maps nothing: no probe counts */
+	if (!mm)
+		return;
+	mmap_read_lock(mm);
+	damon_for_each_region(r, t) {
+		w.r = r;
+		addr = damon_va_probe_addr(r);
+		walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, &w);
+		damon_va_yield_mmap_lock(mm);
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+}
+
+static void damon_va_apply_probes(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	if (list_empty(&ctx->probes))
+		return;
+	damon_for_each_target(t, ctx)
+		damon_va_apply_target_probes(ctx, t);
+}
+
+/* The page a prep works on. */
+struct damon_va_prep {
+	struct mm_struct *mm;
+	unsigned long addr;
+	bool flush;	/* a set Accessed bit was cleared */
+};
+
+/* set_pgidle: what starting an access sample does to the page. */
+static void damon_va_prep_set_pgidle(void *arg)
+{
+	struct damon_va_prep *prep = arg;
+
+	prep->flush |= damon_va_walk_addr(prep->mm, prep->addr,
+					  DAMON_VA_MKOLD);
+}
+
+static const struct damon_prep_ops damon_va_prep_ops = {
+	.fns = {
+		[DAMON_PREP_SET_PGIDLE] = damon_va_prep_set_pgidle,
+	},
+};
+
+static void damon_va_prep_target(struct damon_ctx *ctx, struct damon_target *t)
+{
+	struct damon_va_prep prep = { .mm = damon_va_get_mm(t) };
+	struct damon_region *r;
+
+	if (!prep.mm)
+		return;
+	mmap_read_lock(prep.mm);
+	damon_for_each_region(r, t) {
+		prep.addr = damon_va_probe_addr(r);
+		damon_probes_prep(ctx, &damon_va_prep_ops, &prep);
+		damon_va_yield_mmap_lock(prep.mm);
+	}
+	mmap_read_unlock(prep.mm);
+	/* as at the start of a sample: stale TLB entries would hide accesses */
+	if (prep.flush)
+		flush_tlb_mm(prep.mm);
+	mmput(prep.mm);
+}
+
+static void damon_va_prep_probes(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	/* the core calls this only if a probe has a prep */
+	damon_for_each_target(t, ctx)
+		damon_va_prep_target(ctx, t);
 }
 
 /* ==================== Walking the folios of a range ==================== */
@@ -775,6 +990,8 @@ static const struct damon_operations damon_va_ops = {
 	.target_alive = damon_va_target_alive,
 	.apply_scheme = damon_va_apply_scheme,
 	.sz_on_node = damon_va_sz_on_node,
+	.apply_probes = damon_va_apply_probes,
+	.prep_probes = damon_va_prep_probes,
 	.actions = DAMON_VA_ACTIONS,
 };
 
@@ -786,6 +1003,8 @@ static const struct damon_operations damon_fva_ops = {
 	.target_alive = damon_va_target_alive,
 	.apply_scheme = damon_va_apply_scheme,
 	.sz_on_node = damon_va_sz_on_node,
+	.apply_probes = damon_va_apply_probes,
+	.prep_probes = damon_va_prep_probes,
 	.actions = DAMON_VA_ACTIONS,
 };
 
