@@ -11,17 +11,21 @@
  *   access pattern -> core filters -> quota -> the operation set's
  *   apply_scheme() -> statistics -> damos_walk() visitor, if any.
  *
- * The access frequency a pattern is matched against is the moving rate
- * nr_accesses_bp, so that it means the same in the middle of an
- * aggregation interval as at its end.
+ * The access frequency a pattern is matched against, and ranked by, is
+ * the pseudo moving sum damon_nr_accesses_mvsum(), so that it means the
+ * same in the middle of an aggregation interval as at its end: schemes
+ * whose apply interval is not aligned to aggregations see full-window
+ * counts.
  *
  * Quotas: a quota period lasts reset_interval ms.  When it starts, the
  * goals are measured and tuned, and the effective size (esz) computed.
  * Within a period the bytes the action was tried on and the time it took
- * are charged; once either limit is reached the scheme stops until the
- * next period.  If the candidates of a pass exceed what is left, only
- * regions whose score reaches a threshold are taken (see quota.c), and
- * the last one is cut to fit.  Where a pass stopped is kept as an address,
+ * are charged (bytes the action failed on at the user's fail charge
+ * ratio, see damos_fail_charge()); once either limit is reached, or less
+ * than a minimum region is left, the scheme stops until the next period.
+ * If the candidates of a pass exceed what is left, only regions whose
+ * score reaches a threshold are taken (see quota.c), and the last one is
+ * cut to fit.  Where a pass stopped is kept as an address,
  * which survives splits and merges; the next pass starts there and wraps
  * around, so that every region gets its turn.
  *
@@ -33,6 +37,7 @@
 #include <linux/damon.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "damos.h"
@@ -55,27 +60,6 @@ static const bool damos_action_prefers_cold[NR_DAMOS_ACTIONS] = {
 	[DAMOS_LRU_DEPRIO]	= true,
 	[DAMOS_MIGRATE_COLD]	= true,
 };
-
-/**
- * damos_check_actions() - Whether an operation set can apply the schemes.
- * @ctx:	The context holding the schemes.
- * @ops:	The operation set.
- *
- * Return: 0 if every scheme's action is in @ops->actions, -EINVAL
- * otherwise.
- */
-int damos_check_actions(struct damon_ctx *ctx,
-			const struct damon_operations *ops)
-{
-	struct damos *s;
-
-	damon_for_each_scheme(s, ctx) {
-		if (s->action >= NR_DAMOS_ACTIONS ||
-		    !(ops->actions & BIT(s->action)))
-			return -EINVAL;
-	}
-	return 0;
-}
 
 /* ==================== Scheduling ==================== */
 
@@ -150,28 +134,6 @@ static void damos_update_wmarks(struct damon_ctx *ctx, struct damos *s)
 
 /* ==================== Region selection ==================== */
 
-/**
- * damos_pattern_match() - Whether a region matches a scheme's pattern.
- * @ctx:	The context, for its intervals.
- * @s:		The scheme.
- * @r:		The region.
- *
- * Return: true if the size, the access frequency (the moving rate, in
- * accesses per aggregation interval) and the age of @r are in the ranges
- * of @s.
- */
-bool damos_pattern_match(const struct damon_ctx *ctx, const struct damos *s,
-			 const struct damon_region *r)
-{
-	const struct damos_access_pattern *p = &s->pattern;
-	unsigned long sz = damon_sz_region(r);
-	unsigned int nr = r->nr_accesses_bp / DAMON_BP_UNIT;
-
-	return sz >= p->min_sz_region && sz <= p->max_sz_region &&
-		nr >= p->min_nr_accesses && nr <= p->max_nr_accesses &&
-		r->age >= p->min_age_region && r->age <= p->max_age_region;
-}
-
 /*
  * The range of an addr filter, its ends rounded down to the region
  * alignment, so that regions can be cut there and then lie wholly inside
@@ -223,6 +185,7 @@ static bool damos_filter_applies(const struct damon_ctx *ctx,
 				 const struct damon_region *r)
 {
 	struct damon_addr_range range;
+	unsigned long wsum;
 	bool has;
 
 	switch (f->type) {
@@ -232,6 +195,11 @@ static bool damos_filter_applies(const struct damon_ctx *ctx,
 		break;
 	case DAMOS_FILTER_TYPE_TARGET:
 		has = f->target_idx >= 0 && f->target_idx == tidx;
+		break;
+	case DAMOS_FILTER_TYPE_PROBE_HITS_WSUM:
+		/* moving sums: full-window counts at any time of the window */
+		wsum = damon_probe_hits_wsum(ctx, r, true);
+		has = wsum >= f->wsum_range.min && wsum <= f->wsum_range.max;
 		break;
 	default:
 		/* ops filter types are not evaluated here */
@@ -280,9 +248,10 @@ static bool damos_has_quota(const struct damos_quota *q)
 }
 
 /* Whether the current period's budget, in bytes or in time, is used up. */
-static bool damos_quota_used(const struct damos_quota *q)
+static bool damos_quota_used(const struct damon_ctx *ctx,
+			     const struct damos_quota *q)
 {
-	if (q->charged_sz >= q->esz)
+	if (damos_sz_quota_full(q, ctx->min_sz_region))
 		return true;
 	return q->ms && q->charged_ns >= (u64)q->ms * NSEC_PER_MSEC;
 }
@@ -299,10 +268,12 @@ unsigned int damos_score_of(const struct damon_ctx *ctx,
 			    const struct damos *s,
 			    const struct damon_region *r)
 {
-	unsigned int max_nr = max(damon_max_nr_accesses(&ctx->attrs), 1U);
+	unsigned int window = max(damon_max_nr_accesses(&ctx->attrs), 1U);
+	u64 mvsum = damon_nr_accesses_mvsum(ctx, r);
 	struct damos_score_input in = {
 		.sz = damon_sz_region(r),
-		.rate_bp = r->nr_accesses_bp / max_nr,
+		.rate_bp = min_t(u64, div_u64(mvsum * DAMON_BP_UNIT, window),
+				 DAMON_BP_UNIT),
 		.age = r->age,
 		.prefer_cold = s->action < NR_DAMOS_ACTIONS &&
 			damos_action_prefers_cold[s->action],
@@ -394,7 +365,7 @@ static void damos_set_min_score(struct damon_ctx *ctx, struct damos *s)
 	 * than needed, the budget still stops the pass in time.
 	 */
 	q->min_score = 0;
-	if (q->esz == ULONG_MAX || damos_quota_used(q))
+	if (q->esz == ULONG_MAX || damos_quota_used(ctx, q))
 		return;
 	sz_by_score = kcalloc(DAMOS_NR_SCORES, sizeof(*sz_by_score),
 			      GFP_KERNEL);
@@ -454,26 +425,22 @@ static bool damos_quota_skips(struct damos_pass *p, struct damon_target *t,
 			      struct damon_region *r)
 {
 	struct damos_quota *q = &p->s->quota;
-	unsigned long left, sz;
+	unsigned long left;
 
 	if (!p->limited)
 		return false;
-	if (damos_quota_used(q)) {
+	if (damos_quota_used(p->ctx, q)) {
 		damos_pass_stop(p, t, r->ar.start);
 		return true;
 	}
 	if (q->min_score && damos_score_of(p->ctx, p->s, r) < q->min_score)
 		return true;
+	/* at least min_sz_region, as the quota is not used up */
 	left = q->esz - q->charged_sz;
 	if (damon_sz_region(r) <= left)
 		return false;
-	sz = ALIGN_DOWN(left, p->ctx->min_sz_region);
-	if (!sz) {
-		damos_pass_stop(p, t, r->ar.start);
-		return true;
-	}
 	/* without memory to cut, try all of it: the quota is not exact */
-	damon_split_region_at(t, r, sz);
+	damon_split_region_at(t, r, ALIGN_DOWN(left, p->ctx->min_sz_region));
 	return false;
 }
 
@@ -487,7 +454,7 @@ static void damos_apply_region(struct damos_pass *p, struct damon_target *t,
 	u64 begin, ns;
 
 	trace_damos_before_apply(DAMOS_CTX_IDX, p->sidx, p->tidx,
-				 damon_nr_regions(t), r);
+				 damon_nr_regions(t), ctx, r);
 	begin = ktime_get_ns();
 	if (ctx->ops->apply_scheme)
 		applied = ctx->ops->apply_scheme(ctx, t, r, s, &sz_passed);
@@ -506,10 +473,12 @@ static void damos_apply_region(struct damos_pass *p, struct damon_target *t,
 
 	if (!p->limited)
 		return;
-	q->charged_sz += sz;
+	if (check_add_overflow(q->charged_sz, damos_fail_charge(q, sz, applied),
+			       &q->charged_sz))
+		q->charged_sz = ULONG_MAX;
 	q->charged_ns += ns;
 	damos_charge_time(q, sz, ns);
-	if (damos_quota_used(q))
+	if (damos_quota_used(ctx, q))
 		damos_pass_stop(p, t, r->ar.end);
 }
 
@@ -628,6 +597,7 @@ static void damos_apply_scheme(struct damon_ctx *ctx, struct damos *s,
 		damos_set_min_score(ctx, s);
 	damos_visit_all(&pass);
 	s->stat.nr_snapshots++;
+	trace_damos_stat_after_apply_interval(DAMOS_CTX_IDX, sidx, &s->stat);
 	damos_walk_scheme_done(ctx, s);
 }
 

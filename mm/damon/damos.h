@@ -14,17 +14,23 @@
  * @ctx:	The context, for its sampling interval.
  * @us:		The time, in microseconds.
  *
+ * A sampling interval of 0 counts as 1 us, as everywhere in the core.
+ *
  * Return: @us in sampling intervals, at least one.
  */
 static inline unsigned long damon_nr_samples(const struct damon_ctx *ctx,
 					     unsigned long us)
 {
-	return max(us / ctx->attrs.sample_interval, 1UL);
+	return max(us / max(ctx->attrs.sample_interval, 1UL), 1UL);
 }
 
-/* The kdamond side: mm/damon/apply.c */
-int damos_check_actions(struct damon_ctx *ctx,
+/* Scheme parameters and patterns: mm/damon/schemes.c */
+int damos_check_schemes(struct damon_ctx *ctx,
 			const struct damon_operations *ops);
+bool damos_pattern_match(const struct damon_ctx *ctx, const struct damos *s,
+			 const struct damon_region *r);
+
+/* The kdamond side: mm/damon/apply.c */
 void damos_kdamond_setup(struct damon_ctx *ctx);
 void damos_reschedule(struct damon_ctx *ctx);
 void damos_apply_schemes(struct damon_ctx *ctx);
@@ -32,8 +38,6 @@ void damos_kdamond_walk(struct damon_ctx *ctx, bool cancel);
 void damos_walk_scheme_done(struct damon_ctx *ctx, struct damos *s);
 void damos_open_walks(struct damon_ctx *ctx);
 
-bool damos_pattern_match(const struct damon_ctx *ctx, const struct damos *s,
-			 const struct damon_region *r);
 bool damos_core_filters_pass(struct damon_ctx *ctx, struct damos *s,
 			     struct damon_target *t, unsigned long tidx,
 			     struct damon_region *r);
@@ -44,6 +48,8 @@ unsigned int damos_score_of(const struct damon_ctx *ctx,
 /* Metrics: mm/damon/goals.c */
 unsigned long damos_read_goal_metric(struct damon_ctx *ctx, struct damos *s,
 				     struct damos_quota_goal *goal);
+unsigned long damos_goal_value(const struct damos_quota_goal *goal,
+			       unsigned long value);
 unsigned long damos_eligible_mem_bp(struct damon_ctx *ctx, struct damos *s,
 				    int nid);
 unsigned long damos_free_mem_rate(void);

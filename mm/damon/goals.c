@@ -3,8 +3,10 @@
  * DAMOS quota goals: reading the metrics they aim at.
  *
  * The kdamond reads every goal's metric once per quota reset interval,
- * right before the goal tuner runs (see damos_reset_quota() in apply.c).
- * Memory amounts are compared in pages, ratios are in basis points.
+ * right before the goal tuner runs (see damos_update_quota() in apply.c).
+ * Memory amounts are compared in pages, ratios are in basis points.  A
+ * metric is a row of damos_metrics[]: its reader, and whether it is a
+ * ratio, which a goal may then aim at the complement of.
  */
 
 #include <linux/cgroup.h>
@@ -20,6 +22,7 @@
 #include <linux/vmstat.h>
 
 #include "damos.h"
+#include "quota.h"
 
 /* @part over @whole in basis points, 0 when @whole is 0. */
 static unsigned long damos_bp(u64 part, u64 whole)
@@ -118,6 +121,21 @@ static unsigned long damos_read_lru_bp(bool active)
 	return damos_bp(active ? act : inact, (u64)act + inact);
 }
 
+/*
+ * Transparent huge pages of any kind, in basis points of the used memory.
+ * hugetlb pages are left out: they are reserved, not something a scheme
+ * turns memory into or out of.
+ */
+static unsigned long damos_read_hugepage_bp(void)
+{
+	unsigned long thp = global_node_page_state(NR_ANON_THPS) +
+		global_node_page_state(NR_SHMEM_THPS) +
+		global_node_page_state(NR_FILE_THPS);
+
+	return damos_used_mem_share_bp(thp, totalram_pages(),
+				global_zone_page_state(NR_FREE_PAGES));
+}
+
 /**
  * damos_eligible_mem_bp() - Share of a scheme's candidates on a node.
  * @ctx:	The context running @s.
@@ -148,41 +166,144 @@ unsigned long damos_eligible_mem_bp(struct damon_ctx *ctx, struct damos *s,
 	return damos_bp(on_node, total);
 }
 
+/* ==================== The metric table ==================== */
+
+/* Readers, one per metric, all of the same shape for damos_metrics[]. */
+static unsigned long
+damos_metric_user_input(struct damon_ctx *ctx, struct damos *s,
+			struct damos_quota_goal *goal)
+{
+	return goal->current_value;
+}
+
+static unsigned long
+damos_metric_psi(struct damon_ctx *ctx, struct damos *s,
+		 struct damos_quota_goal *goal)
+{
+	return damos_read_psi_us(goal);
+}
+
+static unsigned long
+damos_metric_node_used(struct damon_ctx *ctx, struct damos *s,
+		       struct damos_quota_goal *goal)
+{
+	return damos_read_node_mem_bp(goal->nid, true);
+}
+
+static unsigned long
+damos_metric_node_free(struct damon_ctx *ctx, struct damos *s,
+		       struct damos_quota_goal *goal)
+{
+	return damos_read_node_mem_bp(goal->nid, false);
+}
+
+static unsigned long
+damos_metric_memcg_used(struct damon_ctx *ctx, struct damos *s,
+			struct damos_quota_goal *goal)
+{
+	return damos_read_node_memcg_bp(goal, true);
+}
+
+static unsigned long
+damos_metric_memcg_free(struct damon_ctx *ctx, struct damos *s,
+			struct damos_quota_goal *goal)
+{
+	return damos_read_node_memcg_bp(goal, false);
+}
+
+static unsigned long
+damos_metric_active(struct damon_ctx *ctx, struct damos *s,
+		    struct damos_quota_goal *goal)
+{
+	return damos_read_lru_bp(true);
+}
+
+static unsigned long
+damos_metric_inactive(struct damon_ctx *ctx, struct damos *s,
+		      struct damos_quota_goal *goal)
+{
+	return damos_read_lru_bp(false);
+}
+
+static unsigned long
+damos_metric_eligible(struct damon_ctx *ctx, struct damos *s,
+		      struct damos_quota_goal *goal)
+{
+	return damos_eligible_mem_bp(ctx, s, goal->nid);
+}
+
+static unsigned long
+damos_metric_hugepage(struct damon_ctx *ctx, struct damos *s,
+		      struct damos_quota_goal *goal)
+{
+	return damos_read_hugepage_bp();
+}
+
+/**
+ * struct damos_metric - How a quota goal metric is measured.
+ * @read:	Reads the current value.
+ * @ratio:	The value is a share in basis points, 0 to &DAMON_BP_UNIT,
+ *		so a goal may aim at its complement.
+ */
+struct damos_metric {
+	unsigned long (*read)(struct damon_ctx *ctx, struct damos *s,
+			      struct damos_quota_goal *goal);
+	bool ratio;
+};
+
+static const struct damos_metric damos_metrics[NR_DAMOS_QUOTA_GOAL_METRICS] = {
+	[DAMOS_QUOTA_USER_INPUT]	= { damos_metric_user_input },
+	[DAMOS_QUOTA_SOME_MEM_PSI_US]	= { damos_metric_psi },
+	[DAMOS_QUOTA_NODE_MEM_USED_BP]	= { damos_metric_node_used, true },
+	[DAMOS_QUOTA_NODE_MEM_FREE_BP]	= { damos_metric_node_free, true },
+	[DAMOS_QUOTA_NODE_MEMCG_USED_BP] = { damos_metric_memcg_used, true },
+	[DAMOS_QUOTA_NODE_MEMCG_FREE_BP] = { damos_metric_memcg_free, true },
+	[DAMOS_QUOTA_ACTIVE_MEM_BP]	= { damos_metric_active, true },
+	[DAMOS_QUOTA_INACTIVE_MEM_BP]	= { damos_metric_inactive, true },
+	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP] = { damos_metric_eligible, true },
+	[DAMOS_QUOTA_HUGEPAGE_MEM_BP]	= { damos_metric_hugepage, true },
+};
+
+/**
+ * damos_goal_value() - The value a goal compares with its target.
+ * @goal:	The goal, for its metric and @goal->complement.
+ * @value:	The value its metric measured.
+ *
+ * A complemented goal aims at the rest of a ratio: the share of active
+ * memory complemented is the share of inactive memory.  The user's own
+ * value and stall times are no ratios; their goals are left alone.
+ *
+ * Return: &DAMON_BP_UNIT - @value for a complemented ratio metric (0 if
+ * @value exceeds &DAMON_BP_UNIT), @value otherwise.
+ */
+unsigned long damos_goal_value(const struct damos_quota_goal *goal,
+			       unsigned long value)
+{
+	if (!goal->complement || goal->metric >= NR_DAMOS_QUOTA_GOAL_METRICS ||
+	    !damos_metrics[goal->metric].ratio)
+		return value;
+	return DAMON_BP_UNIT - min_t(unsigned long, value, DAMON_BP_UNIT);
+}
+
 /**
  * damos_read_goal_metric() - Measure the metric of a quota goal.
  * @ctx:	The context running @s.
  * @s:		The scheme owning @goal.
  * @goal:	The goal.
  *
- * For &DAMOS_QUOTA_USER_INPUT the value the user wrote is kept.
+ * For &DAMOS_QUOTA_USER_INPUT the value the user wrote is kept.  Called
+ * by the kdamond of @ctx, or while @ctx is not running.
  *
- * Return: the current value of the metric.
+ * Return: the current value of the metric, complemented if @goal asks
+ * for it (see damos_goal_value()); 0 for an unknown metric.
  */
 unsigned long damos_read_goal_metric(struct damon_ctx *ctx, struct damos *s,
 				     struct damos_quota_goal *goal)
 {
-	switch (goal->metric) {
-	case DAMOS_QUOTA_USER_INPUT:
-		return goal->current_value;
-	case DAMOS_QUOTA_SOME_MEM_PSI_US:
-		return damos_read_psi_us(goal);
-	case DAMOS_QUOTA_NODE_MEM_USED_BP:
-		return damos_read_node_mem_bp(goal->nid, true);
-	case DAMOS_QUOTA_NODE_MEM_FREE_BP:
-		return damos_read_node_mem_bp(goal->nid, false);
-	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
-		return damos_read_node_memcg_bp(goal, true);
-	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
-		return damos_read_node_memcg_bp(goal, false);
-	case DAMOS_QUOTA_ACTIVE_MEM_BP:
-		return damos_read_lru_bp(true);
-	case DAMOS_QUOTA_INACTIVE_MEM_BP:
-		return damos_read_lru_bp(false);
-	case DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP:
-		return damos_eligible_mem_bp(ctx, s, goal->nid);
-	default:
+	if (goal->metric >= NR_DAMOS_QUOTA_GOAL_METRICS)
 		return 0;
-	}
+	return damos_goal_value(goal,
+				damos_metrics[goal->metric].read(ctx, s, goal));
 }
 
 /**

@@ -96,6 +96,77 @@ unsigned int damos_min_score(const unsigned long *sz_by_score,
 	return 0;
 }
 
+/* ==================== Size charges ==================== */
+
+/*
+ * mult_frac() of @x, @num and @denom (not 0), spelled out so that it also
+ * builds in user space, and saturating instead of wrapping: num > denom is
+ * allowed, so the product may not fit.
+ */
+static unsigned long damos_mult_frac_sat(unsigned long x, unsigned int num,
+					 unsigned int denom)
+{
+	unsigned long q = x / denom, r = x % denom, extra;
+
+	if (num && q > ULONG_MAX / num)
+		return ULONG_MAX;
+	q *= num;
+	/* r < denom: r * num fits in 64 bits and extra is below num */
+	extra = div64_u64((u64)r * num, denom);
+	return q > ULONG_MAX - extra ? ULONG_MAX : q + extra;
+}
+
+/**
+ * damos_fail_charge() - Bytes an action application charges to a size quota.
+ * @quota:	The quota, for @quota->fail_charge_num and
+ *		@quota->fail_charge_denom.
+ * @sz:		Bytes of the region the action was tried on.
+ * @sz_applied:	Bytes of it the action succeeded on.
+ *
+ * Memory the action failed on costs less than memory it succeeded on when
+ * the user says so: a failed byte is charged num / denom of a byte, so
+ * that a scheme whose action often fails still gets through its
+ * candidates.  A denominator of 0 charges whole regions.  Nothing bounds
+ * the ratio: num > denom makes failures cost more.
+ *
+ * Return: @sz if @quota->fail_charge_denom is 0 or @sz_applied exceeds
+ * @sz, else @sz_applied + mult_frac(@sz - @sz_applied, num, denom),
+ * saturating at ULONG_MAX.
+ */
+unsigned long damos_fail_charge(const struct damos_quota *quota,
+				unsigned long sz, unsigned long sz_applied)
+{
+	unsigned long failed;
+
+	if (!quota->fail_charge_denom || sz_applied > sz)
+		return sz;
+	failed = damos_mult_frac_sat(sz - sz_applied, quota->fail_charge_num,
+				     quota->fail_charge_denom);
+	return failed > ULONG_MAX - sz_applied ? ULONG_MAX :
+		sz_applied + failed;
+}
+
+/**
+ * damos_sz_quota_full() - Whether the size budget of a period is used up.
+ * @quota:		The quota, with @quota->esz and @quota->charged_sz
+ *			of the current period.
+ * @min_sz_region:	Smallest region the engine can cut, in bytes.
+ *
+ * With partial charges (damos_fail_charge()) a period can end with less
+ * left than any region the engine can cut; such a rest counts as nothing,
+ * so that the pass stops where it is instead of looking for a region
+ * that cannot exist.
+ *
+ * Return: true if less than @min_sz_region bytes of @quota->esz are left.
+ */
+bool damos_sz_quota_full(const struct damos_quota *quota,
+			 unsigned long min_sz_region)
+{
+	if (quota->charged_sz >= quota->esz)
+		return true;
+	return quota->esz - quota->charged_sz < min_sz_region;
+}
+
 /* ==================== Time quota ==================== */
 
 /**
@@ -141,6 +212,33 @@ unsigned long damos_time_quota_sz(const struct damos_quota *quota)
 }
 
 /* ==================== Goals ==================== */
+
+/**
+ * damos_used_mem_share_bp() - A share of the used memory.
+ * @part:	Pages of the share, e.g. transparent huge pages.
+ * @total:	All pages of the memory.
+ * @free:	Free pages of it.
+ *
+ * Return: @part over @total - @free, in basis points and at most
+ * &DAMON_BP_UNIT; &DAMON_BP_UNIT when nothing is used (@free >= @total),
+ * as all of nothing is the share.
+ */
+unsigned long damos_used_mem_share_bp(unsigned long part, unsigned long total,
+				      unsigned long free)
+{
+	unsigned long used;
+
+	if (free >= total)
+		return DAMON_BP_UNIT;
+	used = total - free;
+	part = min(part, used);
+	/* drop precision rather than overflow the product */
+	while (used > U64_MAX / DAMON_BP_UNIT) {
+		part >>= 1;
+		used >>= 1;
+	}
+	return div64_u64((u64)part * DAMON_BP_UNIT, used);
+}
 
 /**
  * damos_goal_score() - How far a goal is reached.

@@ -2,9 +2,10 @@
 /*
  * DAMOS quota arithmetic: the pure part of the scheme engine.
  *
- * Region scores, the score threshold that fits a size budget, the time
- * quota's throughput estimate, the effective size and the two goal
- * tuners.  Nothing here takes locks, reads clocks or touches memory
+ * Region scores, the score threshold that fits a size budget, what an
+ * action application charges, the time quota's throughput estimate, the
+ * effective size, the goal tuners and the share arithmetic of goal
+ * metrics.  Nothing here takes locks, reads clocks or touches memory
  * state, so quota.c also builds in user space (tools/testing/damon) and
  * runs under ASan and UBSan.
  */
@@ -47,6 +48,13 @@ unsigned int damos_region_score(const struct damos_quota *quota,
 				const struct damos_score_input *in);
 unsigned int damos_min_score(const unsigned long *sz_by_score,
 			     unsigned long budget);
+
+unsigned long damos_fail_charge(const struct damos_quota *quota,
+				unsigned long sz, unsigned long sz_applied);
+bool damos_sz_quota_full(const struct damos_quota *quota,
+			 unsigned long min_sz_region);
+unsigned long damos_used_mem_share_bp(unsigned long part, unsigned long total,
+				      unsigned long free);
 
 void damos_charge_time(struct damos_quota *quota, unsigned long sz, u64 ns);
 unsigned long damos_time_quota_sz(const struct damos_quota *quota);

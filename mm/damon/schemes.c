@@ -2,14 +2,19 @@
 /*
  * DAMOS: schemes, their filters and quota goals, as objects.
  *
- * This file builds and frees the objects of the in-kernel scheme API and
- * holds the user-visible names of the DAMOS enums.  Applying schemes is
- * done by the kdamond, see apply.c; committing them, see commit.c.
+ * This file builds, checks and frees the objects of the in-kernel scheme
+ * API, holds the user-visible names of the DAMOS enums and tells which
+ * regions an access pattern selects (for the engine and for goal
+ * metrics alike, so that both depend on this file and not on each
+ * other).  Applying schemes is done by the kdamond, see apply.c;
+ * committing them, see commit.c.
  */
 
 #include <linux/damon.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+
+#include "damos.h"
 
 /* ==================== Names ==================== */
 
@@ -35,6 +40,7 @@ const char * const damos_filter_type_names[NR_DAMOS_FILTER_TYPES] = {
 	[DAMOS_FILTER_TYPE_HUGEPAGE_SIZE]	= "hugepage_size",
 	[DAMOS_FILTER_TYPE_UNMAPPED]		= "unmapped",
 	[DAMOS_FILTER_TYPE_ADDR]		= "addr",
+	[DAMOS_FILTER_TYPE_PROBE_HITS_WSUM]	= "probe_hits_wsum",
 	[DAMOS_FILTER_TYPE_TARGET]		= "target",
 };
 
@@ -49,6 +55,7 @@ damos_quota_goal_metric_names[NR_DAMOS_QUOTA_GOAL_METRICS] = {
 	[DAMOS_QUOTA_ACTIVE_MEM_BP]		= "active_mem_bp",
 	[DAMOS_QUOTA_INACTIVE_MEM_BP]		= "inactive_mem_bp",
 	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP]	= "node_eligible_mem_bp",
+	[DAMOS_QUOTA_HUGEPAGE_MEM_BP]		= "hugepage_mem_bp",
 };
 
 const char * const
@@ -206,13 +213,7 @@ struct damos *damon_new_scheme(const struct damos_access_pattern *pattern,
 	s->apply_interval_us = apply_interval_us;
 	s->target_nid = target_nid;
 
-	s->quota.reset_interval = quota->reset_interval;
-	s->quota.ms = quota->ms;
-	s->quota.sz = quota->sz;
-	s->quota.goal_tuner = quota->goal_tuner;
-	s->quota.weight_sz = quota->weight_sz;
-	s->quota.weight_nr_accesses = quota->weight_nr_accesses;
-	s->quota.weight_age = quota->weight_age;
+	s->quota.params = quota->params;
 	INIT_LIST_HEAD(&s->quota.goals);
 
 	s->wmarks.metric = wmarks->metric;
@@ -328,6 +329,7 @@ static void damos_commit_quota_goal(struct damos_quota_goal *dst,
 
 	dst->metric = src->metric;
 	dst->target_value = src->target_value;
+	dst->complement = src->complement;
 	dst->nid = src->nid;
 	dst->memcg_id = src->memcg_id;
 	if (!same || src->metric == DAMOS_QUOTA_USER_INPUT) {
@@ -341,6 +343,22 @@ static unsigned int damos_nr_quota_goals(struct damos_quota *q)
 	return list_count_nodes(&q->goals);
 }
 
+/*
+ * A goal of 0 can never be approached from below: the tuners would only
+ * ever shrink the quota.  sysfs refuses it; in-kernel users are told.
+ */
+static int damos_check_quota_goals(const struct damos_quota *q)
+{
+	const struct damos_quota_goal *g;
+
+	damos_for_each_quota_goal(g, q) {
+		if (g->metric >= NR_DAMOS_QUOTA_GOAL_METRICS ||
+		    !g->target_value)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * damos_commit_quota_goals() - Make the goals of a quota follow another's.
  * @dst:	The quota to change.
@@ -351,14 +369,20 @@ static unsigned int damos_nr_quota_goals(struct damos_quota *q)
  * reference point) if it still measures the same thing; a user_input
  * goal takes the current_value of @src.  Goals of @dst beyond those of
  * @src are removed, those of @src beyond those of @dst are added.
+ * Called on a stopped context or by its kdamond.
  *
- * Return: 0 on success, -ENOMEM when out of memory (nothing changes).
+ * Return: 0 on success, -EINVAL if a goal of @src has an unknown metric
+ * or a zero target_value, -ENOMEM when out of memory (nothing changes on
+ * failure).
  */
 int damos_commit_quota_goals(struct damos_quota *dst, struct damos_quota *src)
 {
 	unsigned int nr_dst = damos_nr_quota_goals(dst), i = 0;
 	struct damos_quota_goal *dg, *sg, *next;
 	LIST_HEAD(added);
+
+	if (damos_check_quota_goals(src))
+		return -EINVAL;
 
 	/* allocate first, so that running out of memory changes nothing */
 	damos_for_each_quota_goal(sg, src) {
@@ -388,4 +412,87 @@ free_added:
 	list_for_each_entry_safe(dg, next, &added, list)
 		damos_destroy_quota_goal(dg);
 	return -ENOMEM;
+}
+
+/* ==================== Region selection ==================== */
+
+/**
+ * damos_pattern_match() - Whether a region matches a scheme's pattern.
+ * @ctx:	The context, for its intervals.
+ * @s:		The scheme.
+ * @r:		The region.
+ *
+ * Return: true if the size, the access frequency (the pseudo moving sum,
+ * in accesses per aggregation interval) and the age of @r are in the
+ * ranges of @s.
+ */
+bool damos_pattern_match(const struct damon_ctx *ctx, const struct damos *s,
+			 const struct damon_region *r)
+{
+	const struct damos_access_pattern *p = &s->pattern;
+	unsigned long sz = damon_sz_region(r);
+	unsigned int nr = damon_nr_accesses_mvsum(ctx, r);
+
+	return sz >= p->min_sz_region && sz <= p->max_sz_region &&
+		nr >= p->min_nr_accesses && nr <= p->max_nr_accesses &&
+		r->age >= p->min_age_region && r->age <= p->max_age_region;
+}
+
+/* ==================== Checking schemes ==================== */
+
+/* Whether filter @f is valid: a known type whose range is one. */
+static bool damos_filter_valid(const struct damos_filter *f)
+{
+	switch (f->type) {
+	case DAMOS_FILTER_TYPE_ADDR:
+		return f->addr_range.start <= f->addr_range.end;
+	case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
+		return f->sz_range.min <= f->sz_range.max;
+	case DAMOS_FILTER_TYPE_PROBE_HITS_WSUM:
+		return f->wsum_range.min <= f->wsum_range.max;
+	default:
+		return f->type < NR_DAMOS_FILTER_TYPES;
+	}
+}
+
+static int damos_check_filters(const struct damos *s)
+{
+	const struct damos_filter *f;
+
+	damos_for_each_core_filter(f, s) {
+		if (!damos_filter_valid(f))
+			return -EINVAL;
+	}
+	damos_for_each_ops_filter(f, s) {
+		if (!damos_filter_valid(f))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * damos_check_schemes() - Whether the schemes of a context are valid.
+ * @ctx:	The context holding the schemes.
+ * @ops:	The operation set that is to apply them.
+ *
+ * The one check of scheme parameters, run by damon_start() and
+ * damon_commit_ctx() before anything changes: every action is one @ops
+ * can apply, no filter range ends below its start, and no quota goal
+ * has an unknown metric or a zero target_value.
+ *
+ * Return: 0 if the schemes are valid, -EINVAL otherwise.
+ */
+int damos_check_schemes(struct damon_ctx *ctx,
+			const struct damon_operations *ops)
+{
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx) {
+		if (s->action >= NR_DAMOS_ACTIONS ||
+		    !(ops->actions & BIT(s->action)))
+			return -EINVAL;
+		if (damos_check_filters(s) || damos_check_quota_goals(&s->quota))
+			return -EINVAL;
+	}
+	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * KUnit tests of the DAMOS engine, mm/damon/apply.c and quota.c, driven
  * from the test thread on contexts that do not run: ranking under quotas,
- * charging across splits and merges, goal tuners on a simulated system,
- * the watermark state machine, core filters and scheme commits.
+ * charging across splits and merges, fail charges, goal tuners on a
+ * simulated system, goal metrics and their complements, the watermark
+ * state machine, core filters, scheme commits and their validation.
  *
  * damos_apply_schemes() is called directly, as the kdamond would after a
  * sample; a fake operation set records what it is asked to apply.
@@ -70,14 +71,26 @@ static const struct damos_access_pattern damos_test_any = {
 
 static const struct damos_watermarks damos_test_no_wmarks = {};
 
-/* A stopped context of the fake operation set, and a clean log. */
+/* Every test starts with a clean log of the fake operation set. */
+static int damos_test_init(struct kunit *test)
+{
+	memset(&damos_test_log, 0, sizeof(damos_test_log));
+	damos_test_log.applied_pct = 100;
+	return 0;
+}
+
+/* ...and leaves none behind, should another suite share the ops. */
+static void damos_test_exit(struct kunit *test)
+{
+	memset(&damos_test_log, 0, sizeof(damos_test_log));
+}
+
+/* A stopped context of the fake operation set. */
 static struct damon_ctx *damos_test_ctx(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_test_new_ctx(test);
 
 	ctx->ops = &damos_test_ops;
-	memset(&damos_test_log, 0, sizeof(damos_test_log));
-	damos_test_log.applied_pct = 100;
 	return ctx;
 }
 
@@ -109,7 +122,7 @@ static struct damon_target *damos_test_target(struct kunit *test,
 	for (i = 0; i < nr; i++) {
 		r = damon_new_region(PG(i * pages), PG((i + 1) * pages));
 		KUNIT_ASSERT_NOT_NULL(test, r);
-		damon_test_set_counters(r, i, i * DAMON_BP_UNIT, 0, i);
+		damon_test_set_counters(r, i, 0, i);
 		damon_add_region(r, t);
 	}
 	return t;
@@ -731,6 +744,8 @@ static void damos_test_commit_schemes(struct kunit *test)
 	damon_test_add_filter(test, d0, DAMOS_FILTER_TYPE_ANON, true, false);
 
 	quota.sz = PG(100);
+	quota.fail_charge_num = 3;
+	quota.fail_charge_denom = 2;
 	for (i = 0; i < 3; i++)
 		damos_test_scheme(test, src, DAMOS_PAGEOUT, &quota);
 	s = list_first_entry(&src->schemes, struct damos, list);
@@ -750,6 +765,8 @@ static void damos_test_commit_schemes(struct kunit *test)
 	damon_for_each_scheme(s, dst) {
 		KUNIT_EXPECT_EQ(test, s->action, DAMOS_PAGEOUT);
 		KUNIT_EXPECT_EQ(test, s->quota.sz, PG(100));
+		KUNIT_EXPECT_EQ(test, s->quota.fail_charge_num, 3);
+		KUNIT_EXPECT_EQ(test, s->quota.fail_charge_denom, 2);
 		i++;
 	}
 	KUNIT_EXPECT_EQ(test, i, 3);
@@ -798,6 +815,518 @@ static void damos_test_commit_bad_action(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, damon_is_running(dst));
 }
 
+/* ==================== Fail charges ==================== */
+
+/* Check one fail charge: @sz tried, @applied of it applied, at @num/@denom. */
+static void damos_test_expect_charge(struct kunit *test, unsigned int num,
+				     unsigned int denom, unsigned long sz,
+				     unsigned long applied,
+				     unsigned long charge)
+{
+	struct damos_quota q = {
+		.fail_charge_num = num, .fail_charge_denom = denom,
+	};
+
+	KUNIT_EXPECT_EQ_MSG(test, damos_fail_charge(&q, sz, applied), charge,
+			    "%u/%u of %lu, %lu applied", num, denom, sz,
+			    applied);
+}
+
+static void damos_test_fail_charge(struct kunit *test)
+{
+	/* denominator 0, the default: whole regions */
+	damos_test_expect_charge(test, 0, 0, PG(10), 0, PG(10));
+	damos_test_expect_charge(test, 3, 0, PG(10), PG(4), PG(10));
+	/* applied bytes in full, failed ones at num/denom */
+	damos_test_expect_charge(test, 1, 4, PG(10), PG(2), PG(4));
+	damos_test_expect_charge(test, 1, 4, PG(10), PG(10), PG(10));
+	damos_test_expect_charge(test, 0, 7, PG(10), PG(3), PG(3));
+	/* num > denom is accepted: failures cost more */
+	damos_test_expect_charge(test, 3, 2, PG(10), PG(6), PG(12));
+	/* mult_frac() rounding */
+	damos_test_expect_charge(test, 1, 3, 10, 0, 3);
+	damos_test_expect_charge(test, 2, 3, 10, 1, 7);
+	/* more applied than tried: the region size */
+	damos_test_expect_charge(test, 1, 4, PG(10), PG(11), PG(10));
+	/* saturation instead of wrapping */
+	damos_test_expect_charge(test, 5, 2, ULONG_MAX, 0, ULONG_MAX);
+}
+
+/* A rest smaller than a minimum region is a used-up quota. */
+static void damos_test_sz_quota_full(struct kunit *test)
+{
+	struct damos_quota q = { .esz = PG(10) };
+
+	KUNIT_EXPECT_FALSE(test, damos_sz_quota_full(&q, PAGE_SIZE));
+	q.charged_sz = PG(9);
+	KUNIT_EXPECT_FALSE(test, damos_sz_quota_full(&q, PAGE_SIZE));
+	q.charged_sz = PG(9) + 1;
+	KUNIT_EXPECT_TRUE(test, damos_sz_quota_full(&q, PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, damos_sz_quota_full(&q, 1));
+	q.charged_sz = PG(10);
+	KUNIT_EXPECT_TRUE(test, damos_sz_quota_full(&q, 1));
+	q.charged_sz = PG(11);
+	KUNIT_EXPECT_TRUE(test, damos_sz_quota_full(&q, 1));
+}
+
+/*
+ * Regions of four pages of which the action applies to half, the other
+ * half charged at 1/2: three pages a region.  A quota of ten pages takes
+ * three regions (nine pages), then one page cut from the fourth, which
+ * charges three quarters of a page.  The quarter left is less than a
+ * region: the quota counts as used up, the pass stops after that page,
+ * and the next period resumes right there.
+ */
+static void damos_test_fail_charge_engine(struct kunit *test)
+{
+	struct damos_quota quota = {
+		.sz = PG(10), .reset_interval = 1000,
+		.fail_charge_num = 1, .fail_charge_denom = 2,
+	};
+	struct damon_ctx *ctx = damos_test_ctx(test);
+	struct damon_target *t;
+	struct damos *s;
+
+	t = damos_test_target(test, ctx, 8, 4);
+	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
+	damos_test_log.applied_pct = 50;
+	damos_test_apply_period(ctx);
+
+	KUNIT_ASSERT_EQ(test, damos_test_log.nr, 4);
+	KUNIT_EXPECT_EQ(test, damos_test_log.ar[3].start, PG(12));
+	KUNIT_EXPECT_EQ(test, damos_test_log.ar[3].end, PG(13));
+	KUNIT_EXPECT_EQ(test, s->quota.charged_sz, PG(9) + PG(3) / 4);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, PG(13));
+	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 1);
+	KUNIT_EXPECT_PTR_EQ(test, s->quota.charge_target_from, t);
+	KUNIT_EXPECT_EQ(test, s->quota.charge_addr_from, PG(13));
+
+	damos_test_log.nr = 0;
+	damos_test_apply_period(ctx);
+	KUNIT_ASSERT_GE(test, damos_test_log.nr, 1);
+	KUNIT_EXPECT_EQ(test, damos_test_log.ar[0].start, PG(13));
+}
+
+/* ==================== Goal metrics and complements ==================== */
+
+/* A goal of @metric, complemented or not, in no list. */
+static struct damos_quota_goal damos_test_goal(enum damos_quota_goal_metric m,
+					       bool complement)
+{
+	return (struct damos_quota_goal){
+		.metric = m, .complement = complement, .target_value = 1,
+	};
+}
+
+/* Every ratio metric complements; user_input and some_mem_psi_us do not. */
+static void damos_test_complement(struct kunit *test)
+{
+	struct damos_quota_goal g;
+	int m;
+
+	for (m = 0; m < NR_DAMOS_QUOTA_GOAL_METRICS; m++) {
+		bool ratio = m != DAMOS_QUOTA_USER_INPUT &&
+			m != DAMOS_QUOTA_SOME_MEM_PSI_US;
+
+		g = damos_test_goal(m, false);
+		KUNIT_EXPECT_EQ_MSG(test, damos_goal_value(&g, 3000), 3000,
+				    "metric %s", damos_quota_goal_metric_names[m]);
+		g.complement = true;
+		KUNIT_EXPECT_EQ_MSG(test, damos_goal_value(&g, 3000),
+				    ratio ? 7000 : 3000,
+				    "metric %s", damos_quota_goal_metric_names[m]);
+		KUNIT_EXPECT_EQ_MSG(test, damos_goal_value(&g, 0),
+				    ratio ? DAMON_BP_UNIT : 0,
+				    "metric %s", damos_quota_goal_metric_names[m]);
+		KUNIT_EXPECT_EQ_MSG(test, damos_goal_value(&g, DAMON_BP_UNIT),
+				    ratio ? 0 : DAMON_BP_UNIT,
+				    "metric %s", damos_quota_goal_metric_names[m]);
+	}
+}
+
+/* The readers apply the complement; the tuner sees what they return. */
+static void damos_test_complement_read(struct kunit *test)
+{
+	struct damos_quota quota = { .reset_interval = 1000 };
+	struct damon_ctx *ctx = damos_test_ctx(test);
+	struct damos_quota_goal g, *ui, *psi;
+	struct damos *s;
+
+	/* 32 pages, all on node 0 */
+	damos_test_target(test, ctx, 4, 8);
+	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
+	g = damos_test_goal(DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP, false);
+	KUNIT_EXPECT_EQ(test, damos_read_goal_metric(ctx, s, &g), 10000);
+	g.complement = true;
+	KUNIT_EXPECT_EQ(test, damos_read_goal_metric(ctx, s, &g), 0);
+	g.nid = 1;
+	KUNIT_EXPECT_EQ(test, damos_read_goal_metric(ctx, s, &g), 10000);
+
+	ui = damos_new_quota_goal(DAMOS_QUOTA_USER_INPUT, 1000);
+	psi = damos_new_quota_goal(DAMOS_QUOTA_SOME_MEM_PSI_US, 1000);
+	KUNIT_ASSERT_NOT_NULL(test, ui);
+	KUNIT_ASSERT_NOT_NULL(test, psi);
+	damos_add_quota_goal(&s->quota, ui);
+	damos_add_quota_goal(&s->quota, psi);
+	ui->complement = true;
+	psi->complement = true;
+	ui->current_value = 1234;
+	damos_test_apply_period(ctx);
+	KUNIT_EXPECT_EQ(test, ui->current_value, 1234);
+	/* the first PSI read only takes a reference point: 0, not 10000 */
+	KUNIT_EXPECT_EQ(test, psi->current_value, 0);
+}
+
+/* hugepage_mem_bp: a share of the used memory, by name and by value. */
+static void damos_test_hugepage_metric(struct kunit *test)
+{
+	struct damon_ctx *ctx = damos_test_ctx(test);
+	struct damos_quota quota = {};
+	struct damos_quota_goal g;
+	unsigned long v, cv;
+	struct damos *s;
+
+	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
+	KUNIT_EXPECT_EQ(test,
+			damon_name_index(damos_quota_goal_metric_names,
+					 NR_DAMOS_QUOTA_GOAL_METRICS,
+					 "hugepage_mem_bp"),
+			DAMOS_QUOTA_HUGEPAGE_MEM_BP);
+
+	g = damos_test_goal(DAMOS_QUOTA_HUGEPAGE_MEM_BP, false);
+	/* nid and path are ignored */
+	g.nid = 12345;
+	v = damos_read_goal_metric(ctx, s, &g);
+	KUNIT_EXPECT_LE(test, v, DAMON_BP_UNIT);
+	g.complement = true;
+	cv = damos_read_goal_metric(ctx, s, &g);
+	KUNIT_EXPECT_LE(test, cv, DAMON_BP_UNIT);
+	/* THPs may come and go between the reads, a little */
+	KUNIT_EXPECT_LE(test, abs((long)(v + cv) - DAMON_BP_UNIT), 100);
+
+	KUNIT_EXPECT_EQ(test, damos_used_mem_share_bp(0, 100, 20), 0);
+	KUNIT_EXPECT_EQ(test, damos_used_mem_share_bp(20, 100, 20), 2500);
+	KUNIT_EXPECT_EQ(test, damos_used_mem_share_bp(80, 100, 20),
+			DAMON_BP_UNIT);
+	KUNIT_EXPECT_EQ(test, damos_used_mem_share_bp(90, 100, 20),
+			DAMON_BP_UNIT);
+	/* nothing used */
+	KUNIT_EXPECT_EQ(test, damos_used_mem_share_bp(0, 100, 100),
+			DAMON_BP_UNIT);
+	KUNIT_EXPECT_EQ(test, damos_used_mem_share_bp(5, 100, 101),
+			DAMON_BP_UNIT);
+}
+
+/* ==================== Moving sums ==================== */
+
+/*
+ * Halfway through an aggregation window, a region that had 10 accesses in
+ * the last window and 2 so far in this one counts 2 + 10 / 2 = 7, for the
+ * access pattern and for the ranking alike.
+ */
+static void damos_test_mvsum(struct kunit *test)
+{
+	struct damos_quota quota = { .weight_nr_accesses = 1 };
+	struct damon_ctx *ctx = damos_test_ctx(test);
+	unsigned int window = damon_max_nr_accesses(&ctx->attrs);
+	struct damos_score_input in = {};
+	struct damon_region *r;
+	struct damon_target *t;
+	struct damos *s;
+
+	t = damos_test_target(test, ctx, 1, 4);
+	r = damon_first_region(t);
+	damon_test_set_counters(r, 2, 0, 10);
+	ctx->passed_sample_intervals = 100;
+	ctx->next_aggregation_sis = 100 + window / 2;
+	KUNIT_ASSERT_EQ(test, window % 2, 0);
+	KUNIT_ASSERT_EQ(test, damon_nr_accesses_mvsum(ctx, r), 7);
+
+	s = damos_test_scheme(test, ctx, DAMOS_WILLNEED, &quota);
+	s->pattern.min_nr_accesses = 7;
+	s->pattern.max_nr_accesses = 7;
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(ctx, s, r));
+	s->pattern.min_nr_accesses = 2;
+	s->pattern.max_nr_accesses = 2;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, s, r));
+
+	in.sz = damon_sz_region(r);
+	in.rate_bp = 7 * DAMON_BP_UNIT / window;
+	KUNIT_EXPECT_EQ(test, damos_score_of(ctx, s, r),
+			damos_region_score(&s->quota, &in));
+}
+
+/* ==================== probe_hits_wsum filters ==================== */
+
+/*
+ * Two probes of weights 2 and 3; region hits 4 and 5 give a weighted sum
+ * of 23.  The context does not run, so the moving sums are the counts.
+ */
+static struct damon_region *damos_test_wsum_region(struct kunit *test,
+						   struct damon_ctx *ctx)
+{
+	struct damon_target *t = damos_test_target(test, ctx, 1, 4);
+	struct damon_region *r = damon_first_region(t);
+	struct damon_probe *p;
+
+	p = damon_new_probe(2);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	damon_add_probe(ctx, p);
+	p = damon_new_probe(3);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	damon_add_probe(ctx, p);
+	r->probe_hits[0] = 4;
+	r->probe_hits[1] = 5;
+	KUNIT_ASSERT_EQ(test, damon_probe_hits_wsum(ctx, r, true), 23);
+	return r;
+}
+
+static struct damon_target *damos_test_first_target(struct damon_ctx *ctx)
+{
+	return list_first_entry(&ctx->adaptive_targets, struct damon_target,
+				list);
+}
+
+/* Set the weights of all probes of @ctx to 0. */
+static void damos_test_zero_weights(struct damon_ctx *ctx)
+{
+	struct damon_probe *p;
+
+	damon_for_each_probe(p, ctx)
+		p->weight = 0;
+}
+
+/* Whether a lone probe_hits_wsum filter of [@min, @max] passes @r. */
+static bool damos_test_wsum_pass(struct kunit *test, struct damon_ctx *ctx,
+				 struct damos *s, struct damon_region *r,
+				 unsigned long min, unsigned long max)
+{
+	struct damos_filter *f;
+
+	f = list_first_entry(&s->core_filters, struct damos_filter, list);
+	f->wsum_range.min = min;
+	f->wsum_range.max = max;
+	return damos_core_filters_pass(ctx, s, damos_test_first_target(ctx), 0, r);
+}
+
+static void damos_test_wsum_filter(struct kunit *test)
+{
+	struct damon_ctx *ctx = damos_test_ctx(test);
+	struct damos_quota quota = {};
+	struct damos_filter *f;
+	struct damon_region *r;
+	struct damos *s;
+
+	r = damos_test_wsum_region(test, ctx);
+	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
+				  true, true);
+	/* a core filter: on the core list */
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&s->core_filters));
+	KUNIT_EXPECT_EQ(test,
+			damon_name_index(damos_filter_type_names,
+					 NR_DAMOS_FILTER_TYPES,
+					 "probe_hits_wsum"),
+			DAMOS_FILTER_TYPE_PROBE_HITS_WSUM);
+
+	/* matching, allow: inside and at both edges */
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 10, 30));
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 23, 30));
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 10, 23));
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 23, 23));
+	KUNIT_EXPECT_FALSE(test, damos_test_wsum_pass(test, ctx, s, r, 24, 30));
+	KUNIT_EXPECT_FALSE(test, damos_test_wsum_pass(test, ctx, s, r, 0, 22));
+
+	/* matching, reject */
+	f->allow = false;
+	KUNIT_EXPECT_FALSE(test, damos_test_wsum_pass(test, ctx, s, r, 23, 23));
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 0, 22));
+
+	/* not matching: applies outside the range */
+	f->matching = false;
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 23, 23));
+	KUNIT_EXPECT_FALSE(test, damos_test_wsum_pass(test, ctx, s, r, 24, 30));
+	f->allow = true;
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 24, 30));
+	KUNIT_EXPECT_FALSE(test, damos_test_wsum_pass(test, ctx, s, r, 0, 23));
+
+	/* without weights the sum is 0 */
+	damos_test_zero_weights(ctx);
+	f->matching = true;
+	KUNIT_EXPECT_TRUE(test, damos_test_wsum_pass(test, ctx, s, r, 0, 0));
+	KUNIT_EXPECT_FALSE(test, damos_test_wsum_pass(test, ctx, s, r, 1, 30));
+}
+
+/* Regions the filter rejects are not tried; the others are, once each. */
+static void damos_test_wsum_filter_engine(struct kunit *test)
+{
+	struct damon_ctx *ctx = damos_test_ctx(test);
+	struct damos_quota quota = {};
+	struct damon_region *r, *cold;
+	struct damos_filter *f;
+	struct damon_target *t;
+	struct damos *s;
+
+	r = damos_test_wsum_region(test, ctx);
+	t = damos_test_first_target(ctx);
+	cold = damon_new_region(r->ar.end, r->ar.end + PG(4));
+	KUNIT_ASSERT_NOT_NULL(test, cold);
+	damon_add_region(cold, t);
+	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
+				  true, true);
+	f->wsum_range.min = 1;
+	f->wsum_range.max = ULONG_MAX;
+	damos_test_apply_period(ctx);
+	KUNIT_ASSERT_EQ(test, damos_test_log.nr, 1);
+	KUNIT_EXPECT_EQ(test, damos_test_log.ar[0].start, r->ar.start);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 1);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, PG(4));
+}
+
+/* ==================== Validation at commit and start ==================== */
+
+/* A zero target fails a goal commit and leaves the goals as they were. */
+static void damos_test_commit_zero_target(struct kunit *test)
+{
+	struct damos_quota dst = {}, src = {};
+	struct damos_quota_goal *g, *next;
+
+	INIT_LIST_HEAD(&dst.goals);
+	INIT_LIST_HEAD(&src.goals);
+	g = damos_new_quota_goal(DAMOS_QUOTA_USER_INPUT, 100);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	damos_add_quota_goal(&dst, g);
+	g = damos_new_quota_goal(DAMOS_QUOTA_ACTIVE_MEM_BP, 500);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->complement = true;
+	damos_add_quota_goal(&src, g);
+	g = damos_new_quota_goal(DAMOS_QUOTA_USER_INPUT, 0);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	damos_add_quota_goal(&src, g);
+
+	KUNIT_EXPECT_EQ(test, damos_commit_quota_goals(&dst, &src), -EINVAL);
+	KUNIT_ASSERT_TRUE(test, list_is_singular(&dst.goals));
+	g = list_first_entry(&dst.goals, struct damos_quota_goal, list);
+	KUNIT_EXPECT_EQ(test, g->metric, DAMOS_QUOTA_USER_INPUT);
+	KUNIT_EXPECT_EQ(test, g->target_value, 100);
+	KUNIT_EXPECT_FALSE(test, g->complement);
+
+	/* without the zero target, the complement is committed */
+	g = list_last_entry(&src.goals, struct damos_quota_goal, list);
+	g->target_value = 1;
+	KUNIT_EXPECT_EQ(test, damos_commit_quota_goals(&dst, &src), 0);
+	g = list_first_entry(&dst.goals, struct damos_quota_goal, list);
+	KUNIT_EXPECT_EQ(test, g->metric, DAMOS_QUOTA_ACTIVE_MEM_BP);
+	KUNIT_EXPECT_TRUE(test, g->complement);
+
+	damos_for_each_quota_goal_safe(g, next, &dst)
+		damos_destroy_quota_goal(g);
+	damos_for_each_quota_goal_safe(g, next, &src)
+		damos_destroy_quota_goal(g);
+}
+
+/*
+ * A source context whose one scheme is broken by @breaker fails both the
+ * commit and the start, changing nothing.
+ */
+static void damos_test_expect_invalid(struct kunit *test,
+				      void (*breaker)(struct kunit *test,
+						      struct damos *s))
+{
+	struct damos_quota quota = { .sz = PG(1) };
+	struct damon_ctx *dst = damos_test_ctx(test);
+	struct damon_ctx *src = damos_test_ctx(test);
+	struct damos *s;
+
+	damos_test_scheme(test, dst, DAMOS_STAT, &quota);
+	quota.sz = PG(2);
+	s = damos_test_scheme(test, src, DAMOS_STAT, &quota);
+	breaker(test, s);
+	src->pause = true;
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, dst->pause);
+	s = list_first_entry(&dst->schemes, struct damos, list);
+	KUNIT_EXPECT_EQ(test, s->quota.sz, PG(1));
+	KUNIT_EXPECT_TRUE(test, list_empty(&s->core_filters));
+	KUNIT_EXPECT_TRUE(test, list_empty(&s->ops_filters));
+	KUNIT_EXPECT_TRUE(test, list_empty(&s->quota.goals));
+	KUNIT_EXPECT_EQ(test, damon_start(&src, 1, false), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(src));
+}
+
+static void damos_test_break_goal(struct kunit *test, struct damos *s)
+{
+	struct damos_quota_goal *g;
+
+	g = damos_new_quota_goal(DAMOS_QUOTA_HUGEPAGE_MEM_BP, 0);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	damos_add_quota_goal(&s->quota, g);
+}
+
+static void damos_test_break_addr(struct kunit *test, struct damos *s)
+{
+	struct damos_filter *f;
+
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
+	f->addr_range = (struct damon_addr_range){ PG(2), PG(1) };
+}
+
+static void damos_test_break_hugepage(struct kunit *test, struct damos *s)
+{
+	struct damos_filter *f;
+
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_HUGEPAGE_SIZE,
+				  true, true);
+	f->sz_range = (struct damon_size_range){ PG(2), PG(2) - 1 };
+}
+
+static void damos_test_break_wsum(struct kunit *test, struct damos *s)
+{
+	struct damos_filter *f;
+
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
+				  true, true);
+	f->wsum_range = (struct damon_size_range){ 10, 9 };
+}
+
+static void damos_test_invalid_goal(struct kunit *test)
+{
+	damos_test_expect_invalid(test, damos_test_break_goal);
+}
+
+static void damos_test_invalid_ranges(struct kunit *test)
+{
+	damos_test_expect_invalid(test, damos_test_break_addr);
+	damos_test_expect_invalid(test, damos_test_break_hugepage);
+	damos_test_expect_invalid(test, damos_test_break_wsum);
+}
+
+/* Ranges of one value are ranges: min == max commits. */
+static void damos_test_valid_edges(struct kunit *test)
+{
+	struct damos_quota quota = {};
+	struct damon_ctx *dst = damos_test_ctx(test);
+	struct damon_ctx *src = damos_test_ctx(test);
+	struct damos_filter *f;
+	struct damos *s;
+
+	s = damos_test_scheme(test, src, DAMOS_STAT, &quota);
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
+				  false, true);
+	f->wsum_range = (struct damon_size_range){ 7, 7 };
+	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_HUGEPAGE_SIZE,
+				  true, false);
+	f->sz_range = (struct damon_size_range){ PG(1), PG(1) };
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	s = list_first_entry(&dst->schemes, struct damos, list);
+	f = list_first_entry(&s->core_filters, struct damos_filter, list);
+	KUNIT_EXPECT_EQ(test, f->type, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM);
+	KUNIT_EXPECT_FALSE(test, f->matching);
+	KUNIT_EXPECT_EQ(test, f->wsum_range.min, 7);
+	KUNIT_EXPECT_EQ(test, f->wsum_range.max, 7);
+}
+
 static struct kunit_case damos_test_cases[] = {
 	KUNIT_CASE(damos_test_min_score),
 	KUNIT_CASE(damos_test_scores),
@@ -821,11 +1350,26 @@ static struct kunit_case damos_test_cases[] = {
 	KUNIT_CASE(damos_test_commit_goals),
 	KUNIT_CASE(damos_test_commit_schemes),
 	KUNIT_CASE(damos_test_commit_bad_action),
+	KUNIT_CASE(damos_test_fail_charge),
+	KUNIT_CASE(damos_test_sz_quota_full),
+	KUNIT_CASE(damos_test_fail_charge_engine),
+	KUNIT_CASE(damos_test_complement),
+	KUNIT_CASE(damos_test_complement_read),
+	KUNIT_CASE(damos_test_hugepage_metric),
+	KUNIT_CASE(damos_test_mvsum),
+	KUNIT_CASE(damos_test_wsum_filter),
+	KUNIT_CASE(damos_test_wsum_filter_engine),
+	KUNIT_CASE(damos_test_commit_zero_target),
+	KUNIT_CASE(damos_test_invalid_goal),
+	KUNIT_CASE(damos_test_invalid_ranges),
+	KUNIT_CASE(damos_test_valid_edges),
 	{},
 };
 
 static struct kunit_suite damos_test_suite = {
 	.name = "damon-damos",
+	.init = damos_test_init,
+	.exit = damos_test_exit,
 	.test_cases = damos_test_cases,
 };
 

@@ -68,6 +68,14 @@ static const struct damon_operations damos_walk_ops = {
 	.actions = BIT(DAMOS_STAT),
 };
 
+/* The counters of the fake operation set start at 0 in every test. */
+static int damos_walk_test_init(struct kunit *test)
+{
+	atomic_set(&damos_walk_nr_samples, 0);
+	atomic_set(&damos_walk_nr_applied, 0);
+	return 0;
+}
+
 static void damos_walk_stop_destroy(void *data)
 {
 	struct damon_ctx *ctx = data;
@@ -120,7 +128,6 @@ static struct damon_ctx *damos_walk_ctx(struct kunit *test, bool with_scheme,
 		KUNIT_ASSERT_NOT_NULL(test, s);
 		damon_add_scheme(ctx, s);
 	}
-	atomic_set(&damos_walk_nr_applied, 0);
 	return ctx;
 }
 
@@ -352,7 +359,6 @@ static void damos_walk_test_pause(struct kunit *test)
 	int i;
 
 	ctx->pause = true;
-	atomic_set(&damos_walk_nr_samples, 0);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	/* each call is served in a loop of its own: 30 sampling intervals */
 	for (i = 0; i < 30; i++) {
@@ -384,6 +390,7 @@ static struct kunit_case damos_walk_test_cases[] = {
 
 static struct kunit_suite damos_walk_test_suite = {
 	.name = "damon-damos-walk",
+	.init = damos_walk_test_init,
 	.test_cases = damos_walk_test_cases,
 };
 
