@@ -205,6 +205,21 @@ int damon_sysfs_nr_store(struct damon_sysfs_dir *dir, const char *buf);
 		.show = _show,						\
 	}
 
+/*
+ * The .attrs and .nr_attrs of a &struct damon_sysfs_type, from an array.
+ * ARRAY_SIZE() spelled out: the array is only looked at by sizeof.
+ */
+#define DAMON_SYSFS_ATTRS(_attrs)					\
+	.attrs = _attrs,						\
+	.nr_attrs = sizeof(_attrs) / sizeof((_attrs)[0]) +		\
+		__must_be_array(_attrs)
+
+/* The .children and .nr_children of a &struct damon_sysfs_type, likewise. */
+#define DAMON_SYSFS_CHILDREN(_children)					\
+	.children = _children,						\
+	.nr_children = sizeof(_children) / sizeof((_children)[0]) +	\
+		__must_be_array(_children)
+
 /* The nr_<X> file of a list directory. */
 #define DAMON_SYSFS_NR_ATTR(_name)					\
 	DAMON_SYSFS_CUSTOM_RW(_name, damon_sysfs_nr_show,		\

@@ -13,6 +13,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "sysfs.h"
 
@@ -297,56 +298,27 @@ static int damon_sysfs_cmd_clear_tried(struct damon_sysfs_dir *kdamond)
 	return 0;
 }
 
-enum damon_kdamond_cmd {
-	DAMON_KDAMOND_CMD_ON,
-	DAMON_KDAMOND_CMD_OFF,
-	DAMON_KDAMOND_CMD_COMMIT,
-	DAMON_KDAMOND_CMD_COMMIT_SCHEMES_QUOTA_GOALS,
-	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_STATS,
-	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_BYTES,
-	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_REGIONS,
-	DAMON_KDAMOND_CMD_CLEAR_SCHEMES_TRIED_REGIONS,
-	DAMON_KDAMOND_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS,
-	DAMON_KDAMOND_CMD_UPDATE_TUNED_INTERVALS,
-	NR_DAMON_KDAMOND_CMDS,
+/**
+ * struct damon_sysfs_cmd - A command of the state file.
+ * @name:	What is written.
+ * @fn:		What it does to the kdamond directory; returns 0 or an errno.
+ */
+struct damon_sysfs_cmd {
+	const char *name;
+	int (*fn)(struct damon_sysfs_dir *kdamond);
 };
 
-static const char * const damon_sysfs_cmd_names[NR_DAMON_KDAMOND_CMDS] = {
-	[DAMON_KDAMOND_CMD_ON] = "on",
-	[DAMON_KDAMOND_CMD_OFF] = "off",
-	[DAMON_KDAMOND_CMD_COMMIT] = "commit",
-	[DAMON_KDAMOND_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
-		"commit_schemes_quota_goals",
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_STATS] = "update_schemes_stats",
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
-		"update_schemes_tried_bytes",
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
-		"update_schemes_tried_regions",
-	[DAMON_KDAMOND_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
-		"clear_schemes_tried_regions",
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
-		"update_schemes_effective_quotas",
-	[DAMON_KDAMOND_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
-};
-
-static int (* const damon_sysfs_cmd_fns[NR_DAMON_KDAMOND_CMDS])
-	(struct damon_sysfs_dir *kdamond) = {
-	[DAMON_KDAMOND_CMD_ON] = damon_sysfs_cmd_on,
-	[DAMON_KDAMOND_CMD_OFF] = damon_sysfs_cmd_off,
-	[DAMON_KDAMOND_CMD_COMMIT] = damon_sysfs_cmd_commit,
-	[DAMON_KDAMOND_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
-		damon_sysfs_cmd_commit_goals,
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_STATS] = damon_sysfs_cmd_update_stats,
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
-		damon_sysfs_cmd_tried_bytes,
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
-		damon_sysfs_cmd_tried_regions,
-	[DAMON_KDAMOND_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
-		damon_sysfs_cmd_clear_tried,
-	[DAMON_KDAMOND_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
-		damon_sysfs_cmd_update_quotas,
-	[DAMON_KDAMOND_CMD_UPDATE_TUNED_INTERVALS] =
-		damon_sysfs_cmd_update_intervals,
+static const struct damon_sysfs_cmd damon_sysfs_cmds[] = {
+	{ "on", damon_sysfs_cmd_on },
+	{ "off", damon_sysfs_cmd_off },
+	{ "commit", damon_sysfs_cmd_commit },
+	{ "commit_schemes_quota_goals", damon_sysfs_cmd_commit_goals },
+	{ "update_schemes_stats", damon_sysfs_cmd_update_stats },
+	{ "update_schemes_tried_bytes", damon_sysfs_cmd_tried_bytes },
+	{ "update_schemes_tried_regions", damon_sysfs_cmd_tried_regions },
+	{ "clear_schemes_tried_regions", damon_sysfs_cmd_clear_tried },
+	{ "update_schemes_effective_quotas", damon_sysfs_cmd_update_quotas },
+	{ "update_tuned_intervals", damon_sysfs_cmd_update_intervals },
 };
 
 /* ==================== kdamonds/<K> files ==================== */
@@ -362,12 +334,13 @@ static ssize_t damon_sysfs_state_show(struct damon_sysfs_dir *dir, char *buf)
 static int damon_sysfs_state_store(struct damon_sysfs_dir *dir,
 				   const char *buf)
 {
-	int cmd = damon_name_index(damon_sysfs_cmd_names, NR_DAMON_KDAMOND_CMDS,
-				   buf);
+	unsigned int i;
 
-	if (cmd < 0)
-		return cmd;
-	return damon_sysfs_cmd_fns[cmd](dir);
+	for (i = 0; i < ARRAY_SIZE(damon_sysfs_cmds); i++) {
+		if (sysfs_streq(buf, damon_sysfs_cmds[i].name))
+			return damon_sysfs_cmds[i].fn(dir);
+	}
+	return -EINVAL;
 }
 
 static ssize_t damon_sysfs_pid_show(struct damon_sysfs_dir *dir, char *buf)

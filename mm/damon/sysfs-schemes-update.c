@@ -15,18 +15,32 @@
 
 /* ==================== Statistics and quotas ==================== */
 
+/* The next goal directory from @*i on that made a goal, or NULL. */
+static struct damon_sysfs_goal *
+damon_sysfs_next_used_goal(struct damon_sysfs_dir *goals, unsigned int *i)
+{
+	struct damon_sysfs_goal *goal;
+
+	while (*i < goals->nr_items) {
+		goal = damon_sysfs_data(goals->items[(*i)++]);
+		if (damon_sysfs_goal_used(goal))
+			return goal;
+	}
+	return NULL;
+}
+
+/* Goals match the directories that made them, in order. */
 static void damon_sysfs_update_goals(struct damon_sysfs_dir *goals,
 				     struct damos_quota *quota)
 {
+	struct damon_sysfs_goal *goal;
 	struct damos_quota_goal *g;
 	unsigned int i = 0;
 
 	damos_for_each_quota_goal(g, quota) {
-		struct damon_sysfs_goal *goal;
-
-		if (i >= goals->nr_items)
+		goal = damon_sysfs_next_used_goal(goals, &i);
+		if (!goal)
 			break;
-		goal = damon_sysfs_data(goals->items[i++]);
 		/* user_input is what the user writes, not a measurement */
 		if (g->metric != DAMOS_QUOTA_USER_INPUT)
 			goal->current_value = g->current_value;
@@ -153,17 +167,25 @@ int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
 
 /* ==================== Tried regions ==================== */
 
+/* What a walk collected for one region. */
+struct damon_sysfs_walk_region {
+	struct damon_sysfs_tried_region region;
+	u8 probe_hits[DAMON_MAX_PROBES];
+};
+
 /* What a walk collected for one scheme. */
 struct damon_sysfs_walk_scheme {
-	struct damon_sysfs_tried_region *regions;
+	struct damon_sysfs_walk_region *regions;
 	unsigned int nr;
 	unsigned int size;
 	unsigned long total_bytes;
 };
 
+/* @nr_probes: the probes of the kdamond, each region has a count of. */
 struct damon_sysfs_walk {
 	struct damon_sysfs_walk_scheme *schemes;
 	unsigned int nr_schemes;
+	unsigned int nr_probes;
 	bool bytes_only;
 	int err;
 };
@@ -181,15 +203,37 @@ static int damon_sysfs_scheme_index(struct damon_ctx *ctx, struct damos *s)
 	return -1;
 }
 
-/* Runs in the kdamond, without damon_sysfs_lock: it only collects. */
+/* Room for one more region in @ws, or false when out of memory. */
+static bool damon_sysfs_walk_reserve(struct damon_sysfs_walk_scheme *ws)
+{
+	struct damon_sysfs_walk_region *regions;
+	unsigned int size = max(ws->size * 2, 64U);
+
+	if (ws->nr < ws->size)
+		return true;
+	regions = krealloc_array(ws->regions, size, sizeof(*regions),
+				 GFP_KERNEL | __GFP_NOWARN);
+	if (!regions)
+		return false;
+	ws->regions = regions;
+	ws->size = size;
+	return true;
+}
+
+/*
+ * Runs in the kdamond, without damon_sysfs_lock: it only collects.  The
+ * counts are moving sums, so that they read as full aggregation windows
+ * whenever the walk happens.
+ */
 static void damon_sysfs_walk_fn(void *data, struct damon_ctx *ctx,
 				struct damon_target *t, struct damon_region *r,
 				struct damos *s, unsigned long sz_filter_passed)
 {
 	struct damon_sysfs_walk *walk = data;
-	struct damon_sysfs_tried_region *regions;
+	struct damon_sysfs_walk_region *wr;
 	struct damon_sysfs_walk_scheme *ws;
 	int idx = damon_sysfs_scheme_index(ctx, s);
+	unsigned int p;
 
 	if (idx < 0 || idx >= walk->nr_schemes)
 		return;
@@ -197,32 +241,50 @@ static void damon_sysfs_walk_fn(void *data, struct damon_ctx *ctx,
 	ws->total_bytes += damon_sz_region(r);
 	if (walk->bytes_only)
 		return;
-	if (ws->nr == ws->size) {
-		regions = krealloc_array(ws->regions, max(ws->size * 2, 64U),
-					 sizeof(*regions),
-					 GFP_KERNEL | __GFP_NOWARN);
-		if (!regions) {
-			walk->err = -ENOMEM;
-			return;
-		}
-		ws->regions = regions;
-		ws->size = max(ws->size * 2, 64U);
+	if (!damon_sysfs_walk_reserve(ws)) {
+		walk->err = -ENOMEM;
+		return;
 	}
-	ws->regions[ws->nr++] = (struct damon_sysfs_tried_region) {
+	wr = &ws->regions[ws->nr++];
+	wr->region = (struct damon_sysfs_tried_region) {
 		.start = r->ar.start,
 		.end = r->ar.end,
-		.nr_accesses = r->nr_accesses_bp / DAMON_BP_UNIT,
+		.nr_accesses = damon_nr_accesses_mvsum(ctx, r),
 		.age = r->age,
 		.sz_filter_passed = sz_filter_passed,
 	};
+	walk->nr_probes = min(damon_nr_probes(ctx), DAMON_MAX_PROBES);
+	for (p = 0; p < walk->nr_probes; p++)
+		wr->probe_hits[p] = damon_probe_hits_mvsum(ctx, r, p);
+}
+
+/* Fill tried_regions/<R>/probes from what a walk collected. */
+static int damon_sysfs_set_probe_hits(struct damon_sysfs_dir *probes,
+				      const struct damon_sysfs_walk_region *wr,
+				      unsigned int nr_probes)
+{
+	struct damon_sysfs_probe_hits *hits;
+	unsigned int p;
+	int err;
+
+	err = damon_sysfs_resize(probes, nr_probes);
+	if (err)
+		return err;
+	for (p = 0; p < nr_probes; p++) {
+		hits = damon_sysfs_data(probes->items[p]);
+		hits->hits = wr->probe_hits[p];
+	}
+	return 0;
 }
 
 /* Fill tried_regions of one scheme directory from what a walk collected. */
 static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
 					 struct damon_sysfs_walk_scheme *ws,
+					 unsigned int nr_probes,
 					 bool bytes_only)
 {
 	struct damon_sysfs_tried_regions *data = damon_sysfs_data(tried);
+	struct damon_sysfs_dir *region;
 	unsigned int i;
 	int err;
 
@@ -232,9 +294,16 @@ static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
 	err = damon_sysfs_resize(tried, ws->nr);
 	if (err)
 		return err;
-	for (i = 0; i < ws->nr; i++)
-		*(struct damon_sysfs_tried_region *)
-			damon_sysfs_data(tried->items[i]) = ws->regions[i];
+	for (i = 0; i < ws->nr; i++) {
+		region = tried->items[i];
+		*(struct damon_sysfs_tried_region *)damon_sysfs_data(region) =
+			ws->regions[i].region;
+		err = damon_sysfs_set_probe_hits(region->children
+						 [DAMON_SYSFS_TRIED_REGION_PROBES],
+						 &ws->regions[i], nr_probes);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -278,7 +347,7 @@ int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *schemes,
 		err = damon_sysfs_set_tried_regions(schemes->items[i]->children
 						    [DAMON_SYSFS_SCHEME_TRIED_REGIONS],
 						    &walk.schemes[i],
-						    bytes_only);
+						    walk.nr_probes, bytes_only);
 	for (i = 0; i < walk.nr_schemes; i++)
 		kfree(walk.schemes[i].regions);
 	kfree(walk.schemes);
@@ -302,5 +371,5 @@ void damon_sysfs_clear_tried_regions(struct damon_sysfs_dir *schemes)
 		/* shrinking cannot fail */
 		damon_sysfs_set_tried_regions(schemes->items[i]->children
 					      [DAMON_SYSFS_SCHEME_TRIED_REGIONS],
-					      &none, false);
+					      &none, 0, false);
 }

@@ -43,7 +43,7 @@ static void damon_sysfs_range_init(struct damon_sysfs_dir *dir)
 {
 	struct damon_size_range *range = damon_sysfs_data(dir);
 
-	range->max = dir->type->attrs[1].max;
+	range->max = ULONG_MAX;
 }
 
 static const struct damon_sysfs_attr damon_sysfs_ul_range_attrs[] = {
@@ -53,8 +53,7 @@ static const struct damon_sysfs_attr damon_sysfs_ul_range_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_ul_range_type = {
 	.data_size = sizeof(struct damon_size_range),
-	.attrs = damon_sysfs_ul_range_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_ul_range_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_ul_range_attrs),
 	.init = damon_sysfs_range_init,
 };
 
@@ -72,8 +71,7 @@ static const struct damon_sysfs_child damon_sysfs_pattern_children[] = {
 };
 
 static const struct damon_sysfs_type damon_sysfs_pattern_type = {
-	.children = damon_sysfs_pattern_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_pattern_children),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_pattern_children),
 };
 
 /* ==================== quotas ==================== */
@@ -87,10 +85,13 @@ static const struct damon_sysfs_attr damon_sysfs_weights_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_weights_type = {
 	.data_size = sizeof(struct damos_quota),
-	.attrs = damon_sysfs_weights_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_weights_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_weights_attrs),
 };
 
+/*
+ * Any node and path are taken: "on" and "commit" resolve the path of
+ * node_memcg_* goals, and a node that is not online measures nothing.
+ */
 static const struct damon_sysfs_attr damon_sysfs_goal_attrs[] = {
 	DAMON_SYSFS_RW_NAME(target_metric, struct damon_sysfs_goal, metric,
 			    &damon_sysfs_metric_names),
@@ -99,15 +100,14 @@ static const struct damon_sysfs_attr damon_sysfs_goal_attrs[] = {
 	DAMON_SYSFS_RW_UL(current_value, struct damon_sysfs_goal,
 			  current_value),
 	DAMON_SYSFS_RW(nid, DAMON_SYSFS_INT, struct damon_sysfs_goal, nid,
-		       .max = INT_MAX, .check = damon_sysfs_check_node),
-	DAMON_SYSFS_RW(path, DAMON_SYSFS_STR, struct damon_sysfs_goal, path,
-		       .check = damon_sysfs_check_memcg_path),
+		       .min = (unsigned long)INT_MIN, .max = INT_MAX),
+	DAMON_SYSFS_RW(path, DAMON_SYSFS_STR, struct damon_sysfs_goal, path),
+	DAMON_SYSFS_RW_BOOL(complement, struct damon_sysfs_goal, complement),
 };
 
 static const struct damon_sysfs_type damon_sysfs_goal_type = {
 	.data_size = sizeof(struct damon_sysfs_goal),
-	.attrs = damon_sysfs_goal_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_goal_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_goal_attrs),
 };
 
 static const struct damon_sysfs_attr damon_sysfs_goals_attrs[] = {
@@ -115,8 +115,7 @@ static const struct damon_sysfs_attr damon_sysfs_goals_attrs[] = {
 };
 
 static const struct damon_sysfs_type damon_sysfs_goals_type = {
-	.attrs = damon_sysfs_goals_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_goals_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_goals_attrs),
 	.item_type = &damon_sysfs_goal_type,
 };
 
@@ -129,6 +128,11 @@ static const struct damon_sysfs_attr damon_sysfs_quotas_attrs[] = {
 			  effective_bytes),
 	DAMON_SYSFS_RW_NAME(goal_tuner, struct damon_sysfs_quotas, goal_tuner,
 			    &damon_sysfs_tuner_names),
+	/* num > denom is valid: failures then cost more than successes */
+	DAMON_SYSFS_RW_UINT(fail_charge_num, struct damon_sysfs_quotas,
+			    fail_charge_num),
+	DAMON_SYSFS_RW_UINT(fail_charge_denom, struct damon_sysfs_quotas,
+			    fail_charge_denom),
 };
 
 static const struct damon_sysfs_child damon_sysfs_quotas_children[] = {
@@ -139,10 +143,8 @@ static const struct damon_sysfs_child damon_sysfs_quotas_children[] = {
 
 static const struct damon_sysfs_type damon_sysfs_quotas_type = {
 	.data_size = sizeof(struct damon_sysfs_quotas),
-	.attrs = damon_sysfs_quotas_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_quotas_attrs),
-	.children = damon_sysfs_quotas_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_quotas_children),
+	DAMON_SYSFS_ATTRS(damon_sysfs_quotas_attrs),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_quotas_children),
 };
 
 /* ==================== watermarks ==================== */
@@ -158,8 +160,7 @@ static const struct damon_sysfs_attr damon_sysfs_wmarks_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_wmarks_type = {
 	.data_size = sizeof(struct damos_watermarks),
-	.attrs = damon_sysfs_wmarks_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_wmarks_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_wmarks_attrs),
 };
 
 /* ==================== filters, core_filters, ops_filters ==================== */
@@ -172,7 +173,9 @@ static const struct damon_sysfs_type damon_sysfs_wmarks_type = {
  * @memcg_path:		The memcg of memcg filters.
  * @addr:		The range of addr filters.
  * @target_idx:		The target index of target filters.
- * @sz:			The folio size range of hugepage_size filters.
+ * @range:		The min and max files: the folio size range of
+ *			hugepage_size filters, the weighted probe hit sum
+ *			range of probe_hits_wsum filters.
  */
 struct damon_sysfs_filter {
 	int type;
@@ -181,22 +184,28 @@ struct damon_sysfs_filter {
 	char *memcg_path;
 	struct damon_addr_range addr;
 	int target_idx;
-	struct damon_size_range sz;
+	struct damon_size_range range;
 };
 
-static const struct damon_sysfs_type damon_sysfs_filters_type;
-static const struct damon_sysfs_type damon_sysfs_core_filters_type;
-static const struct damon_sysfs_type damon_sysfs_ops_filters_type;
+/* Whether filter directory @dir is in the scheme's directory @list. */
+static bool damon_sysfs_filter_in(struct damon_sysfs_dir *dir,
+				  enum damon_sysfs_scheme_child list)
+{
+	struct damon_sysfs_dir *scheme = damon_sysfs_ancestor(dir, 2);
+
+	return dir->parent == scheme->children[list];
+}
 
 /* core_filters and ops_filters take only the types of their stage. */
 static int damon_sysfs_check_filter_type(struct damon_sysfs_dir *dir,
 					 const void *val)
 {
 	bool for_ops = damos_filter_for_ops(*(const int *)val);
-	const struct damon_sysfs_type *list = dir->parent->type;
 
-	if ((list == &damon_sysfs_core_filters_type && for_ops) ||
-	    (list == &damon_sysfs_ops_filters_type && !for_ops))
+	if ((damon_sysfs_filter_in(dir, DAMON_SYSFS_SCHEME_CORE_FILTERS) &&
+	     for_ops) ||
+	    (damon_sysfs_filter_in(dir, DAMON_SYSFS_SCHEME_OPS_FILTERS) &&
+	     !for_ops))
 		return -EINVAL;
 	return 0;
 }
@@ -205,11 +214,17 @@ static void damon_sysfs_filter_init(struct damon_sysfs_dir *dir)
 {
 	struct damon_sysfs_filter *filter = damon_sysfs_data(dir);
 
-	filter->type = dir->parent->type == &damon_sysfs_core_filters_type ?
+	filter->type =
+		damon_sysfs_filter_in(dir, DAMON_SYSFS_SCHEME_CORE_FILTERS) ?
 		DAMOS_FILTER_TYPE_ADDR : DAMOS_FILTER_TYPE_ANON;
-	filter->sz.max = ULONG_MAX;
+	filter->range.max = ULONG_MAX;
 }
 
+/*
+ * The arguments are only staged: "on" and "commit" resolve memcg_path,
+ * and the core refuses inverted ranges.  Only a type of the wrong stage
+ * is refused here.
+ */
 static const struct damon_sysfs_attr damon_sysfs_filter_attrs[] = {
 	DAMON_SYSFS_RW_NAME(type, struct damon_sysfs_filter, type,
 			    &damon_sysfs_filter_names,
@@ -217,19 +232,19 @@ static const struct damon_sysfs_attr damon_sysfs_filter_attrs[] = {
 	DAMON_SYSFS_RW_BOOL(matching, struct damon_sysfs_filter, matching),
 	DAMON_SYSFS_RW_BOOL(allow, struct damon_sysfs_filter, allow),
 	DAMON_SYSFS_RW(memcg_path, DAMON_SYSFS_STR, struct damon_sysfs_filter,
-		       memcg_path, .check = damon_sysfs_check_memcg_path),
+		       memcg_path),
 	DAMON_SYSFS_RW_UL(addr_start, struct damon_sysfs_filter, addr.start),
 	DAMON_SYSFS_RW_UL(addr_end, struct damon_sysfs_filter, addr.end),
 	DAMON_SYSFS_RW(damon_target_idx, DAMON_SYSFS_INT,
-		       struct damon_sysfs_filter, target_idx, .max = INT_MAX),
-	DAMON_SYSFS_RW_UL(min, struct damon_sysfs_filter, sz.min),
-	DAMON_SYSFS_RW_UL(max, struct damon_sysfs_filter, sz.max),
+		       struct damon_sysfs_filter, target_idx,
+		       .min = (unsigned long)INT_MIN, .max = INT_MAX),
+	DAMON_SYSFS_RW_UL(min, struct damon_sysfs_filter, range.min),
+	DAMON_SYSFS_RW_UL(max, struct damon_sysfs_filter, range.max),
 };
 
 static const struct damon_sysfs_type damon_sysfs_filter_type = {
 	.data_size = sizeof(struct damon_sysfs_filter),
-	.attrs = damon_sysfs_filter_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_filter_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_filter_attrs),
 	.init = damon_sysfs_filter_init,
 };
 
@@ -237,43 +252,33 @@ static const struct damon_sysfs_attr damon_sysfs_filters_attrs[] = {
 	DAMON_SYSFS_NR_ATTR(nr_filters),
 };
 
-#define DAMON_SYSFS_FILTERS_TYPE					\
-	{								\
-		.attrs = damon_sysfs_filters_attrs,			\
-		.nr_attrs = ARRAY_SIZE(damon_sysfs_filters_attrs),	\
-		.item_type = &damon_sysfs_filter_type,			\
-	}
-
-/* Three types alike, told apart by their address. */
-static const struct damon_sysfs_type damon_sysfs_filters_type =
-	DAMON_SYSFS_FILTERS_TYPE;
-static const struct damon_sysfs_type damon_sysfs_core_filters_type =
-	DAMON_SYSFS_FILTERS_TYPE;
-static const struct damon_sysfs_type damon_sysfs_ops_filters_type =
-	DAMON_SYSFS_FILTERS_TYPE;
+/* filters, core_filters and ops_filters alike; see damon_sysfs_filter_in() */
+static const struct damon_sysfs_type damon_sysfs_filters_type = {
+	DAMON_SYSFS_ATTRS(damon_sysfs_filters_attrs),
+	.item_type = &damon_sysfs_filter_type,
+};
 
 /* ==================== dests ==================== */
 
 /**
  * struct damon_sysfs_dest - dests/<D>.
- * @id:		Node id.
+ * @id:		Node id.  Any is taken; nodes that are not online get no
+ *		memory.
  * @weight:	Its weight.
  */
 struct damon_sysfs_dest {
-	int id;
+	unsigned int id;
 	unsigned int weight;
 };
 
 static const struct damon_sysfs_attr damon_sysfs_dest_attrs[] = {
-	DAMON_SYSFS_RW(id, DAMON_SYSFS_INT, struct damon_sysfs_dest, id,
-		       .max = INT_MAX, .check = damon_sysfs_check_node),
+	DAMON_SYSFS_RW_UINT(id, struct damon_sysfs_dest, id),
 	DAMON_SYSFS_RW_UINT(weight, struct damon_sysfs_dest, weight),
 };
 
 static const struct damon_sysfs_type damon_sysfs_dest_type = {
 	.data_size = sizeof(struct damon_sysfs_dest),
-	.attrs = damon_sysfs_dest_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_dest_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_dest_attrs),
 };
 
 static const struct damon_sysfs_attr damon_sysfs_dests_attrs[] = {
@@ -281,8 +286,7 @@ static const struct damon_sysfs_attr damon_sysfs_dests_attrs[] = {
 };
 
 static const struct damon_sysfs_type damon_sysfs_dests_type = {
-	.attrs = damon_sysfs_dests_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_dests_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_dests_attrs),
 	.item_type = &damon_sysfs_dest_type,
 };
 
@@ -307,8 +311,23 @@ static const struct damon_sysfs_attr damon_sysfs_stats_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_stats_type = {
 	.data_size = sizeof(struct damon_sysfs_stats),
-	.attrs = damon_sysfs_stats_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_stats_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_stats_attrs),
+};
+
+static const struct damon_sysfs_attr damon_sysfs_probe_hits_attrs[] = {
+	DAMON_SYSFS_RO(hits, DAMON_SYSFS_UINT, struct damon_sysfs_probe_hits,
+		       hits),
+};
+
+static const struct damon_sysfs_type damon_sysfs_probe_hits_type = {
+	.data_size = sizeof(struct damon_sysfs_probe_hits),
+	DAMON_SYSFS_ATTRS(damon_sysfs_probe_hits_attrs),
+};
+
+/* One numbered directory per probe of the kdamond, made by the update. */
+static const struct damon_sysfs_type damon_sysfs_tried_probes_type = {
+	.item_type = &damon_sysfs_probe_hits_type,
+	.max_items = DAMON_MAX_PROBES,
 };
 
 static const struct damon_sysfs_attr damon_sysfs_tried_region_attrs[] = {
@@ -322,10 +341,15 @@ static const struct damon_sysfs_attr damon_sysfs_tried_region_attrs[] = {
 			  sz_filter_passed),
 };
 
+static const struct damon_sysfs_child damon_sysfs_tried_region_children[] = {
+	[DAMON_SYSFS_TRIED_REGION_PROBES] = {
+		"probes", &damon_sysfs_tried_probes_type },
+};
+
 static const struct damon_sysfs_type damon_sysfs_tried_region_type = {
 	.data_size = sizeof(struct damon_sysfs_tried_region),
-	.attrs = damon_sysfs_tried_region_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_tried_region_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_tried_region_attrs),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_tried_region_children),
 };
 
 /* The numbered regions are made by the update commands, not by a file. */
@@ -336,8 +360,7 @@ static const struct damon_sysfs_attr damon_sysfs_tried_regions_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_tried_regions_type = {
 	.data_size = sizeof(struct damon_sysfs_tried_regions),
-	.attrs = damon_sysfs_tried_regions_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_tried_regions_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_tried_regions_attrs),
 	.item_type = &damon_sysfs_tried_region_type,
 };
 
@@ -363,14 +386,15 @@ static void damon_sysfs_scheme_init(struct damon_sysfs_dir *dir)
 	scheme->target_nid = NUMA_NO_NODE;
 }
 
+/* Any target_nid is taken: a node that is not online gets no memory. */
 static const struct damon_sysfs_attr damon_sysfs_scheme_attrs[] = {
 	DAMON_SYSFS_RW_NAME(action, struct damon_sysfs_scheme, action,
 			    &damon_sysfs_action_names),
 	DAMON_SYSFS_RW_UL(apply_interval_us, struct damon_sysfs_scheme,
 			  apply_interval_us),
 	DAMON_SYSFS_RW(target_nid, DAMON_SYSFS_INT, struct damon_sysfs_scheme,
-		       target_nid, .min = (unsigned long)NUMA_NO_NODE,
-		       .max = INT_MAX, .check = damon_sysfs_check_node),
+		       target_nid, .min = (unsigned long)INT_MIN,
+		       .max = INT_MAX),
 };
 
 static const struct damon_sysfs_child damon_sysfs_scheme_children[] = {
@@ -382,9 +406,9 @@ static const struct damon_sysfs_child damon_sysfs_scheme_children[] = {
 	[DAMON_SYSFS_SCHEME_FILTERS] = {
 		"filters", &damon_sysfs_filters_type },
 	[DAMON_SYSFS_SCHEME_CORE_FILTERS] = {
-		"core_filters", &damon_sysfs_core_filters_type },
+		"core_filters", &damon_sysfs_filters_type },
 	[DAMON_SYSFS_SCHEME_OPS_FILTERS] = {
-		"ops_filters", &damon_sysfs_ops_filters_type },
+		"ops_filters", &damon_sysfs_filters_type },
 	[DAMON_SYSFS_SCHEME_DESTS] = { "dests", &damon_sysfs_dests_type },
 	[DAMON_SYSFS_SCHEME_STATS] = { "stats", &damon_sysfs_stats_type },
 	[DAMON_SYSFS_SCHEME_TRIED_REGIONS] = {
@@ -393,10 +417,8 @@ static const struct damon_sysfs_child damon_sysfs_scheme_children[] = {
 
 static const struct damon_sysfs_type damon_sysfs_scheme_type = {
 	.data_size = sizeof(struct damon_sysfs_scheme),
-	.attrs = damon_sysfs_scheme_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_scheme_attrs),
-	.children = damon_sysfs_scheme_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_scheme_children),
+	DAMON_SYSFS_ATTRS(damon_sysfs_scheme_attrs),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_scheme_children),
 	.init = damon_sysfs_scheme_init,
 };
 
@@ -405,8 +427,7 @@ static const struct damon_sysfs_attr damon_sysfs_schemes_attrs[] = {
 };
 
 const struct damon_sysfs_type damon_sysfs_schemes_type = {
-	.attrs = damon_sysfs_schemes_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_schemes_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_schemes_attrs),
 	.item_type = &damon_sysfs_scheme_type,
 };
 
@@ -423,6 +444,8 @@ static bool damon_sysfs_node_metric(enum damos_quota_goal_metric metric)
  * @quota:	The quota.
  * @goals:	The goals directory.
  *
+ * Goals whose target_value is 0 are left out (damon_sysfs_goal_used()).
+ *
  * Return: 0 on success, -EINVAL for a memcg goal without a valid memcg,
  * -ENOMEM.  On failure, the goals added so far stay in @quota.
  */
@@ -436,11 +459,14 @@ int damon_sysfs_add_goals(struct damos_quota *quota,
 		struct damon_sysfs_goal *goal =
 			damon_sysfs_data(goals->items[i]);
 
+		if (!damon_sysfs_goal_used(goal))
+			continue;
 		g = damos_new_quota_goal(goal->metric, goal->target_value);
 		if (!g)
 			return -ENOMEM;
 		damos_add_quota_goal(quota, g);
 		g->current_value = goal->current_value;
+		g->complement = goal->complement;
 		g->nid = goal->nid;
 		if (damon_sysfs_node_metric(goal->metric) &&
 		    damon_memcg_id_by_path(goal->path ? goal->path : "",
@@ -458,18 +484,18 @@ static int damon_sysfs_set_filter_arg(struct damos_filter *f,
 		return damon_memcg_id_by_path(filter->memcg_path ?
 					      filter->memcg_path : "",
 					      &f->memcg_id);
+	/* the core refuses inverted ranges */
 	case DAMOS_FILTER_TYPE_ADDR:
-		if (filter->addr.start >= filter->addr.end)
-			return -EINVAL;
 		f->addr_range = filter->addr;
 		return 0;
 	case DAMOS_FILTER_TYPE_TARGET:
 		f->target_idx = filter->target_idx;
 		return 0;
 	case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
-		if (filter->sz.min > filter->sz.max)
-			return -EINVAL;
-		f->sz_range = filter->sz;
+		f->sz_range = filter->range;
+		return 0;
+	case DAMOS_FILTER_TYPE_PROBE_HITS_WSUM:
+		f->wsum_range = filter->range;
 		return 0;
 	default:
 		return 0;
@@ -514,13 +540,10 @@ static int damon_sysfs_set_dests(struct damos *s,
 	err = -ENOMEM;
 	if (!ids || !weights)
 		goto free_arrays;
-	err = -EINVAL;
 	for (i = 0; i < nr; i++) {
 		struct damon_sysfs_dest *dest =
 			damon_sysfs_data(dests->items[i]);
 
-		if (dest->id < 0)
-			goto free_arrays;
 		ids[i] = dest->id;
 		weights[i] = dest->weight;
 	}
@@ -572,6 +595,8 @@ static void damon_sysfs_get_quota(struct damon_sysfs_dir *dir,
 		.ms = quotas->ms,
 		.sz = quotas->bytes,
 		.goal_tuner = quotas->goal_tuner,
+		.fail_charge_num = quotas->fail_charge_num,
+		.fail_charge_denom = quotas->fail_charge_denom,
 		.weight_sz = weights->weight_sz,
 		.weight_nr_accesses = weights->weight_nr_accesses,
 		.weight_age = weights->weight_age,

@@ -34,6 +34,9 @@ enum damon_sysfs_quotas_child {
  * @reset_interval_ms:	Charging period.
  * @effective_bytes:	The effective size quota, as last updated.
  * @goal_tuner:		An &enum damos_quota_goal_tuner.
+ * @fail_charge_num:	Share of the bytes an action failed on that is
+ *			charged, numerator.
+ * @fail_charge_denom:	Its denominator; 0 charges them all.
  */
 struct damon_sysfs_quotas {
 	unsigned long ms;
@@ -41,6 +44,8 @@ struct damon_sysfs_quotas {
 	unsigned long reset_interval_ms;
 	unsigned long effective_bytes;
 	int goal_tuner;
+	unsigned int fail_charge_num;
+	unsigned int fail_charge_denom;
 };
 
 /**
@@ -50,6 +55,10 @@ struct damon_sysfs_quotas {
  * @current_value:	The value last measured, or given by the user.
  * @nid:		The node of node_* metrics.
  * @path:		The memcg path of node_memcg_* metrics.
+ * @complement:		Aim at the complement of the metric.
+ *
+ * A goal whose @target_value is 0 is not given to the core: it is as if
+ * the directory were not there.
  */
 struct damon_sysfs_goal {
 	int metric;
@@ -57,7 +66,19 @@ struct damon_sysfs_goal {
 	unsigned long current_value;
 	int nid;
 	char *path;
+	bool complement;
 };
+
+/**
+ * damon_sysfs_goal_used() - Whether a goal directory makes a goal.
+ * @goal:	The goal directory's data.
+ *
+ * Return: true if the goal goes to the core.
+ */
+static inline bool damon_sysfs_goal_used(const struct damon_sysfs_goal *goal)
+{
+	return goal->target_value;
+}
 
 /**
  * struct damon_sysfs_stats - schemes/<S>/stats.
@@ -69,11 +90,23 @@ struct damon_sysfs_stats {
 	unsigned long max_nr_snapshots;
 };
 
+enum damon_sysfs_tried_region_child {
+	DAMON_SYSFS_TRIED_REGION_PROBES,
+};
+
+/**
+ * struct damon_sysfs_probe_hits - tried_regions/<R>/probes/<P>.
+ * @hits:	The region's moving sum of the hits of probe P.
+ */
+struct damon_sysfs_probe_hits {
+	unsigned int hits;
+};
+
 /**
  * struct damon_sysfs_tried_region - tried_regions/<R>.
  * @start:		Start address.
  * @end:		End address.
- * @nr_accesses:	Access frequency.
+ * @nr_accesses:	Access frequency: the moving sum of the accesses.
  * @age:		Age.
  * @sz_filter_passed:	Bytes that passed the ops filters.
  */

@@ -9,50 +9,10 @@
 #define pr_fmt(fmt) "damon-sysfs: " fmt
 
 #include <linux/mm.h>
-#include <linux/nodemask.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
 
 #include "sysfs.h"
-
-/* ==================== Checks shared by several files ==================== */
-
-/**
- * damon_sysfs_check_node() - Accept online NUMA node ids and -1 (none).
- * @dir:	The directory of the file.
- * @val:	The new value, an int.
- *
- * Return: 0 or -EINVAL.
- */
-int damon_sysfs_check_node(struct damon_sysfs_dir *dir, const void *val)
-{
-	int nid = *(const int *)val;
-
-	if (nid == NUMA_NO_NODE)
-		return 0;
-	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
-		return -EINVAL;
-	return 0;
-}
-
-/**
- * damon_sysfs_check_memcg_path() - Accept paths of existing memory cgroups
- * and the empty string.
- * @dir:	The directory of the file.
- * @val:	The new value, a string.
- *
- * Return: 0 or -EINVAL.
- */
-int damon_sysfs_check_memcg_path(struct damon_sysfs_dir *dir,
-				 const void *val)
-{
-	const char *path = val;
-	unsigned short id;
-
-	if (!*path)
-		return 0;
-	return damon_memcg_id_by_path(path, &id);
-}
 
 /* ==================== targets/<T>/regions ==================== */
 
@@ -73,8 +33,7 @@ static const struct damon_sysfs_attr damon_sysfs_region_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_region_type = {
 	.data_size = sizeof(struct damon_sysfs_region),
-	.attrs = damon_sysfs_region_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_region_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_region_attrs),
 };
 
 static const struct damon_sysfs_attr damon_sysfs_regions_attrs[] = {
@@ -82,8 +41,7 @@ static const struct damon_sysfs_attr damon_sysfs_regions_attrs[] = {
 };
 
 static const struct damon_sysfs_type damon_sysfs_regions_type = {
-	.attrs = damon_sysfs_regions_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_regions_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_regions_attrs),
 	.item_type = &damon_sysfs_region_type,
 };
 
@@ -99,37 +57,30 @@ struct damon_sysfs_target {
 	bool obsolete;
 };
 
-/* A pid must name a live process when written; 0 means none. */
-static int damon_sysfs_check_pid(struct damon_sysfs_dir *dir, const void *val)
-{
-	int nr = *(const int *)val;
-	bool found;
-
-	if (!nr)
-		return 0;
-	rcu_read_lock();
-	found = !!find_vpid(nr);
-	rcu_read_unlock();
-	return found ? 0 : -EINVAL;
-}
-
+/*
+ * Any pid is taken, as paddr ignores it and the process may come later:
+ * "on" and "commit" look it up, for the operation sets that use it.
+ */
 static const struct damon_sysfs_attr damon_sysfs_target_attrs[] = {
 	DAMON_SYSFS_RW(pid_target, DAMON_SYSFS_INT, struct damon_sysfs_target,
-		       pid, .max = INT_MAX, .check = damon_sysfs_check_pid),
+		       pid, .min = (unsigned long)INT_MIN, .max = INT_MAX),
 	DAMON_SYSFS_RW_BOOL(obsolete_target, struct damon_sysfs_target,
 			    obsolete),
 };
 
+enum damon_sysfs_target_child {
+	DAMON_SYSFS_TARGET_REGIONS,
+};
+
 static const struct damon_sysfs_child damon_sysfs_target_children[] = {
-	{ "regions", &damon_sysfs_regions_type },
+	[DAMON_SYSFS_TARGET_REGIONS] = {
+		"regions", &damon_sysfs_regions_type },
 };
 
 static const struct damon_sysfs_type damon_sysfs_target_type = {
 	.data_size = sizeof(struct damon_sysfs_target),
-	.attrs = damon_sysfs_target_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_target_attrs),
-	.children = damon_sysfs_target_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_target_children),
+	DAMON_SYSFS_ATTRS(damon_sysfs_target_attrs),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_target_children),
 };
 
 static const struct damon_sysfs_attr damon_sysfs_targets_attrs[] = {
@@ -137,17 +88,15 @@ static const struct damon_sysfs_attr damon_sysfs_targets_attrs[] = {
 };
 
 static const struct damon_sysfs_type damon_sysfs_targets_type = {
-	.attrs = damon_sysfs_targets_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_targets_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_targets_attrs),
 	.item_type = &damon_sysfs_target_type,
 };
 
 /* ==================== monitoring_attrs ==================== */
 
+/* Checked together, by the core, at "on" and "commit". */
 static const struct damon_sysfs_attr damon_sysfs_intervals_goal_attrs[] = {
-	DAMON_SYSFS_RW(access_bp, DAMON_SYSFS_ULONG,
-		       struct damon_intervals_goal, access_bp,
-		       .max = DAMON_BP_UNIT),
+	DAMON_SYSFS_RW_UL(access_bp, struct damon_intervals_goal, access_bp),
 	DAMON_SYSFS_RW_UL(aggrs, struct damon_intervals_goal, aggrs),
 	DAMON_SYSFS_RW_UL(min_sample_us, struct damon_intervals_goal,
 			  min_sample_us),
@@ -157,8 +106,7 @@ static const struct damon_sysfs_attr damon_sysfs_intervals_goal_attrs[] = {
 
 static const struct damon_sysfs_type damon_sysfs_intervals_goal_type = {
 	.data_size = sizeof(struct damon_intervals_goal),
-	.attrs = damon_sysfs_intervals_goal_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_intervals_goal_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_intervals_goal_attrs),
 };
 
 static void damon_sysfs_intervals_init(struct damon_sysfs_dir *dir)
@@ -170,25 +118,26 @@ static void damon_sysfs_intervals_init(struct damon_sysfs_dir *dir)
 	intervals->update_us = 60 * USEC_PER_SEC;
 }
 
+/* 0 is valid: the core gives it a meaning; it checks their order. */
 static const struct damon_sysfs_attr damon_sysfs_intervals_attrs[] = {
-	DAMON_SYSFS_RW_UL(sample_us, struct damon_sysfs_intervals, sample_us,
-			  .min = 1),
-	DAMON_SYSFS_RW_UL(aggr_us, struct damon_sysfs_intervals, aggr_us,
-			  .min = 1),
-	DAMON_SYSFS_RW_UL(update_us, struct damon_sysfs_intervals, update_us,
-			  .min = 1),
+	DAMON_SYSFS_RW_UL(sample_us, struct damon_sysfs_intervals, sample_us),
+	DAMON_SYSFS_RW_UL(aggr_us, struct damon_sysfs_intervals, aggr_us),
+	DAMON_SYSFS_RW_UL(update_us, struct damon_sysfs_intervals, update_us),
+};
+
+enum damon_sysfs_intervals_child {
+	DAMON_SYSFS_INTERVALS_GOAL,
 };
 
 static const struct damon_sysfs_child damon_sysfs_intervals_children[] = {
-	{ "intervals_goal", &damon_sysfs_intervals_goal_type },
+	[DAMON_SYSFS_INTERVALS_GOAL] = {
+		"intervals_goal", &damon_sysfs_intervals_goal_type },
 };
 
 static const struct damon_sysfs_type damon_sysfs_intervals_type = {
 	.data_size = sizeof(struct damon_sysfs_intervals),
-	.attrs = damon_sysfs_intervals_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_intervals_attrs),
-	.children = damon_sysfs_intervals_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_intervals_children),
+	DAMON_SYSFS_ATTRS(damon_sysfs_intervals_attrs),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_intervals_children),
 	.init = damon_sysfs_intervals_init,
 };
 
@@ -200,15 +149,15 @@ static void damon_sysfs_nr_regions_init(struct damon_sysfs_dir *dir)
 	range->max = 1000;
 }
 
+/* The core checks min >= 3 and max >= min at "on" and "commit". */
 static const struct damon_sysfs_attr damon_sysfs_nr_regions_attrs[] = {
-	DAMON_SYSFS_RW_UL(min, struct damon_size_range, min, .min = 3),
-	DAMON_SYSFS_RW_UL(max, struct damon_size_range, max, .min = 3),
+	DAMON_SYSFS_RW_UL(min, struct damon_size_range, min),
+	DAMON_SYSFS_RW_UL(max, struct damon_size_range, max),
 };
 
 static const struct damon_sysfs_type damon_sysfs_nr_regions_type = {
 	.data_size = sizeof(struct damon_size_range),
-	.attrs = damon_sysfs_nr_regions_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_nr_regions_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_nr_regions_attrs),
 	.init = damon_sysfs_nr_regions_init,
 };
 
@@ -217,11 +166,11 @@ static const struct damon_sysfs_child damon_sysfs_attrs_children[] = {
 		"intervals", &damon_sysfs_intervals_type },
 	[DAMON_SYSFS_ATTRS_NR_REGIONS] = {
 		"nr_regions", &damon_sysfs_nr_regions_type },
+	[DAMON_SYSFS_ATTRS_PROBES] = { "probes", &damon_sysfs_probes_type },
 };
 
 static const struct damon_sysfs_type damon_sysfs_attrs_type = {
-	.children = damon_sysfs_attrs_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_attrs_children),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_attrs_children),
 };
 
 /* ==================== contexts ==================== */
@@ -267,20 +216,10 @@ static ssize_t damon_sysfs_ops_show(struct damon_sysfs_dir *dir, char *buf)
 	return sysfs_emit(buf, "%s\n", name ? name : "");
 }
 
-/* The kdamond directory a context directory is in. */
-static struct damon_sysfs_dir *
-damon_sysfs_context_kdamond(struct damon_sysfs_dir *dir)
-{
-	return damon_sysfs_ancestor(dir, 2);
-}
-
-static bool damon_sysfs_kdamond_running(struct damon_sysfs_dir *kdamond)
-{
-	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
-
-	return kd->ctx && damon_is_running(kd->ctx);
-}
-
+/*
+ * Only staged: "commit" refuses to switch the operation set of a running
+ * kdamond (-EBUSY), and "on" and "commit" refuse an addr_unit of 0.
+ */
 static int damon_sysfs_ops_store(struct damon_sysfs_dir *dir, const char *buf)
 {
 	struct damon_sysfs_context *context = damon_sysfs_data(dir);
@@ -288,10 +227,6 @@ static int damon_sysfs_ops_store(struct damon_sysfs_dir *dir, const char *buf)
 
 	if (id < 0)
 		return id;
-	/* a running kdamond cannot switch its operation set */
-	if (id != context->ops_id &&
-	    damon_sysfs_kdamond_running(damon_sysfs_context_kdamond(dir)))
-		return -EBUSY;
 	context->ops_id = id;
 	return 0;
 }
@@ -300,8 +235,7 @@ static const struct damon_sysfs_attr damon_sysfs_context_attrs[] = {
 	DAMON_SYSFS_CUSTOM_RO(avail_operations, damon_sysfs_avail_ops_show),
 	DAMON_SYSFS_CUSTOM_RW(operations, damon_sysfs_ops_show,
 			      damon_sysfs_ops_store),
-	DAMON_SYSFS_RW_UL(addr_unit, struct damon_sysfs_context, addr_unit,
-			  .min = 1),
+	DAMON_SYSFS_RW_UL(addr_unit, struct damon_sysfs_context, addr_unit),
 	DAMON_SYSFS_RW_BOOL(pause, struct damon_sysfs_context, pause),
 };
 
@@ -316,29 +250,24 @@ static const struct damon_sysfs_child damon_sysfs_context_children[] = {
 
 static const struct damon_sysfs_type damon_sysfs_context_type = {
 	.data_size = sizeof(struct damon_sysfs_context),
-	.attrs = damon_sysfs_context_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_context_attrs),
-	.children = damon_sysfs_context_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_context_children),
+	DAMON_SYSFS_ATTRS(damon_sysfs_context_attrs),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_context_children),
 	.init = damon_sysfs_context_init,
 };
-
-static int damon_sysfs_contexts_resize_check(struct damon_sysfs_dir *dir,
-					     unsigned int nr)
-{
-	return damon_sysfs_kdamond_running(dir->parent) ? -EBUSY : 0;
-}
 
 static const struct damon_sysfs_attr damon_sysfs_contexts_attrs[] = {
 	DAMON_SYSFS_NR_ATTR(nr_contexts),
 };
 
+/*
+ * One context per kdamond.  The directories may change while it runs:
+ * the running context is its own copy, and the commands that need a
+ * context directory fail without one.
+ */
 const struct damon_sysfs_type damon_sysfs_contexts_type = {
-	.attrs = damon_sysfs_contexts_attrs,
-	.nr_attrs = ARRAY_SIZE(damon_sysfs_contexts_attrs),
+	DAMON_SYSFS_ATTRS(damon_sysfs_contexts_attrs),
 	.item_type = &damon_sysfs_context_type,
 	.max_items = 1,
-	.resize_check = damon_sysfs_contexts_resize_check,
 };
 
 /**
@@ -372,7 +301,8 @@ static int damon_sysfs_set_attrs(struct damon_ctx *ctx,
 		.aggr_interval = intervals->aggr_us,
 		.ops_update_interval = intervals->update_us,
 		.intervals_goal = *(struct damon_intervals_goal *)
-			damon_sysfs_child_data(intervals_dir, 0),
+			damon_sysfs_child_data(intervals_dir,
+					       DAMON_SYSFS_INTERVALS_GOAL),
 		.min_nr_regions = nr_regions->min,
 		.max_nr_regions = nr_regions->max,
 	};
@@ -446,12 +376,14 @@ static int damon_sysfs_add_target(struct damon_ctx *ctx,
 	damon_add_target(ctx, t);
 	t->obsolete = sys_target->obsolete;
 	if (damon_sysfs_ops_use_pid(ctx)) {
+		/* pids that name no process, negative ones too, find none */
 		t->pid = find_get_pid(sys_target->pid);
 		/* an obsolete target only needs its position */
 		if (!t->pid && !t->obsolete)
 			return -EINVAL;
 	}
-	return damon_sysfs_set_regions(ctx, t, target_dir->children[0]);
+	return damon_sysfs_set_regions(ctx, t, target_dir->children
+				       [DAMON_SYSFS_TARGET_REGIONS]);
 }
 
 static int damon_sysfs_set_ops(struct damon_ctx *ctx,
@@ -462,6 +394,9 @@ static int damon_sysfs_set_ops(struct damon_ctx *ctx,
 	err = damon_select_ops(ctx, context->ops_id);
 	if (err)
 		return err;
+	/* damon_min_sz_region_of() divides by it */
+	if (!context->addr_unit)
+		return -EINVAL;
 	if (context->addr_unit != 1 && ctx->ops->id != DAMON_OPS_PADDR)
 		return -EINVAL;
 	ctx->addr_unit = context->addr_unit;
@@ -474,9 +409,10 @@ static int damon_sysfs_set_ops(struct damon_ctx *ctx,
  * damon_sysfs_build_ctx() - Make a context following a context directory.
  * @context_dir: The context directory.
  *
- * Checks what single files cannot: that the files agree with each other
- * (intervals, region bounds, targets, schemes).  Called with
- * damon_sysfs_lock held.
+ * Resolves what the files name (processes, memcgs) and checks the order
+ * of the initial regions, of access pattern ranges and of watermarks.
+ * The core checks the rest when the context is started or committed.
+ * Called with damon_sysfs_lock held.
  *
  * Return: a new, not running context, or an ERR_PTR(): -EINVAL if the
  * files do not make a valid context, -ENOMEM.
@@ -486,6 +422,8 @@ struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_dir *context_dir)
 	struct damon_sysfs_context *context = damon_sysfs_data(context_dir);
 	struct damon_sysfs_dir *targets =
 		context_dir->children[DAMON_SYSFS_CONTEXT_TARGETS];
+	struct damon_sysfs_dir *attrs_dir =
+		context_dir->children[DAMON_SYSFS_CONTEXT_ATTRS];
 	struct damon_ctx *ctx;
 	unsigned int i;
 	int err;
@@ -498,8 +436,11 @@ struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_dir *context_dir)
 	err = damon_sysfs_set_ops(ctx, context);
 	if (err)
 		goto destroy_ctx;
-	err = damon_sysfs_set_attrs(ctx, context_dir->children
-				    [DAMON_SYSFS_CONTEXT_ATTRS]);
+	err = damon_sysfs_set_attrs(ctx, attrs_dir);
+	if (err)
+		goto destroy_ctx;
+	err = damon_sysfs_add_probes(ctx, attrs_dir->children
+				     [DAMON_SYSFS_ATTRS_PROBES]);
 	if (err)
 		goto destroy_ctx;
 	for (i = 0; i < targets->nr_items; i++) {
@@ -525,8 +466,7 @@ static const struct damon_sysfs_child damon_sysfs_admin_children[] = {
 };
 
 static const struct damon_sysfs_type damon_sysfs_admin_type = {
-	.children = damon_sysfs_admin_children,
-	.nr_children = ARRAY_SIZE(damon_sysfs_admin_children),
+	DAMON_SYSFS_CHILDREN(damon_sysfs_admin_children),
 };
 
 static int __init damon_sysfs_init(void)

@@ -49,6 +49,7 @@ enum damon_sysfs_context_child {
 enum damon_sysfs_attrs_child {
 	DAMON_SYSFS_ATTRS_INTERVALS,
 	DAMON_SYSFS_ATTRS_NR_REGIONS,
+	DAMON_SYSFS_ATTRS_PROBES,
 };
 
 /**
@@ -69,6 +70,13 @@ struct damon_sysfs_dir *
 damon_sysfs_kdamond_context(struct damon_sysfs_dir *kdamond);
 struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_dir *context);
 
+/* ==================== monitoring_attrs/probes ==================== */
+
+extern const struct damon_sysfs_type damon_sysfs_probes_type;
+
+int damon_sysfs_add_probes(struct damon_ctx *ctx,
+			   struct damon_sysfs_dir *probes);
+
 /* ==================== contexts/<C>/schemes ==================== */
 
 /* What damon_sysfs_schemes_update() refreshes. */
@@ -87,11 +95,5 @@ int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
 int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *schemes,
 				     struct damon_ctx *ctx, bool bytes_only);
 void damon_sysfs_clear_tried_regions(struct damon_sysfs_dir *schemes);
-
-/* ==================== Validation shared by several files ==================== */
-
-int damon_sysfs_check_node(struct damon_sysfs_dir *dir, const void *val);
-int damon_sysfs_check_memcg_path(struct damon_sysfs_dir *dir,
-				 const void *val);
 
 #endif /* __MM_DAMON_SYSFS_H */
