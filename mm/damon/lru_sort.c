@@ -12,12 +12,18 @@
  */
 
 #include "modules-common.h"
-#include "regions.h"
 
 #ifdef MODULE_PARAM_PREFIX
 #undef MODULE_PARAM_PREFIX
 #endif
 #define MODULE_PARAM_PREFIX "damon_lru_sort."
+
+/*
+ * The inactive memory goal is set this much above what the active memory
+ * goal leaves: both goals can be met at once, so that memory right at the
+ * boundary is not moved back and forth between the lists.
+ */
+#define DAMON_LRU_SORT_GOAL_OVERLAP_BP	2
 
 /* Positions of the schemes, and of their statistics. */
 enum damon_lru_sort_scheme {
@@ -33,17 +39,15 @@ static const struct damon_module_ops damon_lru_sort_ops = {
 	.add_schemes = damon_lru_sort_add_schemes,
 };
 
-static struct damos_stat damon_lru_sort_stats[NR_DAMON_LRU_SORT_SCHEMES];
-
 static struct damon_module damon_lru_sort = {
 	DAMON_MODULE_DEFAULTS(damon_lru_sort, damon_lru_sort_ops),
 	DAMON_MODULE_SCHEME_DEFAULTS(),
 	.wmarks.high = 200,
 	.wmarks.mid = 150,
 	.wmarks.low = 50,
-	.stats = damon_lru_sort_stats,
-	.nr_stats = NR_DAMON_LRU_SORT_SCHEMES,
 };
+
+static_assert(NR_DAMON_LRU_SORT_SCHEMES <= DAMON_MODULE_MAX_SCHEMES);
 
 static unsigned long damon_lru_sort_hot_permil = 500;
 static unsigned long damon_lru_sort_cold_min_age = 120 * USEC_PER_SEC;
@@ -75,46 +79,10 @@ DAMON_MODULE_WMARKS_PARAMS();
 DAMON_MODULE_MON_ATTRS_PARAMS();
 DAMON_MODULE_REGION_PARAMS();
 
-module_param_named(nr_lru_sort_tried_hot_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].nr_tried, ulong, 0400);
-MODULE_PARM_DESC(nr_lru_sort_tried_hot_regions,
-		 "Number of hot regions LRU sorting was tried on");
-module_param_named(bytes_lru_sort_tried_hot_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].sz_tried, ulong, 0400);
-MODULE_PARM_DESC(bytes_lru_sort_tried_hot_regions,
-		 "Bytes of hot regions LRU sorting was tried on");
-module_param_named(nr_lru_sorted_hot_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].nr_applied, ulong, 0400);
-MODULE_PARM_DESC(nr_lru_sorted_hot_regions,
-		 "Number of hot regions LRU sorted, at least in part");
-module_param_named(bytes_lru_sorted_hot_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].sz_applied, ulong, 0400);
-MODULE_PARM_DESC(bytes_lru_sorted_hot_regions,
-		 "Bytes of hot regions LRU sorted");
-module_param_named(nr_hot_quota_exceeds,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_HOT].qt_exceeds, ulong, 0400);
-MODULE_PARM_DESC(nr_hot_quota_exceeds,
-		 "Times the quota stopped the hot scheme");
-module_param_named(nr_lru_sort_tried_cold_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].nr_tried, ulong, 0400);
-MODULE_PARM_DESC(nr_lru_sort_tried_cold_regions,
-		 "Number of cold regions LRU sorting was tried on");
-module_param_named(bytes_lru_sort_tried_cold_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].sz_tried, ulong, 0400);
-MODULE_PARM_DESC(bytes_lru_sort_tried_cold_regions,
-		 "Bytes of cold regions LRU sorting was tried on");
-module_param_named(nr_lru_sorted_cold_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].nr_applied, ulong, 0400);
-MODULE_PARM_DESC(nr_lru_sorted_cold_regions,
-		 "Number of cold regions LRU sorted, at least in part");
-module_param_named(bytes_lru_sorted_cold_regions,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].sz_applied, ulong, 0400);
-MODULE_PARM_DESC(bytes_lru_sorted_cold_regions,
-		 "Bytes of cold regions LRU sorted");
-module_param_named(nr_cold_quota_exceeds,
-		   damon_lru_sort_stats[DAMON_LRU_SORT_COLD].qt_exceeds, ulong, 0400);
-MODULE_PARM_DESC(nr_cold_quota_exceeds,
-		 "Times the quota stopped the cold scheme");
+DAMON_MODULE_STAT_PARAMS(DAMON_LRU_SORT_HOT, lru_sort_tried_hot,
+			 lru_sorted_hot, hot_quota, hot);
+DAMON_MODULE_STAT_PARAMS(DAMON_LRU_SORT_COLD, lru_sort_tried_cold,
+			 lru_sorted_cold, cold_quota, cold);
 
 /*
  * Add one of the two schemes, with its active (hot) or inactive (cold)
@@ -142,7 +110,7 @@ static int damon_lru_sort_add(struct damon_module *m, struct damon_ctx *ctx,
 static int damon_lru_sort_add_schemes(struct damon_module *m,
 				      struct damon_ctx *ctx)
 {
-	unsigned int max_nr = damon_max_nr_accesses(&m->attrs);
+	unsigned int max_nr = damon_module_max_nr_accesses(m);
 	const struct damon_module_scheme hot = {
 		.pattern = {
 			.min_sz_region = PAGE_SIZE,
@@ -154,14 +122,16 @@ static int damon_lru_sort_add_schemes(struct damon_module *m,
 			.max_age_region = UINT_MAX,
 		},
 		.action = DAMOS_LRU_PRIO,
-		/* the most often accessed memory first */
+		/* the most often and longest accessed memory first */
 		.weight_nr_accesses = 1,
+		.weight_age = 1,
 	};
 	const struct damon_module_scheme cold = {
 		.pattern = damon_module_cold_pattern(m,
 						     damon_lru_sort_cold_min_age),
 		.action = DAMOS_LRU_DEPRIO,
-		/* the longest idle memory first */
+		/* the least accessed and longest idle memory first */
+		.weight_nr_accesses = 1,
 		.weight_age = 1,
 	};
 	int err;
@@ -171,8 +141,8 @@ static int damon_lru_sort_add_schemes(struct damon_module *m,
 	if (err)
 		return err;
 	return damon_lru_sort_add(m, ctx, &cold, DAMOS_QUOTA_INACTIVE_MEM_BP,
-				  DAMON_BP_UNIT - damon_lru_sort_active_mem_bp,
-				  false);
+				  DAMON_BP_UNIT - damon_lru_sort_active_mem_bp +
+				  DAMON_LRU_SORT_GOAL_OVERLAP_BP, false);
 }
 
 static int __init damon_lru_sort_init(void)

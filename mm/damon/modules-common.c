@@ -4,9 +4,12 @@
  *
  * Locking: m->lock serialises enabling, disabling and committing, and
  * keeps m->ctx alive for readers such as kdamond_pid.  The kdamond never
- * takes it: it only writes the statistics (plain values, read racily by
- * their parameter files) through the repeated damon_call() set up at
- * start, so a writer holding m->lock may wait for the kdamond.
+ * takes it: it only writes the statistics (word by word with WRITE_ONCE(),
+ * read locklessly by their parameter files) through the repeated
+ * damon_call() set up at start, so a writer holding m->lock may wait for
+ * the kdamond.  The parameters themselves, including the region written
+ * back at start and commit, are only touched by parameter callbacks, which
+ * the kernel serialises with kernel_param_lock().
  */
 
 #define pr_fmt(fmt) "damon: " fmt
@@ -48,48 +51,115 @@ const struct kernel_param_ops damon_module_ulong_ops = {
 	.get = damon_module_ulong_get,
 };
 
+/* ==================== Statistics parameters ==================== */
+
+/**
+ * damon_module_read_only_set() - The .set of a read-only parameter.
+ * @val:	The value written.
+ * @kp:		The parameter.
+ *
+ * The kernel command line reaches every parameter with a matching name,
+ * whatever its mode, and a missing .set would be called all the same:
+ * refuse the value instead.
+ *
+ * Return: -EPERM.
+ */
+int damon_module_read_only_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+/* Show the unsigned long at @offset in the damos_stat of @kp. */
+static int damon_module_stat_get(char *buf, const struct kernel_param *kp,
+				 size_t offset)
+{
+	const struct damon_module_stat *p = kp->arg;
+	const unsigned long *val = (void *)p->stat + offset;
+
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(*val));
+}
+
+/* The read-only parameter ops damon_module_@field_ops of a damos_stat. */
+#define DAMON_MODULE_STAT_OPS(field)					\
+static int damon_module_##field##_get(char *buf,			\
+				      const struct kernel_param *kp)	\
+{									\
+	return damon_module_stat_get(buf, kp,				\
+				     offsetof(struct damos_stat, field)); \
+}									\
+const struct kernel_param_ops damon_module_##field##_ops = {		\
+	.set = damon_module_read_only_set,				\
+	.get = damon_module_##field##_get,				\
+}
+
+DAMON_MODULE_STAT_OPS(nr_tried);
+DAMON_MODULE_STAT_OPS(sz_tried);
+DAMON_MODULE_STAT_OPS(nr_applied);
+DAMON_MODULE_STAT_OPS(sz_applied);
+DAMON_MODULE_STAT_OPS(qt_exceeds);
+
 /* ==================== Building a context ==================== */
 
 /*
- * Monitor the range of the region parameters, in DAMON address units, or
- * all System RAM if they are both 0.
+ * The intervals a context of @m starts with: the parameters, or the fixed
+ * start of the auto-tuning.  Ages and access frequencies given by other
+ * parameters are converted with these.
  */
-static int damon_module_set_region(struct damon_module *m,
-				   struct damon_ctx *ctx,
-				   struct damon_target *t)
+static struct damon_attrs damon_module_initial_attrs(struct damon_module *m)
 {
-	struct damon_addr_range range = m->region;
+	struct damon_attrs attrs = m->attrs;
 
-	return damon_set_region_system_rams_default(t, &range.start,
-						    &range.end, m->addr_unit,
-						    ctx->min_sz_region);
+	attrs.intervals_goal = (struct damon_intervals_goal){};
+	if (!m->autotune_intervals)
+		return attrs;
+	attrs.sample_interval = DAMON_MODULE_SAMPLE_US;
+	attrs.aggr_interval = DAMON_MODULE_AGGR_US;
+	attrs.intervals_goal = (struct damon_intervals_goal){
+		.access_bp = m->tune_access_bp,
+		.aggrs = DAMON_MODULE_TUNE_AGGRS,
+		.min_sample_us = DAMON_MODULE_TUNE_MIN_SAMPLE_US,
+		.max_sample_us = DAMON_MODULE_TUNE_MAX_SAMPLE_US,
+	};
+	return attrs;
 }
 
 static int damon_module_set_attrs(struct damon_module *m,
 				  struct damon_ctx *ctx)
 {
+	struct damon_attrs initial = damon_module_initial_attrs(m);
 	struct damon_attrs attrs = ctx->attrs;
 
-	attrs.sample_interval = m->attrs.sample_interval;
-	attrs.aggr_interval = m->attrs.aggr_interval;
-	attrs.min_nr_regions = m->attrs.min_nr_regions;
-	attrs.max_nr_regions = m->attrs.max_nr_regions;
-	attrs.intervals_goal = (struct damon_intervals_goal){};
-	if (m->autotune_intervals)
-		attrs.intervals_goal = (struct damon_intervals_goal){
-			.access_bp = DAMON_MODULE_TUNE_ACCESS_BP,
-			.aggrs = DAMON_MODULE_TUNE_AGGRS,
-			.min_sample_us = DAMON_MODULE_TUNE_MIN_SAMPLE_US,
-			.max_sample_us = DAMON_MODULE_TUNE_MAX_SAMPLE_US,
-		};
+	attrs.sample_interval = initial.sample_interval;
+	attrs.aggr_interval = initial.aggr_interval;
+	attrs.min_nr_regions = initial.min_nr_regions;
+	attrs.max_nr_regions = initial.max_nr_regions;
+	attrs.intervals_goal = initial.intervals_goal;
 	return damon_set_attrs(ctx, &attrs);
 }
 
 /*
- * A new, stopped paddr context made of the current parameters of @m, or
- * an ERR_PTR() if they are invalid or memory ran out.
+ * Give @t the range @region, in DAMON address units, or if both its ends
+ * are 0, the span of all System RAM, which is stored into @region.
  */
-static struct damon_ctx *damon_module_build_ctx(struct damon_module *m)
+static int damon_module_set_region(struct damon_ctx *ctx,
+				   struct damon_target *t,
+				   struct damon_addr_range *region)
+{
+	return damon_set_region_system_rams_default(t, &region->start,
+						    &region->end,
+						    ctx->addr_unit,
+						    ctx->min_sz_region);
+}
+
+/*
+ * A new, stopped paddr context made of the current parameters of @m, or
+ * an ERR_PTR() if they are invalid or memory ran out.  @region starts as
+ * a copy of the region parameters and receives the range monitored; the
+ * caller writes it back once the context is in use, so that a failure
+ * leaves the parameters as they were.
+ */
+static struct damon_ctx *damon_module_build_ctx(struct damon_module *m,
+						struct damon_addr_range *region)
 {
 	struct damon_target *t;
 	struct damon_ctx *ctx;
@@ -118,7 +188,7 @@ static struct damon_ctx *damon_module_build_ctx(struct damon_module *m)
 	if (m->ops->set_regions)
 		err = m->ops->set_regions(m, ctx, t);
 	else
-		err = damon_module_set_region(m, ctx, t);
+		err = damon_module_set_region(ctx, t, region);
 	if (err)
 		goto destroy_ctx;
 
@@ -219,14 +289,38 @@ int damon_module_add_goal(struct damos *s,
  * @m:		The module.
  * @us:		The time, in microseconds.
  *
- * Return: the number of aggregation intervals (of the aggr_interval
- * parameter) in @us, at most UINT_MAX.
+ * The age is counted in aggregation intervals of the context as it
+ * starts.  With auto-tuning, that is the fixed initial 100 ms, so the
+ * time the age stands for grows as the tuner stretches the intervals.
+ *
+ * Context: the module lock held, as the parameters are read.
+ * Return: the number of initial aggregation intervals in @us, at most
+ * UINT_MAX.
  */
 unsigned int damon_module_us_to_aggrs(struct damon_module *m,
 				      unsigned long us)
 {
-	return min(us / max(m->attrs.aggr_interval, 1UL),
+	struct damon_attrs attrs = damon_module_initial_attrs(m);
+
+	return min(us / max(attrs.aggr_interval, 1UL),
 		   (unsigned long)UINT_MAX);
+}
+
+/**
+ * damon_module_max_nr_accesses() - The highest access count of a region.
+ * @m:		The module.
+ *
+ * Context: the module lock held, as the parameters are read.
+ * Return: the number of samples per aggregation interval of the context
+ * as it starts (a 0 sampling interval counting as 1 us), at least 1.
+ */
+unsigned int damon_module_max_nr_accesses(struct damon_module *m)
+{
+	struct damon_attrs attrs = damon_module_initial_attrs(m);
+	unsigned long nr = attrs.aggr_interval /
+		max(attrs.sample_interval, 1UL);
+
+	return clamp(nr, 1UL, (unsigned long)UINT_MAX);
 }
 
 /**
@@ -253,6 +347,17 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 
 /* ==================== The kdamond side ==================== */
 
+/* Word by word, for the parameter files that read them meanwhile. */
+static void damon_module_copy_stat(struct damos_stat *dst,
+				   const struct damos_stat *src)
+{
+	WRITE_ONCE(dst->nr_tried, src->nr_tried);
+	WRITE_ONCE(dst->sz_tried, src->sz_tried);
+	WRITE_ONCE(dst->nr_applied, src->nr_applied);
+	WRITE_ONCE(dst->sz_applied, src->sz_applied);
+	WRITE_ONCE(dst->qt_exceeds, src->qt_exceeds);
+}
+
 /* Repeated in the kdamond: refresh the statistics of @data's module. */
 static int damon_module_kdamond_work(void *data)
 {
@@ -262,9 +367,9 @@ static int damon_module_kdamond_work(void *data)
 	struct damos *s;
 
 	damon_for_each_scheme(s, ctx) {
-		if (i >= m->nr_stats)
+		if (i >= ARRAY_SIZE(m->stats))
 			break;
-		m->stats[i++] = s->stat;
+		damon_module_copy_stat(&m->stats[i++], &s->stat);
 	}
 	if (m->ops->kdamond_work)
 		m->ops->kdamond_work(m, ctx);
@@ -306,6 +411,7 @@ static void damon_module_stop(struct damon_module *m)
 
 static int damon_module_start(struct damon_module *m)
 {
+	struct damon_addr_range region = m->region;
 	struct damon_ctx *ctx;
 	int err;
 
@@ -314,15 +420,15 @@ static int damon_module_start(struct damon_module *m)
 	/* a kdamond that ended on its own leaves its context behind */
 	damon_module_stop(m);
 
-	ctx = damon_module_build_ctx(m);
+	ctx = damon_module_build_ctx(m, &region);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	err = damon_start(&ctx, 1, true);
 	if (err)
 		goto destroy_ctx;
 
-	if (m->nr_stats)
-		memset(m->stats, 0, m->nr_stats * sizeof(*m->stats));
+	memset(m->stats, 0, sizeof(m->stats));
+	m->region = region;
 	m->ctx = ctx;
 	m->stats_call = (struct damon_call_control){
 		.fn = damon_module_kdamond_work,
@@ -349,16 +455,19 @@ static int damon_module_commit(struct damon_module *m)
 		.fn = damon_module_commit_fn,
 		.data = &c,
 	};
+	struct damon_addr_range region = m->region;
 	int err;
 
 	lockdep_assert_held(&m->lock);
 
-	c.staged = damon_module_build_ctx(m);
+	c.staged = damon_module_build_ctx(m, &region);
 	if (IS_ERR(c.staged))
 		return PTR_ERR(c.staged);
 	err = damon_call(m->ctx, &control);
 	if (!err)
 		err = control.return_code;
+	if (!err)
+		m->region = region;
 	damon_destroy_ctx(c.staged);
 	return err;
 }
@@ -454,7 +563,18 @@ static int damon_module_pid_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
+/*
+ * The pid is only reported, but a value given on the kernel command line
+ * must not fail the boot parameter parsing: take any write and drop it.
+ */
+static int damon_module_pid_set(const char *val,
+				const struct kernel_param *kp)
+{
+	return 0;
+}
+
 const struct kernel_param_ops damon_module_pid_ops = {
+	.set = damon_module_pid_set,
 	.get = damon_module_pid_get,
 };
 

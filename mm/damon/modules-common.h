@@ -24,11 +24,27 @@
 #include <linux/mutex.h>
 #include <linux/time64.h>
 
-/* Sampling interval auto-tuning goal of the modules, see damon_attrs. */
-#define DAMON_MODULE_TUNE_ACCESS_BP	400
+/*
+ * Monitoring intervals every module starts from.  With auto-tuning on,
+ * they replace the interval parameters, so that the tuner always starts
+ * from the same place and ages given in time can be converted before the
+ * tuner moves the intervals.
+ */
+#define DAMON_MODULE_SAMPLE_US		(5 * USEC_PER_MSEC)
+#define DAMON_MODULE_AGGR_US		(100 * USEC_PER_MSEC)
+
+/*
+ * Sampling interval auto-tuning goal of the modules, see damon_attrs.
+ * The schemes modules aim at 0.4% of the sampled accesses seen: a low
+ * ratio keeps the intervals short enough for the schemes to react.
+ */
+#define DAMON_MODULE_TUNE_ACCESS_BP	40
 #define DAMON_MODULE_TUNE_AGGRS		3
 #define DAMON_MODULE_TUNE_MIN_SAMPLE_US	(5 * USEC_PER_MSEC)
 #define DAMON_MODULE_TUNE_MAX_SAMPLE_US	(10 * USEC_PER_SEC)
+
+/* Most schemes a module has, and so statistics it keeps. */
+#define DAMON_MODULE_MAX_SCHEMES	2
 
 /* Free memory rates of the watermarks are in permil. */
 #define DAMON_MODULE_PERMIL		1000
@@ -41,7 +57,8 @@ struct damon_module;
  *			from the parameters with damon_module_add_scheme().
  *			Called with the module lock held.
  * @set_regions:	Optional.  Give the target of @ctx its regions;
- *			by default, the monitored region parameters.
+ *			by default, the monitored region parameters, or
+ *			all System RAM written back into them.
  * @kdamond_work:	Optional.  Called in the kdamond once per sample,
  *			after the scheme statistics were copied.
  */
@@ -56,21 +73,28 @@ struct damon_module_ops {
  * struct damon_module - A built-in DAMON module.
  * @name:		Name for log messages, e.g. "damon_reclaim".
  * @ops:		The module's own parts.
- * @enabled:		Parameter: whether the kdamond should run.
+ * @enabled:		Parameter: whether the kdamond should run.  Only
+ *			what was written; the parameter file reads whether
+ *			the kdamond actually runs.
  * @attrs:		Parameters: monitoring attributes.  Only the
  *			intervals and the region counts are used.
- * @autotune_intervals:	Parameter: auto-tune the sampling interval.
+ * @autotune_intervals:	Parameter: auto-tune the monitoring intervals,
+ *			starting from &DAMON_MODULE_SAMPLE_US and
+ *			&DAMON_MODULE_AGGR_US instead of @attrs.
+ * @tune_access_bp:	Access ratio goal of the auto-tuning, in bp.
  * @quota:		Parameters: quota of every scheme (ms, sz,
  *			reset_interval).  Weights are set per scheme.
  * @wmarks:		Parameters: watermarks of every scheme (interval,
  *			high, mid, low); the metric is the free memory rate.
- * @region:		Parameters: physical address range to monitor; an
- *			empty one means the biggest System RAM block.
+ * @region:		Parameters: range to monitor, in DAMON addresses
+ *			(physical addresses divided by @addr_unit).  If both
+ *			ends are 0 when the module is enabled or commits,
+ *			the span from the first to the last System RAM
+ *			block is monitored and written back here.
  * @addr_unit:		Parameter: bytes of physical memory per DAMON
  *			address unit.
  * @stats:		Statistics of the schemes, by position, copied from
  *			the running context once per sample.
- * @nr_stats:		Length of @stats; schemes beyond it are not copied.
  *
  * The private part: the context while the module is enabled; the lock
  * that serialises enabling, disabling, committing and the readers of the
@@ -85,13 +109,13 @@ struct damon_module {
 	bool enabled;
 	struct damon_attrs attrs;
 	bool autotune_intervals;
+	unsigned long tune_access_bp;
 	struct damos_quota quota;
 	struct damos_watermarks wmarks;
 	struct damon_addr_range region;
 	unsigned long addr_unit;
 
-	struct damos_stat *stats;
-	unsigned int nr_stats;
+	struct damos_stat stats[DAMON_MODULE_MAX_SCHEMES];
 
 /* private: */
 	struct damon_ctx *ctx;
@@ -142,6 +166,8 @@ int damon_module_add_goal(struct damos *s,
 			  unsigned long target, unsigned long current_value);
 unsigned int damon_module_us_to_aggrs(struct damon_module *m,
 				      unsigned long us);
+unsigned int damon_module_max_nr_accesses(struct damon_module *m);
+int damon_module_read_only_set(const char *val, const struct kernel_param *kp);
 struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 						      unsigned long min_age_us);
 
@@ -156,8 +182,8 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 	.name = #self,							\
 	.ops = &(module_ops),						\
 	.attrs = {							\
-		.sample_interval = 5 * USEC_PER_MSEC,			\
-		.aggr_interval = 100 * USEC_PER_MSEC,			\
+		.sample_interval = DAMON_MODULE_SAMPLE_US,		\
+		.aggr_interval = DAMON_MODULE_AGGR_US,			\
 		.min_nr_regions = 10,					\
 		.max_nr_regions = 1000,					\
 	},								\
@@ -165,10 +191,11 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 	.lock = __MUTEX_INITIALIZER(self.lock)
 
 /*
- * The quota and watermarks check interval of a module with schemes; the
- * module adds its size quota and watermarks.
+ * The quota, the watermarks check interval and the auto-tuning goal of a
+ * module with schemes; the module adds its size quota and watermarks.
  */
 #define DAMON_MODULE_SCHEME_DEFAULTS()					\
+	.tune_access_bp = DAMON_MODULE_TUNE_ACCESS_BP,			\
 	.quota.ms = 10,							\
 	.quota.reset_interval = MSEC_PER_SEC,				\
 	.wmarks.interval = 5 * USEC_PER_SEC
@@ -198,6 +225,41 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 			&DAMON_MODULE_SELF, 0400);			\
 	MODULE_PARM_DESC(kdamond_pid,					\
 		"Pid of the kdamond of the module, -1 if it does not run")
+
+/*
+ * The statistics of scheme @idx, read-only: nr_@tried_regions,
+ * bytes_@tried_regions, nr_@applied_regions, bytes_@applied_regions and
+ * nr_@qt_exceeds.  @what, a word, names the scheme's regions in the
+ * descriptions.  The values are read while the kdamond writes them, one
+ * at a time, each a single word.
+ */
+#define DAMON_MODULE_STAT_PARAMS(idx, tried, applied, qt, what)	\
+	static struct damon_module_stat damon_module_stat_##tried = {	\
+		.stat = &DAMON_MODULE_SELF.stats[idx],			\
+	};								\
+	module_param_cb(nr_##tried##_regions, &damon_module_nr_tried_ops, \
+			&damon_module_stat_##tried, 0400);		\
+	MODULE_PARM_DESC(nr_##tried##_regions,				\
+		"Number of " #what " regions the action was tried on");	\
+	module_param_cb(bytes_##tried##_regions,			\
+			&damon_module_sz_tried_ops,			\
+			&damon_module_stat_##tried, 0400);		\
+	MODULE_PARM_DESC(bytes_##tried##_regions,			\
+		"Bytes of " #what " regions the action was tried on");	\
+	module_param_cb(nr_##applied##_regions,				\
+			&damon_module_nr_applied_ops,			\
+			&damon_module_stat_##tried, 0400);		\
+	MODULE_PARM_DESC(nr_##applied##_regions,			\
+		"Number of " #what " regions the action was applied to, at least in part"); \
+	module_param_cb(bytes_##applied##_regions,			\
+			&damon_module_sz_applied_ops,			\
+			&damon_module_stat_##tried, 0400);		\
+	MODULE_PARM_DESC(bytes_##applied##_regions,			\
+		"Bytes of " #what " regions the action was applied to");	\
+	module_param_cb(nr_##qt##_exceeds, &damon_module_qt_exceeds_ops, \
+			&damon_module_stat_##tried, 0400);		\
+	MODULE_PARM_DESC(nr_##qt##_exceeds,				\
+		"Times the quota stopped the action on " #what " regions")
 
 /* commit_inputs. */
 #define DAMON_MODULE_COMMIT_PARAM()					\
@@ -231,7 +293,7 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 	module_param_named(autotune_monitoring_intervals,		\
 			   DAMON_MODULE_SELF.autotune_intervals, bool, 0600); \
 	MODULE_PARM_DESC(autotune_monitoring_intervals,			\
-		"Y auto-tunes the sampling interval for a 4% access ratio")
+		"Y auto-tunes the intervals from 5 ms and 100 ms, overriding the parameters")
 
 /* quota_ms and quota_reset_interval_ms. */
 #define DAMON_MODULE_QUOTA_PARAMS()					\
@@ -270,18 +332,31 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 	DAMON_MODULE_ULONG(monitor_region_start,			\
 			   DAMON_MODULE_SELF.region.start, 0, ULONG_MAX); \
 	MODULE_PARM_DESC(monitor_region_start,				\
-		"Start physical address of the monitored region");	\
+		"Start of the monitored region in address units; 0 to 0: all System RAM"); \
 	DAMON_MODULE_ULONG(monitor_region_end,				\
 			   DAMON_MODULE_SELF.region.end, 0, ULONG_MAX);	\
 	MODULE_PARM_DESC(monitor_region_end,				\
-		"End physical address of the monitored region");	\
+		"End of the monitored region, in address units");	\
 	DAMON_MODULE_ULONG(addr_unit, DAMON_MODULE_SELF.addr_unit,	\
 			   1, ULONG_MAX);				\
 	MODULE_PARM_DESC(addr_unit,					\
 		"Bytes of physical memory per DAMON address unit")
 
+/**
+ * struct damon_module_stat - What a statistics parameter points at.
+ * @stat:	The statistics of one scheme, in &damon_module.stats.
+ */
+struct damon_module_stat {
+	struct damos_stat *stat;
+};
+
 /* What the groups above point their parameters at. */
 extern const struct kernel_param_ops damon_module_ulong_ops;
+extern const struct kernel_param_ops damon_module_nr_tried_ops;
+extern const struct kernel_param_ops damon_module_sz_tried_ops;
+extern const struct kernel_param_ops damon_module_nr_applied_ops;
+extern const struct kernel_param_ops damon_module_sz_applied_ops;
+extern const struct kernel_param_ops damon_module_qt_exceeds_ops;
 extern const struct kernel_param_ops damon_module_enabled_ops;
 extern const struct kernel_param_ops damon_module_commit_ops;
 extern const struct kernel_param_ops damon_module_pid_ops;

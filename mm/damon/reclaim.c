@@ -29,8 +29,6 @@ static const struct damon_module_ops damon_reclaim_ops = {
 	.add_schemes = damon_reclaim_add_schemes,
 };
 
-static struct damos_stat damon_reclaim_stat;
-
 static struct damon_module damon_reclaim = {
 	DAMON_MODULE_DEFAULTS(damon_reclaim, damon_reclaim_ops),
 	DAMON_MODULE_SCHEME_DEFAULTS(),
@@ -38,8 +36,6 @@ static struct damon_module damon_reclaim = {
 	.wmarks.high = 500,
 	.wmarks.mid = 400,
 	.wmarks.low = 200,
-	.stats = &damon_reclaim_stat,
-	.nr_stats = 1,
 };
 
 static unsigned long damon_reclaim_min_age = 120 * USEC_PER_SEC;
@@ -75,24 +71,7 @@ DAMON_MODULE_REGION_PARAMS();
 module_param_named(skip_anon, damon_reclaim_skip_anon, bool, 0600);
 MODULE_PARM_DESC(skip_anon, "Y leaves anonymous pages alone");
 
-module_param_named(nr_reclaim_tried_regions, damon_reclaim_stat.nr_tried,
-		   ulong, 0400);
-MODULE_PARM_DESC(nr_reclaim_tried_regions,
-		 "Number of cold regions reclamation was tried on");
-module_param_named(bytes_reclaim_tried_regions, damon_reclaim_stat.sz_tried,
-		   ulong, 0400);
-MODULE_PARM_DESC(bytes_reclaim_tried_regions,
-		 "Bytes of cold regions reclamation was tried on");
-module_param_named(nr_reclaimed_regions, damon_reclaim_stat.nr_applied,
-		   ulong, 0400);
-MODULE_PARM_DESC(nr_reclaimed_regions,
-		 "Number of cold regions paged out, at least in part");
-module_param_named(bytes_reclaimed_regions, damon_reclaim_stat.sz_applied,
-		   ulong, 0400);
-MODULE_PARM_DESC(bytes_reclaimed_regions, "Bytes paged out");
-module_param_named(nr_quota_exceeds, damon_reclaim_stat.qt_exceeds, ulong,
-		   0400);
-MODULE_PARM_DESC(nr_quota_exceeds, "Times the quota stopped reclamation");
+DAMON_MODULE_STAT_PARAMS(0, reclaim_tried, reclaimed, quota, cold);
 
 static int damon_reclaim_add_schemes(struct damon_module *m,
 				     struct damon_ctx *ctx)

@@ -10,7 +10,6 @@
  * Documentation/admin-guide/mm/damon/stat.rst.
  */
 
-#include <linux/ioport.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -25,6 +24,14 @@
 #define MODULE_PARAM_PREFIX "damon_stat."
 
 #define DAMON_STAT_NR_PERCENTILES	101
+#define DAMON_STAT_REFRESH_NS		(5 * NSEC_PER_SEC)
+
+/*
+ * Auto-tuning aims at 4% of the sampled accesses seen: higher than the
+ * schemes modules, as only the summary matters and longer intervals cost
+ * less.
+ */
+#define DAMON_STAT_TUNE_ACCESS_BP	400
 
 static int damon_stat_set_regions(struct damon_module *m,
 				  struct damon_ctx *ctx,
@@ -41,6 +48,7 @@ static struct damon_module damon_stat = {
 	DAMON_MODULE_DEFAULTS(damon_stat, damon_stat_ops),
 	.enabled = IS_ENABLED(CONFIG_DAMON_STAT_ENABLED_DEFAULT),
 	.autotune_intervals = true,
+	.tune_access_bp = DAMON_STAT_TUNE_ACCESS_BP,
 };
 
 #define DAMON_MODULE_SELF damon_stat
@@ -51,8 +59,11 @@ static unsigned long damon_stat_bandwidth;
 static unsigned long damon_stat_aggr_us;
 static u64 damon_stat_last_update_ns;
 
-/* Idle time percentiles, in ms; by damon_stat_percentiles_lock. */
-static unsigned long damon_stat_idle_ms[DAMON_STAT_NR_PERCENTILES];
+/*
+ * Idle time percentiles, in ms, negative for memory accessed (for how
+ * long it has been hot); by damon_stat_percentiles_lock.
+ */
+static long damon_stat_idle_ms[DAMON_STAT_NR_PERCENTILES];
 static DEFINE_SPINLOCK(damon_stat_percentiles_lock);
 
 module_param_named(estimated_memory_bandwidth, damon_stat_bandwidth, ulong,
@@ -70,7 +81,7 @@ static int damon_stat_percentiles_get(char *buf,
 
 	spin_lock(&damon_stat_percentiles_lock);
 	for (i = 0; i < DAMON_STAT_NR_PERCENTILES; i++)
-		len += sysfs_emit_at(buf, len, "%lu%c", damon_stat_idle_ms[i],
+		len += sysfs_emit_at(buf, len, "%ld%c", damon_stat_idle_ms[i],
 				     i + 1 < DAMON_STAT_NR_PERCENTILES ?
 				     ',' : '\n');
 	spin_unlock(&damon_stat_percentiles_lock);
@@ -78,6 +89,7 @@ static int damon_stat_percentiles_get(char *buf,
 }
 
 static const struct kernel_param_ops damon_stat_percentiles_ops = {
+	.set = damon_module_read_only_set,
 	.get = damon_stat_percentiles_get,
 };
 module_param_cb(memory_idle_ms_percentiles, &damon_stat_percentiles_ops,
@@ -85,57 +97,27 @@ module_param_cb(memory_idle_ms_percentiles, &damon_stat_percentiles_ops,
 MODULE_PARM_DESC(memory_idle_ms_percentiles,
 		 "Idle time in ms of the 0th to 100th percentile of memory, by size");
 
-/* ==================== Monitored ranges ==================== */
+/* ==================== Monitored range ==================== */
 
-struct damon_stat_ranges {
-	struct damon_addr_range *ranges;
-	unsigned int nr;
-	unsigned int size;
-};
-
-/* Count (without @ranges) or record a System RAM resource. */
-static int damon_stat_add_range(struct resource *res, void *arg)
-{
-	struct damon_stat_ranges *r = arg;
-
-	if (r->ranges && r->nr < r->size)
-		r->ranges[r->nr] = (struct damon_addr_range){
-			.start = ALIGN(res->start, DAMON_MIN_REGION),
-			.end = ALIGN_DOWN(res->end + 1, DAMON_MIN_REGION),
-		};
-	if (ALIGN(res->start, DAMON_MIN_REGION) <
-	    ALIGN_DOWN(res->end + 1, DAMON_MIN_REGION))
-		r->nr++;
-	return 0;
-}
-
-/* Monitor every System RAM block, and nothing in between. */
+/*
+ * Monitor from the first to the last System RAM block, found again at
+ * each start: the module has no region parameters to keep it in.
+ */
 static int damon_stat_set_regions(struct damon_module *m,
 				  struct damon_ctx *ctx,
 				  struct damon_target *t)
 {
-	struct damon_stat_ranges r = {};
-	int err;
+	struct damon_addr_range span = {};
 
-	walk_system_ram_res(0, -1, &r, damon_stat_add_range);
-	if (!r.nr)
-		return -EINVAL;
-	r.ranges = kcalloc(r.nr, sizeof(*r.ranges), GFP_KERNEL);
-	if (!r.ranges)
-		return -ENOMEM;
-	r.size = r.nr;
-	r.nr = 0;
-	walk_system_ram_res(0, -1, &r, damon_stat_add_range);
-	err = damon_set_regions(t, r.ranges, min(r.nr, r.size),
-				ctx->min_sz_region);
-	kfree(r.ranges);
-	return err;
+	return damon_set_region_system_rams_default(t, &span.start, &span.end,
+						    ctx->addr_unit,
+						    ctx->min_sz_region);
 }
 
 /* ==================== Statistics ==================== */
 
 struct damon_stat_region {
-	unsigned long idle_ms;
+	long idle_ms;
 	unsigned long sz;
 };
 
@@ -150,8 +132,8 @@ static int damon_stat_cmp_idle(const void *a, const void *b)
 
 /*
  * Idle time percentiles of @nr (at least one) @regions, sorted by idle
- * time: the p-th is the idle time of the region holding the byte at p
- * percent of the @total bytes.
+ * time: the p-th is the idle time of the first region with which the
+ * bytes so far reach p percent of the @total bytes.
  */
 static void damon_stat_set_percentiles(const struct damon_stat_region *regions,
 				       unsigned int nr, u64 total)
@@ -161,13 +143,27 @@ static void damon_stat_set_percentiles(const struct damon_stat_region *regions,
 
 	spin_lock(&damon_stat_percentiles_lock);
 	for (p = 0; p < DAMON_STAT_NR_PERCENTILES; p++) {
-		u64 want = max(div_u64(total * p, 100), 1ULL);
+		u64 want = div_u64(total * p, 100);
 
 		while (covered < want && i + 1 < nr)
 			covered += regions[++i].sz;
 		damon_stat_idle_ms[p] = regions[i].idle_ms;
 	}
 	spin_unlock(&damon_stat_percentiles_lock);
+}
+
+/*
+ * How long a region of @age aggregation intervals of @aggr_us has been
+ * idle, in ms; if it was accessed (@nr_accesses), how long it has been
+ * hot, negated, so that sorting puts the hottest memory first.
+ */
+static long damon_stat_idle_ms_of(unsigned int age, unsigned long aggr_us,
+				  unsigned int nr_accesses)
+{
+	long ms = min_t(u64, div_u64(((u64)age + 1) * aggr_us, USEC_PER_MSEC),
+			LONG_MAX);
+
+	return nr_accesses ? -ms : ms;
 }
 
 /* Refresh the statistics from the regions of @ctx. */
@@ -178,7 +174,7 @@ static void damon_stat_update(struct damon_ctx *ctx)
 	u64 accessed = 0, total = 0;
 	struct damon_target *t;
 	struct damon_region *r;
-	unsigned int nr = 0;
+	unsigned int nr = 0, nr_accesses;
 
 	damon_for_each_target(t, ctx)
 		nr += damon_nr_regions(t);
@@ -194,11 +190,12 @@ static void damon_stat_update(struct damon_ctx *ctx)
 			unsigned long sz = damon_sz_region(r) * ctx->addr_unit;
 
 			/* bytes accessed per aggregation interval */
-			accessed += mul_u64_u32_div(sz, r->nr_accesses_bp,
-						    DAMON_BP_UNIT);
+			nr_accesses = damon_nr_accesses_mvsum(ctx, r);
+			accessed += (u64)sz * nr_accesses;
 			regions[nr].sz = sz;
-			regions[nr].idle_ms = r->nr_accesses_bp ? 0 :
-				div_u64((u64)r->age * aggr_us, USEC_PER_MSEC);
+			regions[nr].idle_ms =
+				damon_stat_idle_ms_of(r->age, aggr_us,
+						      nr_accesses);
 			total += sz;
 			nr++;
 		}
@@ -212,14 +209,17 @@ static void damon_stat_update(struct damon_ctx *ctx)
 	WRITE_ONCE(damon_stat_aggr_us, aggr_us);
 }
 
-/* Once per sample; the statistics are refreshed once per aggregation. */
+/*
+ * Once per sample; the statistics are refreshed at most every
+ * &DAMON_STAT_REFRESH_NS, as sorting the regions is not free.
+ */
 static void damon_stat_kdamond_work(struct damon_module *m,
 				    struct damon_ctx *ctx)
 {
 	u64 now = ktime_get_ns();
 
-	if (now - damon_stat_last_update_ns <
-	    (u64)ctx->attrs.aggr_interval * NSEC_PER_USEC)
+	if (damon_stat_last_update_ns &&
+	    now - damon_stat_last_update_ns < DAMON_STAT_REFRESH_NS)
 		return;
 	damon_stat_last_update_ns = now;
 	damon_stat_update(ctx);

@@ -6,7 +6,13 @@ Every parameter exists; invalid values are refused with EINVAL and change
 nothing; each module starts and stops its own kdamond; the modules exclude
 each other and the damon_e2e driver (EBUSY, the first keeps running);
 commit_inputs applies valid changes online and refuses invalid ones with
-the kdamond unchanged.
+the kdamond unchanged.  A monitoring region of 0 to 0 becomes the span of
+all System RAM and is written back; enabled and kdamond_pid tell whether
+the kdamond really runs; autotune_monitoring_intervals replaces the
+interval parameters.
+
+If the kernel command line gives damon_reclaim.kdamond_pid (the driver
+may add it with GUEST_APPEND), the boot must have accepted and ignored it.
 """
 
 import errno
@@ -25,6 +31,8 @@ INVALID = [
     ('damon_reclaim', 'addr_unit', 0),
     ('damon_reclaim', 'min_age', 'soon'),
     ('damon_reclaim', 'skip_anon', 'maybe'),
+    ('damon_reclaim', 'autotune_monitoring_intervals', 'maybe'),
+    ('damon_lru_sort', 'autotune_monitoring_intervals', 'maybe'),
     ('damon_lru_sort', 'hot_thres_access_freq', 1001),
     ('damon_lru_sort', 'active_mem_bp', 10001),
     ('damon_lru_sort', 'aggr_interval', 0),
@@ -33,6 +41,8 @@ INVALID = [
 ]
 
 READ_ONLY = [('damon_reclaim', 'kdamond_pid'),
+             ('damon_lru_sort', 'kdamond_pid'),
+             ('damon_stat', 'kdamond_pid'),
              ('damon_reclaim', 'nr_reclaimed_regions'),
              ('damon_lru_sort', 'nr_hot_quota_exceeds'),
              ('damon_stat', 'estimated_memory_bandwidth'),
@@ -171,8 +181,10 @@ def check_commit(ktap):
     # enabling with an invalid combination fails and starts nothing
     m.write(mod, 'wmarks_high', 500)
     err = m.write(mod, 'enabled', 'Y')
-    if err != errno.EINVAL or m.pid(mod) != -1:
-        bad.append(f'invalid enable: errno {err}, pid {m.pid(mod)}')
+    if err != errno.EINVAL or m.pid(mod) != -1 or \
+            m.read(mod, 'enabled') != 'N':
+        bad.append(f'invalid enable: errno {err}, pid {m.pid(mod)}, '
+                   f'enabled {m.read(mod, "enabled")}')
     m.set_params(mod, {'min_age': 120000000, 'wmarks_high': 500,
                        'wmarks_mid': 400, 'wmarks_low': 200})
     for line in bad:
@@ -180,22 +192,169 @@ def check_commit(ktap):
     ktap.result(not bad, 'commit_inputs_applies_or_refuses')
 
 
+def system_ram_span():
+    """(start, end) from the first to the last System RAM block."""
+    blocks = []
+    with open('/proc/iomem') as f:
+        for line in f:
+            rng, _, name = line.strip().partition(' : ')
+            if name == 'System RAM':
+                start, end = (int(x, 16) for x in rng.split('-'))
+                blocks.append((start, end + 1))
+    return min(b[0] for b in blocks), max(b[1] for b in blocks)
+
+
+def region(mod):
+    return (m.stat(mod, 'monitor_region_start'),
+            m.stat(mod, 'monitor_region_end'))
+
+
+def set_region(mod, start, end, unit=1):
+    m.set_params(mod, {'monitor_region_start': start,
+                       'monitor_region_end': end, 'addr_unit': unit})
+
+
+def check_default_region_of(mod, span, bad):
+    set_region(mod, 0, 0)
+    m.set_params(mod, m.ALWAYS_ACTIVE)
+    err = m.write(mod, 'enabled', 'Y')
+    if err or region(mod) != span:
+        bad.append(f'{mod} enable: errno {err}, region {region(mod)}')
+    err = m.write(mod, 'commit_inputs', 'Y')
+    if err or region(mod) != span:
+        bad.append(f'{mod} commit: errno {err}, region {region(mod)}')
+    m.write(mod, 'enabled', 'N')
+    if region(mod) != span:
+        bad.append(f'{mod} disabled: region {region(mod)}')
+    # a commit of 0 to 0 computes the span again
+    set_region(mod, span[0], span[0] + (64 << 20))
+    err = m.write(mod, 'enabled', 'Y')
+    set_region(mod, 0, 0)
+    err = err or m.write(mod, 'commit_inputs', 'Y')
+    if err or region(mod) != span or not m.running(mod):
+        bad.append(f'{mod} commit of 0-0: errno {err}, '
+                   f'region {region(mod)}')
+    m.write(mod, 'enabled', 'N')
+    # in address units
+    set_region(mod, 0, 0, 4)
+    err = m.write(mod, 'enabled', 'Y')
+    want = (span[0] // 4, span[1] // 4)
+    if err or region(mod) != want:
+        bad.append(f'{mod} addr_unit 4: errno {err}, region '
+                   f'{region(mod)}, want {want}')
+    m.write(mod, 'enabled', 'N')
+    # an empty range is refused and changes nothing
+    set_region(mod, 1 << 30, 1 << 30)
+    err = m.write(mod, 'enabled', 'Y')
+    if err != errno.EINVAL or m.pid(mod) != -1 or \
+            region(mod) != (1 << 30, 1 << 30):
+        bad.append(f'{mod} empty range: errno {err}, region {region(mod)}')
+    set_region(mod, 0, 0)
+
+
+def check_default_region(ktap):
+    """With both region parameters 0, enabling or committing monitors the
+    first to the last System RAM block and writes that range back."""
+    span = system_ram_span()
+    ktap.diag(f'System RAM span {span[0]:#x}-{span[1]:#x}')
+    bad = []
+    for mod in ('damon_reclaim', 'damon_lru_sort'):
+        check_default_region_of(mod, span, bad)
+    m.disable_all()
+    for line in bad:
+        ktap.diag(line)
+    ktap.result(not bad, 'default_region_spans_system_ram')
+
+
+def check_live_state(ktap):
+    """enabled and kdamond_pid read the kdamond's state, not the last
+    write; kdamond_pid ignores writes, also from the command line."""
+    bad = []
+    for mod in m.MODULES:
+        if mod != 'damon_stat':
+            m.set_params(mod, m.ALWAYS_ACTIVE)
+        m.write(mod, 'enabled', 'Y')
+        p = m.pid(mod)
+        try:
+            with open(os.path.join(m.params_dir(mod), 'kdamond_pid'),
+                      'w') as f:
+                f.write('1\n')
+        except OSError:
+            pass
+        if m.pid(mod) != p or not m.running(mod):
+            bad.append(f'{mod}: pid {p} -> {m.pid(mod)} after a write')
+        m.write(mod, 'enabled', 'N')
+        gone, _ = m.deadline_poll(lambda: not os.path.exists(f'/proc/{p}'),
+                                  5, 0.1)
+        if not gone or m.read(mod, 'enabled') != 'N' or m.pid(mod) != -1:
+            bad.append(f'{mod}: kdamond {p} gone {gone}, enabled '
+                       f'{m.read(mod, "enabled")}, pid {m.pid(mod)}')
+    with open('/proc/cmdline') as f:
+        cmdline = f.read()
+    if 'damon_reclaim.kdamond_pid=' in cmdline:
+        ktap.diag('kdamond_pid given on the kernel command line')
+        if m.pid('damon_reclaim') != -1:
+            bad.append('damon_reclaim.kdamond_pid from the command line '
+                       f'reads {m.pid("damon_reclaim")}')
+    for line in bad:
+        ktap.diag(line)
+    ktap.result(not bad, 'enabled_and_kdamond_pid_are_live')
+
+
+def check_autotune(ktap):
+    """autotune_monitoring_intervals round-trips and, when Y, replaces
+    sample_interval and aggr_interval: an invalid pair of them no longer
+    matters."""
+    bad = []
+    for mod in ('damon_reclaim', 'damon_lru_sort'):
+        if m.read(mod, 'autotune_monitoring_intervals') != 'N':
+            bad.append(f'{mod}: autotuning is on by default')
+        m.set_params(mod, {'sample_interval': 200000,
+                           'aggr_interval': 100000, **m.ALWAYS_ACTIVE})
+        err = m.write(mod, 'enabled', 'Y')
+        if err != errno.EINVAL:
+            bad.append(f'{mod}: aggr < sample enabled: errno {err}')
+            m.write(mod, 'enabled', 'N')
+        for value, want in (('Y', 'Y'), ('0', 'N'), ('on', 'Y')):
+            err = m.write(mod, 'autotune_monitoring_intervals', value)
+            got = m.read(mod, 'autotune_monitoring_intervals')
+            if err or got != want:
+                bad.append(f'{mod}: wrote {value}: errno {err}, read {got}')
+        err = m.write(mod, 'enabled', 'Y')
+        err = err or m.write(mod, 'commit_inputs', 'Y')
+        if err or not m.running(mod):
+            bad.append(f'{mod}: autotuned enable/commit: errno {err}')
+        m.write(mod, 'enabled', 'N')
+        m.set_params(mod, {'autotune_monitoring_intervals': 'N',
+                           'sample_interval': 5000,
+                           'aggr_interval': 100000})
+    for line in bad:
+        ktap.diag(line)
+    ktap.result(not bad, 'autotune_monitoring_intervals_overrides')
+
+
+TESTS = (
+    ('all_parameters_exist', check_parameters),
+    ('invalid_values_rejected', check_invalid),
+    ('enable_starts_and_disable_stops_kdamond', check_start_stop),
+    ('modules_exclude_other_damon_users', check_exclusive),
+    ('commit_inputs_applies_or_refuses', check_commit),
+    ('default_region_spans_system_ram', check_default_region),
+    ('enabled_and_kdamond_pid_are_live', check_live_state),
+    ('autotune_monitoring_intervals_overrides', check_autotune),
+)
+
+
 def main():
-    ktap = m.Ktap(5)
+    ktap = m.Ktap(len(TESTS))
     if not all(os.path.isdir(m.params_dir(mod)) for mod in m.MODULES):
-        for name in ('all_parameters_exist', 'invalid_values_rejected',
-                     'enable_starts_and_disable_stops_kdamond',
-                     'modules_exclude_other_damon_users',
-                     'commit_inputs_applies_or_refuses'):
+        for name, _ in TESTS:
             ktap.result(True, name, 'DAMON modules not built in')
         ktap.finish()
     m.disable_all()
     try:
-        check_parameters(ktap)
-        check_invalid(ktap)
-        check_start_stop(ktap)
-        check_exclusive(ktap)
-        check_commit(ktap)
+        for _, check in TESTS:
+            check(ktap)
     finally:
         m.disable_all()
     ktap.finish()
