@@ -21,6 +21,7 @@
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 struct pid;
@@ -29,7 +30,7 @@ struct task_struct;
 /* Minimal size of a region, and the alignment of region boundaries. */
 #define DAMON_MIN_REGION	PAGE_SIZE
 
-/* One in ten thousand: the unit of access ratios and of nr_accesses_bp. */
+/* One in ten thousand: the unit of access ratios. */
 #define DAMON_BP_UNIT		10000
 
 /**
@@ -62,10 +63,8 @@ struct damon_size_range {
  * @nr_accesses:	Samples that found the region accessed, in the current
  *			aggregation interval.  At the end of the interval,
  *			after the results are reported, it restarts from 0.
- * @nr_accesses_bp:	Moving sum of the same count over the last
- *			aggregation interval's worth of samples, in
- *			&DAMON_BP_UNIT units, updated every sample.  Lets
- *			readers see an access rate at any moment.
+ *			damon_nr_accesses_mvsum() gives a full window's
+ *			worth of it at any moment.
  * @age:		Number of aggregation intervals the region's access
  *			frequency has stayed about the same.
  * @last_nr_accesses:	@nr_accesses of the previous aggregation interval.
@@ -81,7 +80,6 @@ struct damon_region {
 	struct damon_addr_range ar;
 	unsigned long sampling_addr;
 	unsigned int nr_accesses;
-	unsigned int nr_accesses_bp;
 	unsigned int age;
 	unsigned int last_nr_accesses;
 	u8 probe_hits[DAMON_MAX_PROBES];
@@ -259,7 +257,9 @@ enum damon_ops_id {
  *			place).  Without it, probes never hit.
  * @prep_probes:	Optional.  Run the preps of every probe on the page
  *			at each region's sampling_addr, before the sampling
- *			interval starts.
+ *			interval starts: after @start_sample, on its
+ *			addresses, or in attributes-only mode on addresses
+ *			the core picked.  Called only if a probe has preps.
  * @actions:		Bitmap of the &enum damos_action values this set
  *			can apply, BIT(action) each.  Schemes with other
  *			actions are refused by damon_start() and
@@ -323,6 +323,9 @@ struct damon_intervals_goal {
  * @max_nr_regions:	Upper bound of the number of regions per context,
  *			restored by every aggregation (the initial split
  *			and new ranges may exceed it until then).
+ *
+ * Any of the three intervals may be 0, which counts as 1 us where an
+ * interval divides another, and as no sleep between samples.
  */
 struct damon_attrs {
 	unsigned long sample_interval;
@@ -517,18 +520,24 @@ enum damos_quota_goal_tuner {
  * are applied first.  With several goals, the one closest to being met
  * (the highest current/target ratio) drives the tuning.  A reset interval
  * of 0 makes every application of the scheme a period of its own.
+ *
+ * The scalar parameters the user sets are also grouped as one
+ * &struct damos_quota_params, @params, so that creating and committing a
+ * scheme copy them in one assignment and no copy can miss a new one.
  */
 struct damos_quota {
-	unsigned long reset_interval;
-	unsigned long ms;
-	unsigned long sz;
+	__struct_group(damos_quota_params, params, /* no attrs */, /* user-set */
+		unsigned long reset_interval;
+		unsigned long ms;
+		unsigned long sz;
+		enum damos_quota_goal_tuner goal_tuner;
+		unsigned int weight_sz;
+		unsigned int weight_nr_accesses;
+		unsigned int weight_age;
+		unsigned int fail_charge_num;
+		unsigned int fail_charge_denom;
+	);
 	struct list_head goals;
-	enum damos_quota_goal_tuner goal_tuner;
-	unsigned int weight_sz;
-	unsigned int weight_nr_accesses;
-	unsigned int weight_age;
-	unsigned int fail_charge_num;
-	unsigned int fail_charge_denom;
 	unsigned long esz;
 /* private: see mm/damon/quota.c and mm/damon/apply.c */
 	bool period_started;
@@ -776,6 +785,8 @@ struct damon_ctx {
 	unsigned long nr_access_events;
 	unsigned long nr_access_chances;
 	unsigned long base_aggr_samples;
+	unsigned int split_offset;	/* see mm/damon/regions.c */
+	unsigned int last_split_nr_regions;
 
 	struct mutex walk_control_lock;	/* see mm/damon/apply.c */
 	struct damos_walk_control *walk_control;
@@ -889,6 +900,14 @@ int damon_set_regions(struct damon_target *t,
 void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 				     const struct damon_attrs *attrs);
 
+unsigned int damon_nr_accesses_mvsum(const struct damon_ctx *ctx,
+				     const struct damon_region *r);
+unsigned int damon_probe_hits_mvsum(const struct damon_ctx *ctx,
+				    const struct damon_region *r,
+				    unsigned int pidx);
+unsigned long damon_probe_hits_wsum(const struct damon_ctx *ctx,
+				    const struct damon_region *r, bool mvsum);
+
 /* Contexts, targets and kdamonds: mm/damon/core.c */
 struct damon_target *damon_new_target(void);
 void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx);
@@ -960,14 +979,6 @@ struct damon_prep *damon_new_prep(enum damon_prep_action action);
 void damon_add_prep(struct damon_probe *p, struct damon_prep *prep);
 void damon_destroy_prep(struct damon_prep *prep);
 bool damon_attrs_only(const struct damon_ctx *ctx);
-
-unsigned int damon_nr_accesses_mvsum(const struct damon_ctx *ctx,
-				     const struct damon_region *r);
-unsigned int damon_probe_hits_mvsum(const struct damon_ctx *ctx,
-				    const struct damon_region *r,
-				    unsigned int pidx);
-unsigned long damon_probe_hits_wsum(const struct damon_ctx *ctx,
-				    const struct damon_region *r, bool mvsum);
 
 /* Operation sets: mm/damon/ops.c */
 const char *damon_ops_name(enum damon_ops_id id);
