@@ -5,7 +5,9 @@
 # same configuration, in the same guest.  Prints one BENCH line per run and
 # keeps them in build/results/bench.txt.
 #
-# Usage: bench.sh [ours] [upstream]   (default: both)
+# Usage: bench.sh [ours] [upstream] [probes]   (default: ours upstream)
+# probes: our kernel through sysfs with 0, 1 and 4 data attribute probes
+# of two filters each, for what probes cost.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -23,14 +25,21 @@ for k in "${kernels[@]}"; do
 	case $k in
 	ours)		iface=e2e ;;
 	upstream)	iface=sysfs ;;
+	probes)		iface=sysfs ;;
 	*)		die "unknown kernel $k" ;;
 	esac
+	probes=0
+	[[ $k == probes ]] && probes="0 1 4"
 	cmd="export DAMON_E2E_DIR=$bin
 for ops in vaddr paddr; do
+for p in $probes; do
 	python3 $DRIVER/bench/kdamond_cpu.py --interface $iface --ops \$ops \
-		--duration 30 | sed 's/^/kernel=$k /'
+		--duration 30 --probes \$p | sed 's/^/kernel=$k /'
+done
 done"
-	KERNEL=$k GUEST_TIMEOUT=900 "$DRIVER/guest-run.sh" "bench-$k" "$cmd"
+	kernel=$k
+	[[ $k == probes ]] && kernel=ours
+	KERNEL=$kernel GUEST_TIMEOUT=1200 "$DRIVER/guest-run.sh" "bench-$k" "$cmd"
 	grep -h '^kernel=' "$BUILD/guest-out/bench-$k/output.log" \
 		>> "$RESULTS/bench.txt"
 done

@@ -32,7 +32,7 @@ def sysfs_write(path, value):
 class SysfsMonitor:
     """The same monitoring through the upstream sysfs interface."""
 
-    def __init__(self, ops, pid=-1, start=0, end=0):
+    def __init__(self, ops, pid=-1, start=0, end=0, nr_probes=0):
         self.trace = d.Trace()
         sysfs_write('nr_kdamonds', 1)
         sysfs_write('0/contexts/nr_contexts', 1)
@@ -44,6 +44,8 @@ class SysfsMonitor:
             sysfs_write('0/contexts/0/targets/0/regions/nr_regions', 1)
             sysfs_write('0/contexts/0/targets/0/regions/0/end', end)
             sysfs_write('0/contexts/0/targets/0/regions/0/start', start)
+        if nr_probes:
+            add_probes(nr_probes)
 
     def start(self, traced=True):
         if traced:
@@ -65,6 +67,23 @@ class SysfsMonitor:
         self.trace.stop()
 
 
+def add_probes(nr):
+    """@nr probes of two filters each: anonymous pages of up to 2 MiB."""
+    probes = '0/contexts/0/monitoring_attrs/probes'
+    sysfs_write(f'{probes}/nr_probes', nr)
+    for p in range(nr):
+        filters = f'{probes}/{p}/filters'
+        sysfs_write(f'{filters}/nr_filters', 2)
+        sysfs_write(f'{filters}/0/type', 'anon')
+        sysfs_write(f'{filters}/0/matching', 'N')
+        sysfs_write(f'{filters}/0/allow', 'N')
+        sysfs_write(f'{filters}/1/type', 'hugepage_size')
+        sysfs_write(f'{filters}/1/min', 4096)
+        sysfs_write(f'{filters}/1/max', 2 << 20)
+        sysfs_write(f'{filters}/1/matching', 'Y')
+        sysfs_write(f'{filters}/1/allow', 'Y')
+
+
 class E2eMonitor(d.Monitor):
     def start(self, traced=True):
         if traced:
@@ -72,9 +91,10 @@ class E2eMonitor(d.Monitor):
         d.write_param('enabled', 'Y')
 
 
-def make_monitor(interface, ops, w, start, end):
+def make_monitor(interface, ops, w, start, end, nr_probes=0):
     if interface == 'sysfs':
-        return SysfsMonitor(ops, pid=w.pid, start=start, end=end)
+        return SysfsMonitor(ops, pid=w.pid, start=start, end=end,
+                            nr_probes=nr_probes)
     return E2eMonitor(ops, pid=w.pid, start=start, end=end)
 
 
@@ -83,7 +103,11 @@ def main():
     ap.add_argument('--interface', choices=['e2e', 'sysfs'], required=True)
     ap.add_argument('--ops', choices=['vaddr', 'paddr'], default='vaddr')
     ap.add_argument('--duration', type=int, default=30)
+    ap.add_argument('--probes', type=int, default=0,
+                    help='data attribute probes (sysfs interface only)')
     args = ap.parse_args()
+    if args.probes and args.interface != 'sysfs':
+        ap.error('--probes needs --interface sysfs')
 
     start = end = 0
     if args.ops == 'paddr':
@@ -95,7 +119,8 @@ def main():
             hot = d.pfn_ranges(w.hot_pfns())
         want = sum(e - s for s, e in hot)
 
-        mon = make_monitor(args.interface, args.ops, w, start, end)
+        mon = make_monitor(args.interface, args.ops, w, start, end,
+                           args.probes)
         mon.start(traced=False)
         pid = mon.kdamond_pid()
         t0, c0 = time.monotonic(), d.kdamond_cpu_ticks(pid)
@@ -104,7 +129,8 @@ def main():
         mon.stop()
         cpu = (c1 - c0) / os.sysconf('SC_CLK_TCK') / (t1 - t0) * 100
 
-        mon = make_monitor(args.interface, args.ops, w, start, end)
+        mon = make_monitor(args.interface, args.ops, w, start, end,
+                           args.probes)
         mon.start()
         best = (0.0, 0.0, 0)
         nr_regions = []
@@ -121,6 +147,7 @@ def main():
     finally:
         w.stop()
     print(f'BENCH interface={args.interface} ops={args.ops} '
+          f'probes={args.probes} '
           f'kdamond_cpu_pct={cpu:.2f} precision={best[0]:.3f} '
           f'recall={best[1]:.3f} hot_mib={best[2] >> 20} '
           f'mean_nr_regions={sum(nr_regions) / max(len(nr_regions), 1):.0f}')

@@ -130,6 +130,34 @@ def set_schemes(schemes, k=0):
             must_write(f'{c}/schemes/{i}/{f}', v)
 
 
+def probes_dir(k=0):
+    return f'{ctx(k)}/monitoring_attrs/probes'
+
+
+def set_probes(probes, k=0):
+    """Stage the data attribute probes of kdamond k's context [7.2].
+
+    probes: list of dicts {'weight': int, 'preps': [action names],
+    'filters': [{filter file name: value}]}; missing keys keep defaults.
+    Filter files are written in the order given (type first, then the
+    rest), so that a type's own files are written after it is set.
+    """
+    pd = probes_dir(k)
+    must_write(f'{pd}/nr_probes', len(probes))
+    for i, p in enumerate(probes):
+        if 'weight' in p:
+            must_write(f'{pd}/{i}/weight', p['weight'])
+        preps = p.get('preps', [])
+        must_write(f'{pd}/{i}/preps/nr_preps', len(preps))
+        for j, action in enumerate(preps):
+            must_write(f'{pd}/{i}/preps/{j}/prep_action', action)
+        filters = p.get('filters', [])
+        must_write(f'{pd}/{i}/filters/nr_filters', len(filters))
+        for j, files in enumerate(filters):
+            for f, v in files.items():
+                must_write(f'{pd}/{i}/filters/{j}/{f}', v)
+
+
 def wait_for(cond, timeout, interval=0.05):
     """damon_e2e.wait_for(), polling sysfs files more often."""
     return damon_e2e.wait_for(cond, timeout, interval)

@@ -45,6 +45,8 @@ TREE = {
     S + '/quotas/reset_interval_ms': 0o600,
     S + '/quotas/effective_bytes': 0o400,
     S + '/quotas/goal_tuner': 0o600,
+    S + '/quotas/fail_charge_num': 0o600,
+    S + '/quotas/fail_charge_denom': 0o600,
     S + '/quotas/weights/sz_permil': 0o600,
     S + '/quotas/weights/nr_accesses_permil': 0o600,
     S + '/quotas/weights/age_permil': 0o600,
@@ -54,6 +56,8 @@ TREE = {
     S + '/quotas/goals/0/current_value': 0o600,
     S + '/quotas/goals/0/nid': 0o600,
     S + '/quotas/goals/0/path': 0o600,
+    S + '/quotas/goals/0/complement': 0o600,
+    C + '/monitoring_attrs/probes/nr_probes': 0o600,
     S + '/watermarks/metric': 0o600,
     S + '/watermarks/interval_us': 0o600,
     S + '/watermarks/high': 0o600,
@@ -109,8 +113,9 @@ ACTIONS = ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage',
            'migrate_cold', 'stat']
 METRICS = ['user_input', 'some_mem_psi_us', 'node_mem_used_bp',
            'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
-           'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp']
-CORE_TYPES = ['addr', 'target']
+           'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
+           'hugepage_mem_bp']
+CORE_TYPES = ['addr', 'target', 'probe_hits_wsum']
 OPS_TYPES = ['anon', 'active', 'memcg', 'young', 'hugepage_size',
              'unmapped']
 NUMBER_BAD = ['abc', '-1', '18446744073709551616', '']
@@ -123,23 +128,30 @@ def rules(f):
     pid = str(os.getpid())
     special = {
         'operations': (['paddr', 'fvaddr', 'vaddr'], ['foo', '']),
-        'pid_target': ([pid, '0'], ['abc', '-5', '4194304']),
-        'addr_unit': (['4', '1'], ['0'] + NUMBER_BAD),
+        # any integer: checked at on/commit, for vaddr and fvaddr only
+        'pid_target': ([pid, '-5', '4194304', '0'], ['abc', '1x']),
+        'complement': BOOL,
+        # more than 4 is refused by on/commit (probes_sysfs.py)
+        'nr_probes': (['2', '0'], ['abc', '-1']),
+        # 0 is staged; "on" refuses it (consistency_on_start)
+        'addr_unit': (['4', '0', '1'], NUMBER_BAD),
         'pause': BOOL,
         'obsolete_target': BOOL,
         'matching': BOOL,
         'allow': BOOL,
-        'access_bp': (['5000', '10000', '0'], ['10001'] + NUMBER_BAD),
+        'access_bp': (['5000', '10001', '10000', '0'], NUMBER_BAD),
         'action': (ACTIONS, ['foo', 'stats']),
-        'target_nid': (['1', '-1'], ['-2', '64', 'abc']),
-        'nid': (['1', '0'], ['-2', '64', 'abc']),
-        'id': (['1', '0'], ['-1', '64', 'abc']),
+        # node ids, memcg paths and target indexes are staged as upstream
+        # does; "on" and the actions check them
+        'target_nid': (['1', '-2', '64', '-1'], ['abc']),
+        'nid': (['1', '-2', '64', '0'], ['abc']),
+        'id': (['1', '64', '0'], ['-1', 'abc']),
         'target_metric': (METRICS, ['foo']),
         'goal_tuner': (['temporal', 'consist'], ['foo']),
         'metric': (['free_mem_rate', 'none'], ['foo']),
-        'path': ([''], ['/no/such/memcg']),
-        'memcg_path': ([''], ['/no/such/memcg']),
-        'damon_target_idx': (['3', '0'], ['-1', 'abc']),
+        'path': (['/no/such/memcg', ''], []),
+        'memcg_path': (['/no/such/memcg', ''], []),
+        'damon_target_idx': (['3', '-1', '0'], ['abc']),
         'weight': (['10'], NUMBER_BAD),
         'refresh_ms': (['100', '0'], NUMBER_BAD),
     }
@@ -152,10 +164,10 @@ def rules(f):
     if base in special:
         return special[base]
     if '/nr_regions/' in f and base in ('min', 'max'):
-        return ['20', '3'], ['2'] + NUMBER_BAD
+        return ['20', '2', '3'], NUMBER_BAD
     if '/intervals/' in f and base.endswith('_us') and \
             'intervals_goal' not in f:
-        return ['1000'], ['0'] + NUMBER_BAD
+        return ['0', '1000'], NUMBER_BAD
     if '/nr_accesses/' in f or '/age/' in f:
         # "no upper bound" is written as ULONG_MAX; it saturates
         return ['7', '4294967296', '18446744073709551615'], \
@@ -263,6 +275,7 @@ def main():
     fails = []
     a.setup(ops='paddr')
     nr = C + '/monitoring_attrs/nr_regions/'
+    IG = C + '/monitoring_attrs/intervals/intervals_goal/'
     cases = [
         ([(nr + 'min', 100), (nr + 'max', 50)], 'nr_regions min > max'),
         ([(C + '/monitoring_attrs/intervals/sample_us', 200000)],
@@ -274,6 +287,16 @@ def main():
          'vaddr target without pid'),
         ([(C + '/addr_unit', 4), (C + '/operations', 'vaddr')],
          'addr_unit with vaddr'),
+        # checks that upstream makes at "on", not at the write
+        ([(C + '/addr_unit', 0)], 'addr_unit 0'),
+        ([(nr + 'min', 2)], 'nr_regions min < 3'),
+        ([(IG + 'min_sample_us', 1000), (IG + 'max_sample_us', 100000),
+          (IG + 'aggrs', 3), (IG + 'access_bp', 10001)],
+         'intervals goal access_bp > 10000'),
+        ([(C + '/schemes/nr_schemes', 1), (S + '/filters/nr_filters', 1),
+          (S + '/filters/0/type', 'memcg'),
+          (S + '/filters/0/memcg_path', '/no/such/memcg')],
+         'memcg filter of no memcg'),
         ([(C + '/schemes/nr_schemes', 1),
           (S + '/access_pattern/sz/min', 10),
           (S + '/access_pattern/sz/max', 5)], 'sz min > max'),
