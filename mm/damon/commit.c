@@ -292,14 +292,6 @@ free:
 	return NULL;
 }
 
-static void damon_free_probe_list(struct list_head *probes)
-{
-	struct damon_probe *p, *next;
-
-	list_for_each_entry_safe(p, next, probes, list)
-		damon_destroy_probe(p);
-}
-
 /*
  * Copy the probes of @src onto @copies, all or nothing.  Probes are not
  * matched: all of them are replaced at once.
@@ -311,7 +303,7 @@ static int damon_copy_probes(struct list_head *copies, struct damon_ctx *src)
 	damon_for_each_probe(p, src) {
 		np = damon_copy_probe(p);
 		if (!np) {
-			damon_free_probe_list(copies);
+			damon_destroy_probes(copies);
 			return -ENOMEM;
 		}
 		list_add_tail(&np->list, copies);
@@ -326,7 +318,7 @@ static int damon_copy_probes(struct list_head *copies, struct damon_ctx *src)
 static void damon_install_probes(struct damon_ctx *dst,
 				 struct list_head *copies)
 {
-	damon_destroy_probes(dst);
+	damon_destroy_probes(&dst->probes);
 	list_splice(copies, &dst->probes);
 }
 
@@ -399,7 +391,7 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	/* validated above: it changes nothing when it fails */
 	err = damon_set_attrs(dst, &src->attrs);
 	if (err) {
-		damon_free_probe_list(&probes);
+		damon_destroy_probes(&probes);
 		return err;
 	}
 	damon_install_probes(dst, &probes);

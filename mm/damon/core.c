@@ -145,11 +145,30 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 		damon_destroy_target(t, ctx);
 	damon_for_each_scheme_safe(s, next_s, ctx)
 		damon_destroy_scheme(s);
-	damon_destroy_probes(ctx);
+	damon_destroy_probes(&ctx->probes);
 	mutex_destroy(&ctx->kdamond_lock);
 	mutex_destroy(&ctx->walk_control_lock);
 	mutex_destroy(&ctx->call_controls_lock);
 	kfree(ctx);
+}
+
+/**
+ * damon_assert_ctx_owned() - Check that the caller may change a context.
+ * @ctx:	The context.
+ *
+ * A context belongs to its kdamond while it runs, and to whoever holds it
+ * otherwise: others change a running context only through damon_call().
+ * Warns once if the caller is neither.  The check reads the kdamond state
+ * without its lock, so it can miss a violation, but never reports a
+ * caller that follows the rule.
+ */
+void damon_assert_ctx_owned(struct damon_ctx *ctx)
+{
+	struct task_struct *kdamond = READ_ONCE(ctx->kdamond);
+	/* pairs with kdamond_finish(): a finished kdamond owns nothing */
+	bool finished = smp_load_acquire(&ctx->kdamond_finished);
+
+	WARN_ON_ONCE(kdamond && kdamond != current && !finished);
 }
 
 /*
@@ -404,6 +423,23 @@ static void kdamond_sleep(unsigned long us)
 	__set_current_state(TASK_RUNNING);
 }
 
+/*
+ * The shortest wait of a paused kdamond between two rounds of damon_call()
+ * and damos_walk() requests: the default sampling interval.  Requests are
+ * only polled for, so a paused kdamond still wakes once per wait; with a
+ * sampling interval of 0 (no sleep between samples) it would otherwise
+ * spin on cond_resched() for as long as it is paused.  kthread_stop()
+ * still ends the wait at once.
+ */
+#define KDAMOND_PAUSED_MIN_WAIT_US	5000UL
+
+/* Wait for requests while paused; nothing is monitored meanwhile. */
+static void kdamond_paused_wait(struct damon_ctx *ctx)
+{
+	kdamond_sleep(max(ctx->attrs.sample_interval,
+			  KDAMOND_PAUSED_MIN_WAIT_US));
+}
+
 /* Whether the context has targets and none of them can be monitored. */
 static bool kdamond_targets_gone(struct damon_ctx *ctx)
 {
@@ -440,6 +476,9 @@ static void kdamond_setup(struct damon_ctx *ctx)
 	if (ctx->ops->setup_regions)
 		ctx->ops->setup_regions(ctx);
 	kdamond_reset_regions(ctx);
+	/* a restarted context splits as a new one: see regions.c */
+	ctx->split_offset = 0;
+	ctx->last_split_nr_regions = 0;
 	damon_fit_nr_regions(ctx);
 	ctx->passed_sample_intervals = 0;
 	damon_schedule_periodic_work(ctx);
@@ -669,7 +708,7 @@ static int kdamond_fn(void *data)
 			break;
 		/* paused: serve calls and walks, touch nothing else */
 		if (READ_ONCE(ctx->pause)) {
-			kdamond_sleep(ctx->attrs.sample_interval);
+			kdamond_paused_wait(ctx);
 			continue;
 		}
 		if (!kdamond_sample(ctx))

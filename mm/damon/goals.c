@@ -168,100 +168,93 @@ unsigned long damos_eligible_mem_bp(struct damon_ctx *ctx, struct damos *s,
 
 /* ==================== The metric table ==================== */
 
-/* Readers, one per metric, all of the same shape for damos_metrics[]. */
+/*
+ * Readers, all of the same shape for damos_metrics[].  @used picks the
+ * share a pair of metrics reads: used (or active) memory, or the rest.
+ */
 static unsigned long
 damos_metric_user_input(struct damon_ctx *ctx, struct damos *s,
-			struct damos_quota_goal *goal)
+			struct damos_quota_goal *goal, bool used)
 {
 	return goal->current_value;
 }
 
 static unsigned long
 damos_metric_psi(struct damon_ctx *ctx, struct damos *s,
-		 struct damos_quota_goal *goal)
+		 struct damos_quota_goal *goal, bool used)
 {
 	return damos_read_psi_us(goal);
 }
 
 static unsigned long
-damos_metric_node_used(struct damon_ctx *ctx, struct damos *s,
-		       struct damos_quota_goal *goal)
+damos_metric_node(struct damon_ctx *ctx, struct damos *s,
+		  struct damos_quota_goal *goal, bool used)
 {
-	return damos_read_node_mem_bp(goal->nid, true);
+	return damos_read_node_mem_bp(goal->nid, used);
 }
 
 static unsigned long
-damos_metric_node_free(struct damon_ctx *ctx, struct damos *s,
-		       struct damos_quota_goal *goal)
+damos_metric_memcg(struct damon_ctx *ctx, struct damos *s,
+		   struct damos_quota_goal *goal, bool used)
 {
-	return damos_read_node_mem_bp(goal->nid, false);
+	return damos_read_node_memcg_bp(goal, used);
 }
 
 static unsigned long
-damos_metric_memcg_used(struct damon_ctx *ctx, struct damos *s,
-			struct damos_quota_goal *goal)
+damos_metric_lru(struct damon_ctx *ctx, struct damos *s,
+		 struct damos_quota_goal *goal, bool used)
 {
-	return damos_read_node_memcg_bp(goal, true);
-}
-
-static unsigned long
-damos_metric_memcg_free(struct damon_ctx *ctx, struct damos *s,
-			struct damos_quota_goal *goal)
-{
-	return damos_read_node_memcg_bp(goal, false);
-}
-
-static unsigned long
-damos_metric_active(struct damon_ctx *ctx, struct damos *s,
-		    struct damos_quota_goal *goal)
-{
-	return damos_read_lru_bp(true);
-}
-
-static unsigned long
-damos_metric_inactive(struct damon_ctx *ctx, struct damos *s,
-		      struct damos_quota_goal *goal)
-{
-	return damos_read_lru_bp(false);
+	return damos_read_lru_bp(used);
 }
 
 static unsigned long
 damos_metric_eligible(struct damon_ctx *ctx, struct damos *s,
-		      struct damos_quota_goal *goal)
+		      struct damos_quota_goal *goal, bool used)
 {
 	return damos_eligible_mem_bp(ctx, s, goal->nid);
 }
 
 static unsigned long
 damos_metric_hugepage(struct damon_ctx *ctx, struct damos *s,
-		      struct damos_quota_goal *goal)
+		      struct damos_quota_goal *goal, bool used)
 {
 	return damos_read_hugepage_bp();
 }
 
 /**
  * struct damos_metric - How a quota goal metric is measured.
- * @read:	Reads the current value.
+ * @read:	Reads the current value; gets @used as its last argument.
+ * @used:	For the readers of a used/free (active/inactive) pair: read
+ *		the used (active) share, not the rest.
  * @ratio:	The value is a share in basis points, 0 to &DAMON_BP_UNIT,
  *		so a goal may aim at its complement.
  */
 struct damos_metric {
 	unsigned long (*read)(struct damon_ctx *ctx, struct damos *s,
-			      struct damos_quota_goal *goal);
+			      struct damos_quota_goal *goal, bool used);
+	bool used;
 	bool ratio;
 };
 
+/* A metric whose value is a share in basis points; see @used above. */
+#define DAMOS_SHARE(_read, _used)	\
+	{ .read = (_read), .used = (_used), .ratio = true }
+
 static const struct damos_metric damos_metrics[NR_DAMOS_QUOTA_GOAL_METRICS] = {
-	[DAMOS_QUOTA_USER_INPUT]	= { damos_metric_user_input },
-	[DAMOS_QUOTA_SOME_MEM_PSI_US]	= { damos_metric_psi },
-	[DAMOS_QUOTA_NODE_MEM_USED_BP]	= { damos_metric_node_used, true },
-	[DAMOS_QUOTA_NODE_MEM_FREE_BP]	= { damos_metric_node_free, true },
-	[DAMOS_QUOTA_NODE_MEMCG_USED_BP] = { damos_metric_memcg_used, true },
-	[DAMOS_QUOTA_NODE_MEMCG_FREE_BP] = { damos_metric_memcg_free, true },
-	[DAMOS_QUOTA_ACTIVE_MEM_BP]	= { damos_metric_active, true },
-	[DAMOS_QUOTA_INACTIVE_MEM_BP]	= { damos_metric_inactive, true },
-	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP] = { damos_metric_eligible, true },
-	[DAMOS_QUOTA_HUGEPAGE_MEM_BP]	= { damos_metric_hugepage, true },
+	[DAMOS_QUOTA_USER_INPUT]	= { .read = damos_metric_user_input },
+	[DAMOS_QUOTA_SOME_MEM_PSI_US]	= { .read = damos_metric_psi },
+	[DAMOS_QUOTA_NODE_MEM_USED_BP]	= DAMOS_SHARE(damos_metric_node, true),
+	[DAMOS_QUOTA_NODE_MEM_FREE_BP]	= DAMOS_SHARE(damos_metric_node, false),
+	[DAMOS_QUOTA_NODE_MEMCG_USED_BP] =
+		DAMOS_SHARE(damos_metric_memcg, true),
+	[DAMOS_QUOTA_NODE_MEMCG_FREE_BP] =
+		DAMOS_SHARE(damos_metric_memcg, false),
+	[DAMOS_QUOTA_ACTIVE_MEM_BP]	= DAMOS_SHARE(damos_metric_lru, true),
+	[DAMOS_QUOTA_INACTIVE_MEM_BP]	= DAMOS_SHARE(damos_metric_lru, false),
+	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP] =
+		DAMOS_SHARE(damos_metric_eligible, false),
+	[DAMOS_QUOTA_HUGEPAGE_MEM_BP]	=
+		DAMOS_SHARE(damos_metric_hugepage, false),
 };
 
 /**
@@ -300,10 +293,12 @@ unsigned long damos_goal_value(const struct damos_quota_goal *goal,
 unsigned long damos_read_goal_metric(struct damon_ctx *ctx, struct damos *s,
 				     struct damos_quota_goal *goal)
 {
+	const struct damos_metric *m;
+
 	if (goal->metric >= NR_DAMOS_QUOTA_GOAL_METRICS)
 		return 0;
-	return damos_goal_value(goal,
-				damos_metrics[goal->metric].read(ctx, s, goal));
+	m = &damos_metrics[goal->metric];
+	return damos_goal_value(goal, m->read(ctx, s, goal, m->used));
 }
 
 /**

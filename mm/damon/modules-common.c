@@ -59,14 +59,16 @@ const struct kernel_param_ops damon_module_ulong_ops = {
  * @kp:		The parameter.
  *
  * The kernel command line reaches every parameter with a matching name,
- * whatever its mode, and a missing .set would be called all the same:
- * refuse the value instead.
+ * whatever its mode, and a missing .set would be called all the same.
+ * The value is only reported, but it must not fail the boot parameter
+ * parsing (upstream's plain parameters take it): drop it.
  *
- * Return: -EPERM.
+ * Context: kernel_param_lock() held, or early boot.
+ * Return: 0.
  */
 int damon_module_read_only_set(const char *val, const struct kernel_param *kp)
 {
-	return -EPERM;
+	return 0;
 }
 
 /* Show the unsigned long at @offset in the damos_stat of @kp. */
@@ -563,18 +565,8 @@ static int damon_module_pid_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
-/*
- * The pid is only reported, but a value given on the kernel command line
- * must not fail the boot parameter parsing: take any write and drop it.
- */
-static int damon_module_pid_set(const char *val,
-				const struct kernel_param *kp)
-{
-	return 0;
-}
-
 const struct kernel_param_ops damon_module_pid_ops = {
-	.set = damon_module_pid_set,
+	.set = damon_module_read_only_set,
 	.get = damon_module_pid_get,
 };
 

@@ -425,18 +425,27 @@ static unsigned long damon_pa_sz_on_node(struct damon_ctx *ctx,
 
 /* ==================== Default monitoring region ==================== */
 
-/* Grow *@arg to cover the System RAM resource @res as well. */
+/*
+ * Physical addresses may not fit an unsigned long (32-bit with PAE): the
+ * span is kept in phys_addr_t until it is divided by the address unit.
+ */
+struct damon_pa_span {
+	phys_addr_t start;
+	phys_addr_t end;
+};
+
+/* Grow *@arg, a &struct damon_pa_span, to cover System RAM @res too. */
 static int damon_pa_span_ram(struct resource *res, void *arg)
 {
-	struct damon_addr_range *span = arg;
+	struct damon_pa_span *span = arg;
 
 	if (span->start == span->end) {
 		span->start = res->start;
 		span->end = res->end + 1;
 		return 0;
 	}
-	span->start = min_t(unsigned long, span->start, res->start);
-	span->end = max_t(unsigned long, span->end, res->end + 1);
+	span->start = min_t(phys_addr_t, span->start, res->start);
+	span->end = max_t(phys_addr_t, span->end, res->end + 1);
 	return 0;
 }
 
@@ -464,13 +473,14 @@ int damon_set_region_system_rams_default(struct damon_target *t,
 					 unsigned long min_sz_region)
 {
 	struct damon_addr_range range = { .start = *start, .end = *end };
+	struct damon_pa_span span = {};
 
 	if (!addr_unit || range.start > range.end)
 		return -EINVAL;
 	if (!range.start && !range.end) {
-		walk_system_ram_res(0, -1, &range, damon_pa_span_ram);
-		range.start /= addr_unit;
-		range.end /= addr_unit;
+		walk_system_ram_res(0, -1, &span, damon_pa_span_ram);
+		range.start = div64_ul(span.start, addr_unit);
+		range.end = div64_ul(span.end, addr_unit);
 		if (range.start >= range.end)
 			return -EINVAL;
 		*start = range.start;

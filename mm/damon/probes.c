@@ -14,9 +14,13 @@
  */
 
 #include <linux/damon.h>
+#include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/slab.h>
 
 #include "core.h"
+#include "regions.h"
 
 const char * const damon_filter_type_names[NR_DAMON_FILTER_TYPES] = {
 	[DAMON_FILTER_TYPE_ANON] = "anon",
@@ -86,14 +90,15 @@ void damon_destroy_probe(struct damon_probe *p)
 }
 
 /**
- * damon_destroy_probes() - Free all probes of a context.
- * @ctx:	The context, not running (or from its kdamond).
+ * damon_destroy_probes() - Free all probes of a list.
+ * @probes:	The list: the probes of a context, not running (or from its
+ *		kdamond), or probes of no context yet.  It is empty after.
  */
-void damon_destroy_probes(struct damon_ctx *ctx)
+void damon_destroy_probes(struct list_head *probes)
 {
 	struct damon_probe *p, *next;
 
-	damon_for_each_probe_safe(p, next, ctx)
+	list_for_each_entry_safe(p, next, probes, list)
 		damon_destroy_probe(p);
 }
 
@@ -232,21 +237,6 @@ bool damon_ctx_has_preps(const struct damon_ctx *ctx)
 			return true;
 	}
 	return false;
-}
-
-/**
- * damon_window_samples() - Samples per aggregation interval.
- * @attrs:	Monitoring attributes.
- *
- * An interval of 0 counts as 1 us, so that 0 stays a valid setting.
- *
- * Return: the aggregation interval in sampling intervals; 0 only when the
- * aggregation interval is shorter than the sampling interval.
- */
-unsigned long damon_window_samples(const struct damon_attrs *attrs)
-{
-	return max(attrs->aggr_interval, 1UL) /
-		max(attrs->sample_interval, 1UL);
 }
 
 static int damon_check_filter(const struct damon_filter *f)

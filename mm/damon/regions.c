@@ -418,20 +418,34 @@ void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 /* ==================== Moving sums ==================== */
 
 /**
+ * damon_window_samples() - Samples per aggregation interval.
+ * @attrs:	Monitoring attributes.
+ *
+ * An interval of 0 counts as 1 us, so that 0 stays a valid setting.
+ *
+ * Return: the aggregation interval in sampling intervals; 0 only when the
+ * aggregation interval is shorter than the sampling interval.
+ */
+unsigned long damon_window_samples(const struct damon_attrs *attrs)
+{
+	return max(attrs->aggr_interval, 1UL) /
+		max(attrs->sample_interval, 1UL);
+}
+
+/**
  * damon_max_nr_accesses() - Highest possible nr_accesses of a region.
  * @attrs:	Monitoring attributes.
  *
- * An interval of 0 counts as 1 us, as the kdamond then takes one sample
- * per microsecond at most.
+ * damon_window_samples(), kept within what a moving sum in basis points
+ * can hold.  An interval of 0 counts as 1 us, as the kdamond then takes
+ * one sample per microsecond at most.
  *
  * Return: the number of samples per aggregation interval, at least 1.
  */
 unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
 {
-	unsigned long nr = max(attrs->aggr_interval, 1UL) /
-		max(attrs->sample_interval, 1UL);
-
-	return clamp(nr, 1UL, (unsigned long)UINT_MAX / DAMON_BP_UNIT);
+	return clamp(damon_window_samples(attrs), 1UL,
+		     (unsigned long)UINT_MAX / DAMON_BP_UNIT);
 }
 
 /**
@@ -655,16 +669,23 @@ static unsigned long damon_region_sz_limit(struct damon_ctx *ctx,
 void damon_merge_regions(struct damon_ctx *ctx, unsigned long thres)
 {
 	const struct damon_score *score = damon_score_of(ctx);
-	unsigned long limit = damon_max_score(ctx, score);
+	unsigned long limit = 0;
 	struct damon_target *t;
 
 	for (;;) {
 		damon_for_each_target(t, ctx)
 			damon_merge_target(ctx, score, t, thres,
 					   damon_region_sz_limit(ctx, t));
-		/* a threshold of @limit already tolerates any difference */
-		if (damon_nr_regions_ctx(ctx) <= ctx->attrs.max_nr_regions ||
-		    thres >= limit || thres > ULONG_MAX / 2)
+		if (damon_nr_regions_ctx(ctx) <= ctx->attrs.max_nr_regions)
+			return;
+		/*
+		 * Only a context left with too many regions pays for this
+		 * scan.  A threshold of @limit, the highest score after the
+		 * merges, already tolerates any difference.
+		 */
+		if (!limit)
+			limit = damon_max_score(ctx, score);
+		if (thres >= limit || thres > ULONG_MAX / 2)
 			return;
 		thres = thres ? thres * 2 : 1;
 	}

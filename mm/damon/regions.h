@@ -5,8 +5,8 @@
  * Nothing declared here sleeps on locks, touches page tables or depends on
  * a running kdamond, so regions.c and intervals.c also build in user space
  * (tools/testing/damon) with a stub header and run under ASan and UBSan.
- * Of the rest of DAMON, regions.c only asks damon_attrs_only(), which the
- * user-space build provides itself.
+ * Of the rest of DAMON, regions.c only asks damon_attrs_only() of
+ * probes.c, which builds there too.
  */
 
 #ifndef _MM_DAMON_REGIONS_H
@@ -60,6 +60,7 @@ void damon_split_to_min_nr_regions(struct damon_ctx *ctx);
 void damon_fit_nr_regions(struct damon_ctx *ctx);
 unsigned int damon_nr_regions_ctx(struct damon_ctx *ctx);
 
+unsigned long damon_window_samples(const struct damon_attrs *attrs);
 unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs);
 void damon_rescale_region(struct damon_region *r,
 			  const struct damon_attrs *old_attrs,

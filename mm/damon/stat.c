@@ -204,8 +204,10 @@ static void damon_stat_update(struct damon_ctx *ctx)
 	damon_stat_set_percentiles(regions, nr, total);
 	kfree(regions);
 
+	/* the core takes a 0 interval as 1 us */
 	WRITE_ONCE(damon_stat_bandwidth,
-		   mul_u64_u64_div_u64(accessed, USEC_PER_SEC, aggr_us));
+		   mul_u64_u64_div_u64(accessed, USEC_PER_SEC,
+				       max(aggr_us, 1UL)));
 	WRITE_ONCE(damon_stat_aggr_us, aggr_us);
 }
 

@@ -244,6 +244,9 @@ static int damon_sysfs_cmd_update(struct damon_sysfs_dir *kdamond,
 	err = damon_sysfs_running_arg(kdamond, &arg);
 	if (err)
 		return err;
+	/* nr_contexts may have become 0 while the kdamond runs */
+	if (!damon_sysfs_kdamond_context(kdamond))
+		return -EINVAL;
 	arg.what = what;
 	return damon_sysfs_run_in_kdamond(arg.ctx, damon_sysfs_update_fn, &arg);
 }

@@ -170,7 +170,8 @@ int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
 /* What a walk collected for one region. */
 struct damon_sysfs_walk_region {
 	struct damon_sysfs_tried_region region;
-	u8 probe_hits[DAMON_MAX_PROBES];
+	/* moving sums: more than a u8 once a window is over 255 samples */
+	unsigned int probe_hits[DAMON_MAX_PROBES];
 };
 
 /* What a walk collected for one scheme. */

@@ -133,8 +133,9 @@ struct damon_va_walk {
 };
 
 /*
- * Where the folio a probe looks at is mapped, for its young test: a PTE, a
- * PMD or a hugetlb entry (@huge, by value, with its page table lock held).
+ * Where the folio a probe looks at is mapped, for its young test: a PTE
+ * (@pte), a PMD (@pmd) or else a hugetlb entry (@huge, by value), with its
+ * page table lock held.
  */
 struct damon_va_mapping {
 	struct mm_walk *walk;
@@ -144,23 +145,47 @@ struct damon_va_mapping {
 	pte_t huge;
 };
 
-/* Evaluate the probes of the walk on @folio, mapped as @young tells. */
-static void damon_va_probe_folio(struct mm_walk *walk, struct folio *folio,
-				 bool (*young_fn)(struct folio *folio,
-						  void *arg),
-				 struct damon_va_mapping *at)
+#ifdef CONFIG_HUGETLB_PAGE
+static bool damon_va_hugetlb_young(struct mm_walk *walk, pte_t entry,
+				   unsigned long haddr)
 {
-	const struct damon_folio_young young = { .fn = young_fn, .arg = at };
-	struct damon_va_walk *w = walk->private;
-
-	damon_probes_apply(w->ctx, w->r, folio, &young);
+	return pte_young(entry) ||
+		!folio_test_idle(pfn_folio(pte_pfn(entry))) ||
+		mmu_notifier_test_young(walk->mm, haddr);
 }
+#else
+static bool damon_va_hugetlb_young(struct mm_walk *walk, pte_t entry,
+				   unsigned long haddr)
+{
+	return false;
+}
+#endif
 
-static bool damon_va_pte_young(struct folio *folio, void *arg)
+/* The young test of the probe filters: reads the entry, changes nothing. */
+static bool damon_va_mapping_young(struct folio *folio, void *arg)
 {
 	struct damon_va_mapping *at = arg;
 
-	return damon_ptep_young(at->pte, at->walk->vma, at->addr);
+	if (at->pte)
+		return damon_ptep_young(at->pte, at->walk->vma, at->addr);
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (at->pmd)
+		return damon_pmdp_young(at->pmd, at->walk->vma, at->addr);
+#endif
+	return damon_va_hugetlb_young(at->walk, at->huge, at->addr);
+}
+
+/* Evaluate the probes of the walk on @folio, mapped as @at tells. */
+static void damon_va_probe_folio(struct folio *folio,
+				 struct damon_va_mapping *at)
+{
+	const struct damon_folio_young young = {
+		.fn = damon_va_mapping_young,
+		.arg = at,
+	};
+	struct damon_va_walk *w = at->walk->private;
+
+	damon_probes_apply(w->ctx, w->r, folio, &young);
 }
 
 /* Nothing present, or no normal folio there: no probe is evaluated. */
@@ -175,7 +200,7 @@ static void damon_va_probe_pte(pte_t *pte, struct mm_walk *walk,
 		return;
 	folio = vm_normal_folio(walk->vma, addr, entry);
 	if (folio)
-		damon_va_probe_folio(walk, folio, damon_va_pte_young, &at);
+		damon_va_probe_folio(folio, &at);
 }
 
 static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
@@ -197,13 +222,6 @@ static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
 }
 
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-static bool damon_va_pmd_young(struct folio *folio, void *arg)
-{
-	struct damon_va_mapping *at = arg;
-
-	return damon_pmdp_young(at->pmd, at->walk->vma, at->addr);
-}
-
 /* Nothing present, or the huge zero page: no probe is evaluated. */
 static void damon_va_probe_pmd(pmd_t *pmd, struct mm_walk *walk,
 			       unsigned long addr)
@@ -213,7 +231,7 @@ static void damon_va_probe_pmd(pmd_t *pmd, struct mm_walk *walk,
 
 	if (!pmd_present(entry) || is_huge_zero_pmd(entry))
 		return;
-	damon_va_probe_folio(walk, pmd_folio(entry), damon_va_pmd_young, &at);
+	damon_va_probe_folio(pmd_folio(entry), &at);
 }
 
 /* Handle a PMD-mapped THP.  Return false if @pmd maps a page table. */
@@ -294,21 +312,6 @@ static bool damon_va_hugetlb_mkold(struct mm_walk *walk, pte_t *pte,
 	return was_young;
 }
 
-static bool damon_va_hugetlb_young(struct mm_walk *walk, pte_t entry,
-				   unsigned long haddr)
-{
-	return pte_young(entry) ||
-		!folio_test_idle(pfn_folio(pte_pfn(entry))) ||
-		mmu_notifier_test_young(walk->mm, haddr);
-}
-
-static bool damon_va_hugetlb_probe_young(struct folio *folio, void *arg)
-{
-	struct damon_va_mapping *at = arg;
-
-	return damon_va_hugetlb_young(at->walk, at->huge, at->addr);
-}
-
 static void damon_va_hugetlb_probe(struct mm_walk *walk, pte_t entry,
 				   unsigned long haddr)
 {
@@ -318,8 +321,7 @@ static void damon_va_hugetlb_probe(struct mm_walk *walk, pte_t entry,
 		.huge = entry,
 	};
 
-	damon_va_probe_folio(walk, pfn_folio(pte_pfn(entry)),
-			     damon_va_hugetlb_probe_young, &at);
+	damon_va_probe_folio(pfn_folio(pte_pfn(entry)), &at);
 }
 
 static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,

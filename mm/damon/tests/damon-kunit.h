@@ -67,20 +67,28 @@ static inline struct damon_target *damon_test_add_target(struct kunit *test,
 	return t;
 }
 
+/* A new region [@start, @end) appended to @t, freed with it. */
+static inline struct damon_region *
+damon_test_new_region(struct kunit *test, struct damon_target *t,
+		      unsigned long start, unsigned long end)
+{
+	struct damon_region *r = damon_new_region(start, end);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_add_region(r, t);
+	return r;
+}
+
 /* Append a region per range of @ranges to @t. */
 static inline void damon_test_add_regions(struct kunit *test,
 					  struct damon_target *t,
 					  const struct damon_addr_range *ranges,
 					  unsigned int nr)
 {
-	struct damon_region *r;
 	unsigned int i;
 
-	for (i = 0; i < nr; i++) {
-		r = damon_new_region(ranges[i].start, ranges[i].end);
-		KUNIT_ASSERT_NOT_NULL(test, r);
-		damon_add_region(r, t);
-	}
+	for (i = 0; i < nr; i++)
+		damon_test_new_region(test, t, ranges[i].start, ranges[i].end);
 }
 
 /* Region @idx of @t, or NULL. */

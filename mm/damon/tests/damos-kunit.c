@@ -120,10 +120,9 @@ static struct damon_target *damos_test_target(struct kunit *test,
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		r = damon_new_region(PG(i * pages), PG((i + 1) * pages));
-		KUNIT_ASSERT_NOT_NULL(test, r);
+		r = damon_test_new_region(test, t, PG(i * pages),
+					  PG((i + 1) * pages));
 		damon_test_set_counters(r, i, 0, i);
-		damon_add_region(r, t);
 	}
 	return t;
 }
@@ -394,17 +393,13 @@ static void damos_test_engine_goal(struct kunit *test,
 	const unsigned long target = 6000;
 	struct damos_quota_goal *g;
 	struct damon_target *t;
-	struct damon_region *r;
 	struct damos *s;
 	unsigned int i;
 
 	t = damon_test_add_target(test, ctx);
-	for (i = 0; i < 64; i++) {
-		r = damon_new_region(i * (DAMOS_SIM_TOTAL / 64),
-				     (i + 1) * (DAMOS_SIM_TOTAL / 64));
-		KUNIT_ASSERT_NOT_NULL(test, r);
-		damon_add_region(r, t);
-	}
+	for (i = 0; i < 64; i++)
+		damon_test_new_region(test, t, i * (DAMOS_SIM_TOTAL / 64),
+				      (i + 1) * (DAMOS_SIM_TOTAL / 64));
 	s = damos_test_scheme(test, ctx, DAMOS_PAGEOUT, &quota);
 	g = damos_new_quota_goal(DAMOS_QUOTA_USER_INPUT, target);
 	KUNIT_ASSERT_NOT_NULL(test, g);
@@ -1169,9 +1164,7 @@ static void damos_test_wsum_filter_engine(struct kunit *test)
 
 	r = damos_test_wsum_region(test, ctx);
 	t = damos_test_first_target(ctx);
-	cold = damon_new_region(r->ar.end, r->ar.end + PG(4));
-	KUNIT_ASSERT_NOT_NULL(test, cold);
-	damon_add_region(cold, t);
+	cold = damon_test_new_region(test, t, r->ar.end, r->ar.end + PG(4));
 	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
 	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
 				  true, true);

@@ -17,6 +17,7 @@
 #include <linux/damon.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -407,6 +408,46 @@ static void damon_test_call_repeat(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, control.canceled);
 	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+	KUNIT_EXPECT_TRUE(test, control.canceled);
+}
+
+/*
+ * A paused kdamond with a sampling interval of 0 still waits between two
+ * rounds of requests (at least 5 ms, see kdamond_paused_wait()) rather
+ * than spinning, serves damon_call() and stops at once.
+ */
+static void damon_test_paused_waits(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_kdamond_ctx(test);
+	unsigned long deadline = jiffies + DAMON_TEST_TIMEOUT;
+	struct damon_attrs attrs = ctx->attrs;
+	atomic_t count = ATOMIC_INIT(0);
+	struct damon_call_control control = {
+		.fn = damon_test_count,
+		.data = &count,
+		.repeat = true,
+	};
+	ktime_t start;
+
+	attrs.sample_interval = 0;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	ctx->pause = true;
+	KUNIT_ASSERT_EQ(test, damon_test_start(ctx, false), 0);
+	start = ktime_get();
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, &control), 0);
+	while (atomic_read(&count) < 6) {
+		if (time_after(jiffies, deadline)) {
+			KUNIT_FAIL(test, "ran %d times", atomic_read(&count));
+			break;
+		}
+		damon_test_nap();
+	}
+	/* five waits of at least 5 ms between the first and the sixth run */
+	KUNIT_EXPECT_GE(test, ktime_ms_delta(ktime_get(), start), 25);
+	KUNIT_EXPECT_EQ(test, atomic_read(&damon_test_state.nr_checks), 0);
+	start = ktime_get();
+	KUNIT_EXPECT_EQ(test, damon_test_stop(ctx), 0);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), start), 1000);
 	KUNIT_EXPECT_TRUE(test, control.canceled);
 }
 
@@ -881,6 +922,7 @@ static struct kunit_case damon_kdamond_test_cases[] = {
 	KUNIT_CASE(damon_test_quick_stop),
 	KUNIT_CASE(damon_test_call_once),
 	KUNIT_CASE(damon_test_call_repeat),
+	KUNIT_CASE(damon_test_paused_waits),
 	KUNIT_CASE(damon_test_call_stopped),
 	KUNIT_CASE(damon_test_targets_gone),
 	KUNIT_CASE(damon_test_regions_adapt),

@@ -40,10 +40,8 @@ static struct damon_region *damon_test_add_region(struct kunit *test,
 						  unsigned long end)
 {
 	struct damon_target *t = damon_test_add_target(test, ctx);
-	struct damon_region *r = damon_new_region(start, end);
+	struct damon_region *r = damon_test_new_region(test, t, start, end);
 
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	damon_add_region(r, t);
 	r->sampling_addr = start;
 	return r;
 }
@@ -217,6 +215,24 @@ static struct folio *damon_test_lru_folio(struct kunit *test)
 	return folio;
 }
 
+/* A context of the paddr operation set, or a skip if it is not there. */
+static struct damon_ctx *damon_test_pa_ctx(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_test_new_ctx(test);
+
+	if (damon_select_ops(ctx, DAMON_OPS_PADDR))
+		kunit_skip(test, "no paddr");
+	return ctx;
+}
+
+/* A region of @ctx over the page at physical address @addr, sampled there. */
+static struct damon_region *damon_test_pa_region(struct kunit *test,
+						 struct damon_ctx *ctx,
+						 phys_addr_t addr)
+{
+	return damon_test_add_region(test, ctx, addr, addr + PAGE_SIZE);
+}
+
 /*
  * paddr on a real folio: set_pgidle makes it idle, an access makes it
  * young again; the probes only read that state, never clear it.
@@ -226,17 +242,12 @@ static void damon_test_pa_probes(struct kunit *test)
 	static const u8 young[DAMON_MAX_PROBES] = { 1, 0, 1, 1 };
 	static const u8 idle[DAMON_MAX_PROBES] = { 2, 1, 1, 2 };
 	static const u8 again[DAMON_MAX_PROBES] = { 3, 1, 2, 3 };
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_pa_ctx(test);
+	struct folio *folio = damon_test_lru_folio(test);
 	struct damon_region *r;
 	struct damon_probe *p;
-	struct folio *folio;
-	unsigned long addr;
 
-	if (damon_select_ops(ctx, DAMON_OPS_PADDR))
-		kunit_skip(test, "no paddr");
-	folio = damon_test_lru_folio(test);
-	addr = PFN_PHYS(folio_pfn(folio));
-	r = damon_test_add_region(test, ctx, addr, addr + PAGE_SIZE);
+	r = damon_test_pa_region(test, ctx, PFN_PHYS(folio_pfn(folio)));
 	p = damon_test_ctx_add_probe(test, ctx, 0);
 	damon_test_add_probe_of(test, ctx, DAMON_FILTER_TYPE_PGIDLE_SET, true,
 				true);
@@ -269,22 +280,17 @@ static void damon_test_pa_probes(struct kunit *test)
 static void damon_test_pa_no_folio(struct kunit *test)
 {
 	static const u8 want[DAMON_MAX_PROBES] = { 1, 0, 1, 0 };
-	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_ctx *ctx = damon_test_pa_ctx(test);
+	struct page *page = alloc_page(GFP_KERNEL);
 	struct damon_region *r;
 	struct damon_probe *p;
-	struct page *page;
-	unsigned long addr;
 	int err;
 
-	if (damon_select_ops(ctx, DAMON_OPS_PADDR))
-		kunit_skip(test, "no paddr");
-	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	err = kunit_add_action_or_reset(test, damon_test_folio_put,
 					page_folio(page));
 	KUNIT_ASSERT_EQ(test, err, 0);
-	addr = page_to_phys(page);
-	r = damon_test_add_region(test, ctx, addr, addr + PAGE_SIZE);
+	r = damon_test_pa_region(test, ctx, page_to_phys(page));
 	p = damon_test_ctx_add_probe(test, ctx, 0);
 	damon_test_add_probe_of(test, ctx, DAMON_FILTER_TYPE_ANON, true, true);
 	damon_test_add_probe_of(test, ctx, DAMON_FILTER_TYPE_ANON, false,

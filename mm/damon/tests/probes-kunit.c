@@ -9,6 +9,7 @@
 #include <linux/damon.h>
 
 #include "../core.h"
+#include "../regions.h"
 #include "damon-kunit.h"
 
 /* The context of the running test, made by the suite's .init. */
@@ -72,7 +73,7 @@ static void damon_test_probe_list_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_test_probe_weight(ctx, 0), 1);
 	KUNIT_EXPECT_EQ(test, damon_test_probe_weight(ctx, 1), 3);
 
-	damon_destroy_probes(ctx);
+	damon_destroy_probes(&ctx->probes);
 	KUNIT_EXPECT_EQ(test, damon_nr_probes(ctx), 0);
 }
 

@@ -2,8 +2,7 @@
 /*
  * User-space stand-ins for the kernel services that mm/damon/regions.c
  * uses: slab allocation over malloc(), with a count of live objects and
- * failure injection, a seeded get_random_u32_below(), and the one
- * function of probes.c that regions.c calls.
+ * failure injection, and a seeded get_random_u32_below().
  */
 
 #include <stdio.h>
@@ -70,6 +69,16 @@ void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
 	return damon_stub_alloc(n * size, false);
 }
 
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	return damon_stub_alloc(size, false);
+}
+
+void *kzalloc(size_t size, gfp_t gfp)
+{
+	return damon_stub_alloc(size, true);
+}
+
 void kfree(const void *obj)
 {
 	if (!obj)
@@ -90,16 +99,4 @@ u32 get_random_u32_below(u32 ceil)
 		abort();
 	}
 	return prandom_u32_state(&damon_stub_rnd) % ceil;
-}
-
-/* mm/damon/probes.c is not built here: what regions.c asks of it. */
-bool damon_attrs_only(const struct damon_ctx *ctx)
-{
-	const struct damon_probe *p;
-
-	damon_for_each_probe(p, ctx) {
-		if (p->weight)
-			return true;
-	}
-	return false;
 }

@@ -29,6 +29,8 @@ struct kmem_cache *damon_stub_kmem_cache_create(const char *name,
 void *kmem_cache_zalloc(struct kmem_cache *cache, gfp_t gfp);
 void kmem_cache_free(struct kmem_cache *cache, void *obj);
 void *kmalloc_array(size_t n, size_t size, gfp_t gfp);
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
 void kfree(const void *obj);
 
 /* Objects allocated and not freed yet. */

@@ -76,6 +76,10 @@ def test_busy(ktap):
         fails.append('nr_contexts 0 refused while running')
     if a.command('commit') == 0:
         fails.append('commit without a context directory accepted')
+    for cmd in ('update_schemes_stats', 'update_schemes_effective_quotas',
+                'update_tuned_intervals'):
+        if a.command(cmd) != errno.EINVAL:
+            fails.append(f'{cmd} without a context directory accepted')
     if a.state() != 'on':
         fails.append('the refused commits stopped the kdamond')
     a.command('off')
