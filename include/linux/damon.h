@@ -825,18 +825,23 @@ struct damon_ctx {
 	list_for_each_entry(f, &(s)->core_filters, list)
 #define damos_for_each_ops_filter(f, s) \
 	list_for_each_entry(f, &(s)->ops_filters, list)
-#define damon_for_each_probe(p, ctx) \
-	list_for_each_entry(p, &(ctx)->probes, list)
-#define damon_for_each_probe_safe(p, next, ctx) \
-	list_for_each_entry_safe(p, next, &(ctx)->probes, list)
-#define damon_for_each_filter(f, p) \
-	list_for_each_entry(f, &(p)->filters, list)
-#define damon_for_each_filter_safe(f, next, p) \
-	list_for_each_entry_safe(f, next, &(p)->filters, list)
-#define damon_for_each_prep(prep, p) \
-	list_for_each_entry(prep, &(p)->preps, list)
-#define damon_for_each_prep_safe(prep, next, p) \
-	list_for_each_entry_safe(prep, next, &(p)->preps, list)
+
+/*
+ * Probes of a context, and the filters and preps of a probe, in order.
+ * All three link through their member "list".
+ */
+#define __damon_each(pos, head)	list_for_each_entry(pos, head, list)
+#define __damon_each_safe(pos, n, head)	\
+	list_for_each_entry_safe(pos, n, head, list)
+#define damon_for_each_probe(p, ctx)	__damon_each(p, &(ctx)->probes)
+#define damon_for_each_filter(f, p)	__damon_each(f, &(p)->filters)
+#define damon_for_each_prep(prep, p)	__damon_each(prep, &(p)->preps)
+#define damon_for_each_probe_safe(p, next, ctx)	\
+	__damon_each_safe(p, next, &(ctx)->probes)
+#define damon_for_each_filter_safe(f, next, p)	\
+	__damon_each_safe(f, next, &(p)->filters)
+#define damon_for_each_prep_safe(prep, next, p)	\
+	__damon_each_safe(prep, next, &(p)->preps)
 
 /**
  * damon_add_target() - Append a target to a context.

@@ -53,6 +53,11 @@ WINDOW = AGGR_US // SAMPLE_US
 DEADLINE_S = 25
 HIT = 0.8		# a hit fraction at least this is "hits"
 MISS = 0.2		# and at most this is "no hits"
+# Frame runs per buffer a paddr case monitors: a region never spans two
+# ranges, so the closer the ranges follow the frames, the fewer regions
+# mix a buffer's pages with other memory (a long-running guest scatters
+# the frames of a buffer over many runs).
+PADDR_RANGES = 256
 HOT_HITS = 5		# of WINDOW: a hot region, as e2e_vaddr.py has it
 
 ANON_PROBE = {'filters': [{'type': 'anon', 'matching': 'Y',
@@ -162,8 +167,9 @@ def anon_case(ops):
             ctx = vaddr_context(w.pid, anon + shmem)
         else:
             anon, shmem = frames(w, 'cold'), frames(w, 'shmem')
-            ctx = paddr_context(c.phys_ranges([(w, 'cold')], 16) +
-                                c.phys_ranges([(w, 'shmem')], 16))
+            ctx = paddr_context(
+                c.phys_ranges([(w, 'cold')], PADDR_RANGES) +
+                c.phys_ranges([(w, 'shmem')], PADDR_RANGES))
         with Probed(ctx, [ANON_PROBE]) as k:
             return watch(k, halves({'anon': (anon, 0, True),
                                     'shmem': (shmem, 0, False)}))
@@ -174,8 +180,8 @@ def memcg_case():
             c.Workload(cold=32, cgroup=ma) as wa, \
             c.Workload(cold=32, cgroup=mb) as wb:
         ra, rb = frames(wa, 'cold'), frames(wb, 'cold')
-        ctx = paddr_context(c.phys_ranges([(wa, 'cold')], 16) +
-                            c.phys_ranges([(wb, 'cold')], 16))
+        ctx = paddr_context(c.phys_ranges([(wa, 'cold')], PADDR_RANGES) +
+                            c.phys_ranges([(wb, 'cold')], PADDR_RANGES))
         with Probed(ctx, [memcg_probe(ma), memcg_probe(mb)]) as k:
             return watch(k, halves({'A by probe A': (ra, 0, True),
                                     'B by probe A': (rb, 0, False),
