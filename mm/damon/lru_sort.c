@@ -34,9 +34,11 @@ enum damon_lru_sort_scheme {
 
 static int damon_lru_sort_add_schemes(struct damon_module *m,
 				      struct damon_ctx *ctx);
+static int damon_lru_sort_check(struct damon_module *m);
 
 static const struct damon_module_ops damon_lru_sort_ops = {
 	.add_schemes = damon_lru_sort_add_schemes,
+	.check = damon_lru_sort_check,
 };
 
 static struct damon_module damon_lru_sort = {
@@ -58,15 +60,13 @@ static bool damon_lru_sort_filter_young;
 DAMON_MODULE_CONTROL_PARAMS();
 DAMON_MODULE_COMMIT_PARAM();
 
-DAMON_MODULE_ULONG(hot_thres_access_freq, damon_lru_sort_hot_permil,
-		   0, 1000);
+DAMON_MODULE_ULONG(hot_thres_access_freq, damon_lru_sort_hot_permil);
 MODULE_PARM_DESC(hot_thres_access_freq,
 		 "Access frequency, in permil of the highest, from which memory is hot");
-DAMON_MODULE_ULONG(cold_min_age, damon_lru_sort_cold_min_age, 0, ULONG_MAX);
+DAMON_MODULE_ULONG(cold_min_age, damon_lru_sort_cold_min_age);
 MODULE_PARM_DESC(cold_min_age,
 		 "Microseconds without access after which memory is cold");
-DAMON_MODULE_ULONG(active_mem_bp, damon_lru_sort_active_mem_bp,
-		   0, DAMON_BP_UNIT);
+DAMON_MODULE_ULONG(active_mem_bp, damon_lru_sort_active_mem_bp);
 MODULE_PARM_DESC(active_mem_bp,
 		 "Active share of LRU memory, in bp, to tune the quotas for; 0 = off");
 module_param_named(filter_young_pages, damon_lru_sort_filter_young, bool,
@@ -83,6 +83,28 @@ DAMON_MODULE_STAT_PARAMS(DAMON_LRU_SORT_HOT, lru_sort_tried_hot,
 			 lru_sorted_hot, hot_quota, hot);
 DAMON_MODULE_STAT_PARAMS(DAMON_LRU_SORT_COLD, lru_sort_tried_cold,
 			 lru_sorted_cold, cold_quota, cold);
+
+/*
+ * An active memory share above 100% would wrap the inactive memory goal
+ * around (see damon_lru_sort_add_schemes()).
+ */
+static int damon_lru_sort_check(struct damon_module *m)
+{
+	return damon_lru_sort_active_mem_bp > DAMON_BP_UNIT ? -EINVAL : 0;
+}
+
+/*
+ * The lowest access count of a hot region, out of @max_nr: at least one
+ * access.  Above 1000 permil it is more than any region can have, and no
+ * region is hot; the computation saturates instead of wrapping around.
+ */
+static unsigned int damon_lru_sort_hot_thres(unsigned int max_nr)
+{
+	u64 permil = min_t(u64, damon_lru_sort_hot_permil, U32_MAX);
+	u64 thres = DIV_ROUND_UP_ULL((u64)max_nr * permil, 1000);
+
+	return clamp_t(u64, thres, 1, UINT_MAX);
+}
 
 /*
  * Add one of the two schemes, with its active (hot) or inactive (cold)
@@ -115,8 +137,7 @@ static int damon_lru_sort_add_schemes(struct damon_module *m,
 		.pattern = {
 			.min_sz_region = PAGE_SIZE,
 			.max_sz_region = ULONG_MAX,
-			.min_nr_accesses = max(DIV_ROUND_UP(max_nr *
-					damon_lru_sort_hot_permil, 1000), 1UL),
+			.min_nr_accesses = damon_lru_sort_hot_thres(max_nr),
 			.max_nr_accesses = UINT_MAX,
 			.min_age_region = 0,
 			.max_age_region = UINT_MAX,

@@ -21,36 +21,6 @@
 
 #include "modules-common.h"
 
-/* ==================== Ranged parameters ==================== */
-
-static int damon_module_ulong_set(const char *val,
-				  const struct kernel_param *kp)
-{
-	const struct damon_module_ulong *p = kp->arg;
-	unsigned long v;
-	int err;
-
-	err = kstrtoul(val, 0, &v);
-	if (err)
-		return err;
-	if (v < p->min || v > p->max)
-		return -EINVAL;
-	*p->val = v;
-	return 0;
-}
-
-static int damon_module_ulong_get(char *buf, const struct kernel_param *kp)
-{
-	const struct damon_module_ulong *p = kp->arg;
-
-	return sysfs_emit(buf, "%lu\n", *p->val);
-}
-
-const struct kernel_param_ops damon_module_ulong_ops = {
-	.set = damon_module_ulong_set,
-	.get = damon_module_ulong_get,
-};
-
 /* ==================== Statistics parameters ==================== */
 
 /**
@@ -154,6 +124,30 @@ static int damon_module_set_region(struct damon_ctx *ctx,
 }
 
 /*
+ * The one check of the parameters of @m, which take any value when
+ * written, before a context is built from them: what the core cannot
+ * refuse itself, an address unit of 0, unordered watermarks and what
+ * &damon_module_ops.check refuses.  The core checks the rest (intervals,
+ * region counts, the monitored range, ...) as the context is built,
+ * started or committed.
+ */
+static int damon_module_check(struct damon_module *m)
+{
+	lockdep_assert_held(&m->lock);
+
+	/* damon_min_sz_region_of() divides by it */
+	if (!m->addr_unit)
+		return -EINVAL;
+	/* the core takes any watermarks; sysfs refuses these too */
+	if (m->ops->add_schemes && (m->wmarks.high < m->wmarks.mid ||
+				    m->wmarks.mid < m->wmarks.low))
+		return -EINVAL;
+	if (m->ops->check)
+		return m->ops->check(m);
+	return 0;
+}
+
+/*
  * A new, stopped paddr context made of the current parameters of @m, or
  * an ERR_PTR() if they are invalid or memory ran out.  @region starts as
  * a copy of the region parameters and receives the range monitored; the
@@ -167,7 +161,9 @@ static struct damon_ctx *damon_module_build_ctx(struct damon_module *m,
 	struct damon_ctx *ctx;
 	int err;
 
-	lockdep_assert_held(&m->lock);
+	err = damon_module_check(m);
+	if (err)
+		return ERR_PTR(err);
 
 	ctx = damon_new_ctx();
 	if (!ctx)
@@ -213,8 +209,9 @@ destroy_ctx:
  * @ctx:	The context.
  * @desc:	The access pattern, action and quota weights of the scheme.
  *
- * Return: the scheme, to add filters and goals to, or ERR_PTR(-EINVAL)
- * if the watermarks are not ordered (high >= mid >= low), ERR_PTR(-ENOMEM)
+ * Context: the module lock held, with the parameters checked by
+ * damon_module_check() (watermarks ordered: high >= mid >= low).
+ * Return: the scheme, to add filters and goals to, or ERR_PTR(-ENOMEM)
  * when out of memory.
  */
 struct damos *damon_module_add_scheme(struct damon_module *m,
@@ -232,8 +229,6 @@ struct damos *damon_module_add_scheme(struct damon_module *m,
 	};
 	struct damos *s;
 
-	if (wmarks.high < wmarks.mid || wmarks.mid < wmarks.low)
-		return ERR_PTR(-EINVAL);
 	wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
 
 	s = damon_new_scheme(&desc->pattern, desc->action, 0, &quota, &wmarks,

@@ -10,10 +10,15 @@
  * that structure; a module file defines MODULE_PARAM_PREFIX, its
  * structure with its defaults, the groups it uses and its own parameters.
  *
- * Parameters are read when the module is enabled and when Y is written to
+ * A write stores any value of the parameter's type, as a plain module
+ * parameter does; only text that does not parse is refused.  Parameters
+ * are read when the module is enabled and when Y is written to
  * commit_inputs.  Either way a new context is built from them ("staged")
- * and checked as a whole before anything changes: a running kdamond gets
- * it through damon_commit_ctx(), called from the kdamond itself.
+ * and checked as a whole before anything changes: first by
+ * damon_module_check(), for what the core cannot check itself, then by the
+ * core as the context is built and started or committed.  A running
+ * kdamond gets it through damon_commit_ctx(), called from the kdamond
+ * itself.
  */
 
 #ifndef _MM_DAMON_MODULES_COMMON_H
@@ -61,12 +66,18 @@ struct damon_module;
  *			all System RAM written back into them.
  * @kdamond_work:	Optional.  Called in the kdamond once per sample,
  *			after the scheme statistics were copied.
+ * @check:		Optional.  Return -EINVAL if a parameter of the
+ *			module's own has a value the core cannot refuse
+ *			itself and that the module cannot use (e.g. one that
+ *			would wrap around), else 0.  Called with the module
+ *			lock held, before a context is built.
  */
 struct damon_module_ops {
 	int (*add_schemes)(struct damon_module *m, struct damon_ctx *ctx);
 	int (*set_regions)(struct damon_module *m, struct damon_ctx *ctx,
 			   struct damon_target *t);
 	void (*kdamond_work)(struct damon_module *m, struct damon_ctx *ctx);
+	int (*check)(struct damon_module *m);
 };
 
 /**
@@ -122,20 +133,6 @@ struct damon_module {
 	struct mutex lock;	/* see modules-common.c */
 	bool booted;
 	struct damon_call_control stats_call;
-};
-
-/**
- * struct damon_module_ulong - An unsigned long parameter with a range.
- * @val:	The value.
- * @min:	Smallest value accepted.
- * @max:	Largest value accepted.
- *
- * Writes outside [@min, @max] fail with -EINVAL and change nothing.
- */
-struct damon_module_ulong {
-	unsigned long *val;
-	unsigned long min;
-	unsigned long max;
 };
 
 /**
@@ -207,13 +204,13 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
  * damon_module the including file names DAMON_MODULE_SELF.
  */
 
-/* A parameter @name in [@lo, @hi] for the unsigned long lvalue @field. */
-#define DAMON_MODULE_ULONG(name, field, lo, hi)				\
-	static struct damon_module_ulong damon_module_param_##name = {	\
-		.val = &(field), .min = (lo), .max = (hi),		\
-	};								\
-	module_param_cb(name, &damon_module_ulong_ops,			\
-			&damon_module_param_##name, 0600)
+/*
+ * A plain parameter @name for the unsigned long lvalue @field: a write
+ * takes any unsigned long; values that cannot be used are refused when
+ * the module is enabled or commits.
+ */
+#define DAMON_MODULE_ULONG(name, field)					\
+	module_param_named(name, field, ulong, 0600)
 
 /* enabled and kdamond_pid. */
 #define DAMON_MODULE_CONTROL_PARAMS()					\
@@ -271,23 +268,19 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 /* sample_interval, aggr_interval, min/max_nr_regions, autotuning. */
 #define DAMON_MODULE_MON_ATTRS_PARAMS()					\
 	DAMON_MODULE_ULONG(sample_interval,				\
-			   DAMON_MODULE_SELF.attrs.sample_interval,	\
-			   1, ULONG_MAX);				\
+			   DAMON_MODULE_SELF.attrs.sample_interval);	\
 	MODULE_PARM_DESC(sample_interval,				\
 		"Sampling interval in microseconds");			\
 	DAMON_MODULE_ULONG(aggr_interval,				\
-			   DAMON_MODULE_SELF.attrs.aggr_interval,	\
-			   1, ULONG_MAX);				\
+			   DAMON_MODULE_SELF.attrs.aggr_interval);	\
 	MODULE_PARM_DESC(aggr_interval,					\
 		"Aggregation interval in microseconds");		\
 	DAMON_MODULE_ULONG(min_nr_regions,				\
-			   DAMON_MODULE_SELF.attrs.min_nr_regions,	\
-			   3, ULONG_MAX);				\
+			   DAMON_MODULE_SELF.attrs.min_nr_regions);	\
 	MODULE_PARM_DESC(min_nr_regions,				\
 		"Minimum number of monitoring regions");		\
 	DAMON_MODULE_ULONG(max_nr_regions,				\
-			   DAMON_MODULE_SELF.attrs.max_nr_regions,	\
-			   3, ULONG_MAX);				\
+			   DAMON_MODULE_SELF.attrs.max_nr_regions);	\
 	MODULE_PARM_DESC(max_nr_regions,				\
 		"Maximum number of monitoring regions");		\
 	module_param_named(autotune_monitoring_intervals,		\
@@ -297,50 +290,43 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 
 /* quota_ms and quota_reset_interval_ms. */
 #define DAMON_MODULE_QUOTA_PARAMS()					\
-	DAMON_MODULE_ULONG(quota_ms, DAMON_MODULE_SELF.quota.ms,	\
-			   0, ULONG_MAX);				\
+	DAMON_MODULE_ULONG(quota_ms, DAMON_MODULE_SELF.quota.ms);	\
 	MODULE_PARM_DESC(quota_ms,					\
 		"Time the schemes may take per reset interval, in ms; 0 = unlimited"); \
 	DAMON_MODULE_ULONG(quota_reset_interval_ms,			\
-			   DAMON_MODULE_SELF.quota.reset_interval,	\
-			   1, ULONG_MAX);				\
+			   DAMON_MODULE_SELF.quota.reset_interval);	\
 	MODULE_PARM_DESC(quota_reset_interval_ms,			\
 		"Quota charge reset interval in milliseconds")
 
 /* wmarks_interval, wmarks_high, wmarks_mid, wmarks_low. */
 #define DAMON_MODULE_WMARKS_PARAMS()					\
 	DAMON_MODULE_ULONG(wmarks_interval,				\
-			   DAMON_MODULE_SELF.wmarks.interval,		\
-			   0, ULONG_MAX);				\
+			   DAMON_MODULE_SELF.wmarks.interval);		\
 	MODULE_PARM_DESC(wmarks_interval,				\
 		"Watermarks check interval in microseconds");		\
-	DAMON_MODULE_ULONG(wmarks_high, DAMON_MODULE_SELF.wmarks.high,	\
-			   0, DAMON_MODULE_PERMIL);			\
+	DAMON_MODULE_ULONG(wmarks_high, DAMON_MODULE_SELF.wmarks.high);	\
 	MODULE_PARM_DESC(wmarks_high,					\
 		"Free memory permil above which the module is inactive"); \
-	DAMON_MODULE_ULONG(wmarks_mid, DAMON_MODULE_SELF.wmarks.mid,	\
-			   0, DAMON_MODULE_PERMIL);			\
+	DAMON_MODULE_ULONG(wmarks_mid, DAMON_MODULE_SELF.wmarks.mid);	\
 	MODULE_PARM_DESC(wmarks_mid,					\
 		"Free memory permil at or below which the module activates"); \
-	DAMON_MODULE_ULONG(wmarks_low, DAMON_MODULE_SELF.wmarks.low,	\
-			   0, DAMON_MODULE_PERMIL);			\
+	DAMON_MODULE_ULONG(wmarks_low, DAMON_MODULE_SELF.wmarks.low);	\
 	MODULE_PARM_DESC(wmarks_low,					\
 		"Free memory permil below which the module is inactive")
 
 /* monitor_region_start, monitor_region_end, addr_unit. */
 #define DAMON_MODULE_REGION_PARAMS()					\
 	DAMON_MODULE_ULONG(monitor_region_start,			\
-			   DAMON_MODULE_SELF.region.start, 0, ULONG_MAX); \
+			   DAMON_MODULE_SELF.region.start);		\
 	MODULE_PARM_DESC(monitor_region_start,				\
 		"Start of the monitored region in address units; 0 to 0: all System RAM"); \
 	DAMON_MODULE_ULONG(monitor_region_end,				\
-			   DAMON_MODULE_SELF.region.end, 0, ULONG_MAX);	\
+			   DAMON_MODULE_SELF.region.end);		\
 	MODULE_PARM_DESC(monitor_region_end,				\
 		"End of the monitored region, in address units");	\
-	DAMON_MODULE_ULONG(addr_unit, DAMON_MODULE_SELF.addr_unit,	\
-			   1, ULONG_MAX);				\
+	DAMON_MODULE_ULONG(addr_unit, DAMON_MODULE_SELF.addr_unit);	\
 	MODULE_PARM_DESC(addr_unit,					\
-		"Bytes of physical memory per DAMON address unit")
+		"Bytes of physical memory per DAMON address unit; not 0")
 
 /**
  * struct damon_module_stat - What a statistics parameter points at.
@@ -351,7 +337,6 @@ struct damon_module_stat {
 };
 
 /* What the groups above point their parameters at. */
-extern const struct kernel_param_ops damon_module_ulong_ops;
 extern const struct kernel_param_ops damon_module_nr_tried_ops;
 extern const struct kernel_param_ops damon_module_sz_tried_ops;
 extern const struct kernel_param_ops damon_module_nr_applied_ops;

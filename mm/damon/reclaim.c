@@ -47,20 +47,18 @@ static bool damon_reclaim_skip_anon;
 DAMON_MODULE_CONTROL_PARAMS();
 DAMON_MODULE_COMMIT_PARAM();
 
-DAMON_MODULE_ULONG(min_age, damon_reclaim_min_age, 0, ULONG_MAX);
+DAMON_MODULE_ULONG(min_age, damon_reclaim_min_age);
 MODULE_PARM_DESC(min_age,
 		 "Microseconds without access after which memory is reclaimed");
 
 DAMON_MODULE_QUOTA_PARAMS();
-DAMON_MODULE_ULONG(quota_sz, damon_reclaim.quota.sz, 0, ULONG_MAX);
+DAMON_MODULE_ULONG(quota_sz, damon_reclaim.quota.sz);
 MODULE_PARM_DESC(quota_sz,
 		 "Bytes that may be reclaimed per reset interval; 0 = unlimited");
-DAMON_MODULE_ULONG(quota_mem_pressure_us, damon_reclaim_mem_pressure_us,
-		   0, ULONG_MAX);
+DAMON_MODULE_ULONG(quota_mem_pressure_us, damon_reclaim_mem_pressure_us);
 MODULE_PARM_DESC(quota_mem_pressure_us,
 		 "Memory 'some' PSI stall time per reset interval to tune the quota for, in us; 0 = off");
-DAMON_MODULE_ULONG(quota_autotune_feedback, damon_reclaim_feedback,
-		   0, ULONG_MAX);
+DAMON_MODULE_ULONG(quota_autotune_feedback, damon_reclaim_feedback);
 MODULE_PARM_DESC(quota_autotune_feedback,
 		 "User feedback tuning the quota towards 10000; 0 = off");
 

@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """The parameter interface of DAMON_RECLAIM, DAMON_LRU_SORT and DAMON_STAT.
 
-Every parameter exists; invalid values are refused with EINVAL and change
-nothing; each module starts and stops its own kdamond; the modules exclude
+Every parameter exists; as upstream's plain module parameters, a write
+takes any value of the parameter's type and only text that does not parse
+is refused (EINVAL, or ERANGE for an overflow), changing nothing; values
+that cannot be used are refused when they are applied, by enabled Y (the
+module stays off) or commit_inputs Y (the kdamond keeps what it had), with
+EINVAL.  Each module starts and stops its own kdamond; the modules exclude
 each other and the damon_e2e driver (EBUSY, the first keeps running);
 commit_inputs applies valid changes online and refuses invalid ones with
 the kdamond unchanged.  A monitoring region of 0 to 0 becomes the span of
@@ -20,24 +24,39 @@ import os
 
 import damon_modules as m
 
-# (module, parameter, invalid value)
-INVALID = [
-    ('damon_reclaim', 'wmarks_high', 1001),
-    ('damon_reclaim', 'wmarks_low', 5000),
-    ('damon_reclaim', 'min_nr_regions', 2),
-    ('damon_reclaim', 'max_nr_regions', 0),
-    ('damon_reclaim', 'sample_interval', 0),
-    ('damon_reclaim', 'quota_reset_interval_ms', 0),
-    ('damon_reclaim', 'addr_unit', 0),
+# (module, parameter, value that does not parse): refused at write
+UNPARSEABLE = [
     ('damon_reclaim', 'min_age', 'soon'),
+    ('damon_reclaim', 'sample_interval', '5ms'),
+    ('damon_reclaim', 'addr_unit', -1),
+    ('damon_reclaim', 'quota_sz', 1 << 64),
     ('damon_reclaim', 'skip_anon', 'maybe'),
     ('damon_reclaim', 'autotune_monitoring_intervals', 'maybe'),
+    ('damon_reclaim', 'commit_inputs', 'maybe'),
     ('damon_lru_sort', 'autotune_monitoring_intervals', 'maybe'),
-    ('damon_lru_sort', 'hot_thres_access_freq', 1001),
-    ('damon_lru_sort', 'active_mem_bp', 10001),
-    ('damon_lru_sort', 'aggr_interval', 0),
     ('damon_lru_sort', 'wmarks_mid', -1),
+    ('damon_lru_sort', 'active_mem_bp', 'half'),
     ('damon_stat', 'enabled', 'perhaps'),
+]
+
+# (module, parameter, value, whether enabling or committing with it
+# works): values that parse, the others being those of the tests
+# (ALWAYS_ACTIVE watermarks), all taken when written.  The core refuses
+# what it cannot run; the module what it cannot use (addr_unit 0 is
+# divided by, active_mem_bp above 10000 would wrap the inactive goal).
+APPLIED = [
+    ('damon_reclaim', 'min_nr_regions', 2, False),
+    ('damon_reclaim', 'max_nr_regions', 0, False),
+    ('damon_reclaim', 'addr_unit', 0, False),
+    ('damon_reclaim', 'wmarks_low', 5000, False),
+    ('damon_reclaim', 'wmarks_high', 1001, True),
+    ('damon_reclaim', 'quota_reset_interval_ms', 0, True),
+    ('damon_reclaim', 'sample_interval', 0, True),
+    ('damon_lru_sort', 'aggr_interval', 0, False),
+    ('damon_lru_sort', 'active_mem_bp', 10001, False),
+    ('damon_lru_sort', 'addr_unit', 0, False),
+    ('damon_lru_sort', 'hot_thres_access_freq', 1001, True),
+    ('damon_lru_sort', 'hot_thres_access_freq', (1 << 64) - 1, True),
 ]
 
 READ_ONLY = [('damon_reclaim', 'kdamond_pid'),
@@ -58,13 +77,16 @@ def check_parameters(ktap):
     ktap.result(not missing, 'all_parameters_exist')
 
 
-def check_invalid(ktap):
+def check_unparseable(ktap):
     bad = []
-    for mod, name, value in INVALID:
+    for mod, name, value in UNPARSEABLE:
         before = m.read(mod, name)
         err = m.write(mod, name, value)
         after = m.read(mod, name)
-        if err != errno.EINVAL or after != before:
+        # the kernel's kstrtoul() tells an overflow with ERANGE
+        want = (errno.EINVAL, errno.ERANGE) if isinstance(value, int) \
+            else (errno.EINVAL,)
+        if err not in want or after != before:
             bad.append(f'{mod}.{name}={value}: errno {err}, '
                        f'{before} -> {after}')
     for mod, name in READ_ONLY:
@@ -73,7 +95,92 @@ def check_invalid(ktap):
             bad.append(f'{mod}.{name} is writable ({mode:o})')
     for line in bad:
         ktap.diag(line)
-    ktap.result(not bad, 'invalid_values_rejected')
+    ktap.result(not bad, 'unparseable_values_rejected')
+
+
+def check_any_value_written(ktap):
+    """Values of the type that cannot be used are taken by the write, as
+    upstream's plain parameters take them, and read back."""
+    bad = []
+    for mod, name, value, _ in APPLIED:
+        before = m.read(mod, name)
+        err = m.write(mod, name, value)
+        after = m.read(mod, name)
+        if err or after != str(value):
+            bad.append(f'{mod}.{name}={value}: errno {err}, read {after}')
+        m.write(mod, name, before)
+    for line in bad:
+        ktap.diag(line)
+    ktap.result(not bad, 'any_value_of_the_type_written')
+
+
+def try_enable(mod, name, value, ok, bad):
+    """Enable mod with name=value: it runs if ok, else the write of Y
+    fails with EINVAL and the module stays off."""
+    err = m.write(mod, 'enabled', 'Y')
+    p = m.pid(mod)
+    if ok and (err or not m.running(mod)):
+        bad.append(f'{mod}.{name}={value}: enable gave errno {err}, '
+                   f'pid {p}')
+    if not ok and (err != errno.EINVAL or p != -1 or
+                   m.read(mod, 'enabled') != 'N'):
+        bad.append(f'{mod}.{name}={value}: enable gave errno {err}, pid '
+                   f'{p}, enabled {m.read(mod, "enabled")}')
+    m.write(mod, 'enabled', 'N')
+
+
+def try_commit(mod, name, value, ok, span, bad):
+    """Commit name=value to a running mod, with the region parameters at
+    0 to 0 (the span of System RAM, written back only by a commit that
+    worked): it applies if ok, else the write of Y fails with EINVAL and
+    the kdamond runs on, same pid, with what it had."""
+    before = m.read(mod, name)
+    set_region(mod, span[0], span[1])
+    err = m.write(mod, 'enabled', 'Y')
+    p = m.pid(mod)
+    if err or not m.running(mod):
+        bad.append(f'{mod}: valid enable gave errno {err}')
+        return
+    set_region(mod, 0, 0)
+    m.write(mod, name, value)
+    err = m.write(mod, 'commit_inputs', 'Y')
+    got = region(mod)
+    if ok and (err or got != span):
+        bad.append(f'{mod}.{name}={value}: commit gave errno {err}, '
+                   f'region {got}')
+    if not ok and (err != errno.EINVAL or got != (0, 0)):
+        bad.append(f'{mod}.{name}={value}: commit gave errno {err}, '
+                   f'region {got} (written back)')
+    if m.pid(mod) != p or not m.running(mod):
+        bad.append(f'{mod}.{name}={value}: kdamond {p} -> {m.pid(mod)} '
+                   'after the commit')
+    # what it had still commits
+    m.write(mod, name, before)
+    err = m.write(mod, 'commit_inputs', 'Y')
+    if err or region(mod) != span or m.pid(mod) != p:
+        bad.append(f'{mod}.{name}={value}: commit back gave errno {err}, '
+                   f'region {region(mod)}, pid {m.pid(mod)}')
+    m.write(mod, 'enabled', 'N')
+
+
+def check_applied(ktap):
+    """Values taken at write that cannot be used are refused by enabled Y
+    and by commit_inputs Y, and change nothing; the others work."""
+    span = system_ram_span()
+    bad = []
+    for mod, name, value, ok in APPLIED:
+        m.set_params(mod, m.ALWAYS_ACTIVE)
+        before = m.read(mod, name)
+        m.write(mod, name, value)
+        try_enable(mod, name, value, ok, bad)
+        m.write(mod, name, before)
+        try_commit(mod, name, value, ok, span, bad)
+        m.write(mod, name, before)
+        set_region(mod, 0, 0)
+    m.disable_all()
+    for line in bad:
+        ktap.diag(line)
+    ktap.result(not bad, 'unusable_values_refused_when_applied')
 
 
 def check_start_stop(ktap):
@@ -335,7 +442,9 @@ def check_autotune(ktap):
 
 TESTS = (
     ('all_parameters_exist', check_parameters),
-    ('invalid_values_rejected', check_invalid),
+    ('unparseable_values_rejected', check_unparseable),
+    ('any_value_of_the_type_written', check_any_value_written),
+    ('unusable_values_refused_when_applied', check_applied),
     ('enable_starts_and_disable_stops_kdamond', check_start_stop),
     ('modules_exclude_other_damon_users', check_exclusive),
     ('commit_inputs_applies_or_refuses', check_commit),
