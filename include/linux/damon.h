@@ -902,8 +902,7 @@ unsigned int damon_nr_regions(struct damon_target *t);
 int damon_set_regions(struct damon_target *t,
 		      const struct damon_addr_range *ranges,
 		      unsigned int nr_ranges, unsigned long min_sz_region);
-void damon_update_region_access_rate(struct damon_region *r, bool accessed,
-				     const struct damon_attrs *attrs);
+void damon_update_region_access_rate(struct damon_region *r, bool accessed);
 
 unsigned int damon_nr_accesses_mvsum(const struct damon_ctx *ctx,
 				     const struct damon_region *r);

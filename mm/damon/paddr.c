@@ -186,7 +186,7 @@ static void damon_pa_finish_sample(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			young = damon_pa_young(damon_pa_phys(ctx,
 							     r->sampling_addr));
-			damon_update_region_access_rate(r, young, &ctx->attrs);
+			damon_update_region_access_rate(r, young);
 		}
 		cond_resched();
 	}

@@ -452,13 +452,13 @@ unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
  * damon_update_region_access_rate() - Count one sample of a region.
  * @r:		The region.
  * @accessed:	Whether the sample found the region accessed.
- * @attrs:	Monitoring attributes.  Unused: moving sums are computed
- *		when read, see damon_nr_accesses_mvsum().
+ *
+ * Moving sums are not kept up here: they are computed when read, see
+ * damon_nr_accesses_mvsum().
  *
  * Context: the kdamond of the region's context, from finish_sample.
  */
-void damon_update_region_access_rate(struct damon_region *r, bool accessed,
-				     const struct damon_attrs *attrs)
+void damon_update_region_access_rate(struct damon_region *r, bool accessed)
 {
 	if (accessed)
 		r->nr_accesses++;

@@ -432,7 +432,7 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			young = mm && damon_va_walk_addr(mm, r->sampling_addr,
 							 DAMON_VA_YOUNG);
-			damon_update_region_access_rate(r, young, &ctx->attrs);
+			damon_update_region_access_rate(r, young);
 			if (mm)
 				damon_va_yield_mmap_lock(mm);
 		}

@@ -300,7 +300,7 @@ static inline void damon_test_log_finish(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r, true, &ctx->attrs);
+			damon_update_region_access_rate(r, true);
 	}
 	damon_test_log_call('f');
 }

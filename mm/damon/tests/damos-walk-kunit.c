@@ -45,7 +45,7 @@ static void damos_walk_finish_sample(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx)
 		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r, true, &ctx->attrs);
+			damon_update_region_access_rate(r, true);
 	atomic_inc(&damos_walk_nr_samples);
 }
 

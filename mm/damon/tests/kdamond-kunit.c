@@ -65,8 +65,7 @@ static void damon_test_check(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			accessed = r->sampling_addr < DAMON_TEST_MID;
-			damon_update_region_access_rate(r, accessed,
-							&ctx->attrs);
+			damon_update_region_access_rate(r, accessed);
 		}
 	}
 	atomic_inc(&damon_test_state.nr_checks);

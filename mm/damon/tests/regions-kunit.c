@@ -199,9 +199,9 @@ static void damon_test_access_count(struct kunit *test)
 	struct damon_region *r = damon_test_counted_region(test, 0, 9);
 	struct damon_ctx *ctx = damon_test_ctx(test);
 
-	damon_update_region_access_rate(r, true, &ctx->attrs);
-	damon_update_region_access_rate(r, false, &ctx->attrs);
-	damon_update_region_access_rate(r, true, &ctx->attrs);
+	damon_update_region_access_rate(r, true);
+	damon_update_region_access_rate(r, false);
+	damon_update_region_access_rate(r, true);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 2);
 	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 9);
 }

@@ -839,7 +839,7 @@ static inline bool damon_props_sample_region(struct damon_props *p,
 	if (damon_props_attrs_only(p))
 		return true;
 	accessed = damon_props_chance(p, hot);
-	damon_update_region_access_rate(r, accessed, &p->ctx.attrs);
+	damon_update_region_access_rate(r, accessed);
 	if (r->nr_accesses != nr + accessed)
 		return damon_props_fail(p, "nr_accesses %u -> %u, accessed %d",
 					nr, r->nr_accesses, accessed);
