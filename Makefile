@@ -20,6 +20,8 @@ D := driver
 # JOBS              make -j for kernel builds
 # CMD               make guest-run: the command to run in the guest
 # PHASE_SECONDS     make run: length of each phase of the access pattern
+# BENCH_QUICK       1: make bench with short sections (a smoke run)
+# BENCH_SECTIONS    make bench: only these sections, e.g. cpu,tried
 KUNIT_FILTER ?=
 KUNIT_BUILD_DIR ?=
 SELFTEST ?=
@@ -30,12 +32,14 @@ GUEST_TIMEOUT ?= 1800
 JOBS ?= 2
 CMD ?= uname -a
 PHASE_SECONDS ?= 4
+BENCH_QUICK ?= 0
+BENCH_SECTIONS ?=
 export KUNIT_FILTER KUNIT_BUILD_DIR SELFTEST SELFTEST_TIMEOUT KERNEL LINT GUEST_TIMEOUT JOBS
-export PHASE_SECONDS
+export PHASE_SECONDS BENCH_QUICK BENCH_SECTIONS
 
 .PHONY: help deps compose lint unit kunit guest-kernel selftests test \
 	summary guest-shell guest-run run conformance upstream-guest-kernel \
-	patches clean
+	bench patches clean
 
 help:
 	@echo 'Everyday:'
@@ -60,6 +64,9 @@ help:
 	@echo "  make guest-run CMD='...'  run one command in the guest"
 	@echo 'Upstream comparison:'
 	@echo '  make upstream-guest-kernel  build the unmodified kernel (build/upstream-guest)'
+	@echo '  make bench         ours and upstream side by side: kdamond CPU, accuracy,'
+	@echo '                     slowdown, idle DAMON_RECLAIM, tried regions, memcg_path'
+	@echo '                     writes; table in build/results/bench.md [BENCH_QUICK=1]'
 	@echo 'Patches:'
 	@echo '  make patches       build/patches/*.patch, our DAMON as a series on the base'
 	@echo '  make clean         remove build/ except the unpacked trees'
@@ -103,6 +110,9 @@ run:
 upstream-guest-kernel:
 	$(D)/guest-kernel.sh upstream
 
+bench: guest-kernel
+	$(D)/bench.sh
+
 conformance: $(if $(filter upstream,$(KERNEL)),upstream-guest-kernel,$(if $(filter ours,$(KERNEL)),guest-kernel))
 	$(D)/conformance.sh
 
@@ -113,4 +123,6 @@ clean:
 	rm -rf build/guest build/guest.kconfig build/upstream-guest \
 		build/upstream-guest.kconfig build/lint build/lint.kconfig \
 		build/kunit build/kselftest-* build/guest-out build/logs \
-		build/results build/patches build/patches-work
+		build/results build/patches build/patches-work \
+		build/bench build/.unpack.* build/.discard.* \
+		build/.upstream-damon.*

@@ -11,15 +11,19 @@ set -euo pipefail
 
 [[ -r $TARBALL ]] || die "$TARBALL missing (apt-get install linux-source-6.12)"
 
-# 1. Unpack the tarball, once.
+# Two composes at once (make test and make lint started together) would
+# sync into the same tree: they take turns.
+serialize compose
+
+# 1. Unpack the tarball, once, atomically (see unpack in lib.sh).
 marker=$BUILD/.unpacked-$TOPDIR
 if [[ ! -e $marker ]]; then
 	if [[ -f $TREE/Makefile && -d $TREE/mm ]]; then
 		say "using the already unpacked $TREE"
 	else
 		say "unpacking $TARBALL"
-		rm -rf "$TREE"
-		tar -xJf "$TARBALL" -C "$BUILD"
+		discard "$TREE"
+		unpack "$TREE"
 	fi
 	touch "$marker"
 fi

@@ -19,11 +19,14 @@ set -euo pipefail
 tools=$BUILD/upstream-tools
 marker=$tools/.extracted
 if [[ ! -e $marker ]]; then
-	say "extracting $TOPDIR/tools from $TARBALL into $tools"
-	rm -rf "$tools"
-	mkdir -p "$tools"
-	tar -xJf "$TARBALL" -C "$tools" "$TOPDIR/tools" "$TOPDIR/scripts"
-	touch "$marker"
+	serialize upstream-tools
+	if [[ ! -e $marker ]]; then
+		say "extracting $TOPDIR/tools from $TARBALL into $tools"
+		discard "$tools"
+		mkdir -p "$tools"
+		unpack "$tools/$TOPDIR" "$TOPDIR/tools" "$TOPDIR/scripts"
+		touch "$marker"
+	fi
 fi
 
 export KERNEL=${KERNEL:-ours}

@@ -27,11 +27,17 @@ esac
 frags+=(${GUEST_EXTRA_CONFIG:-})
 log=$LOGS/guest-kernel-$variant.log
 
-"$DRIVER/guest-config.sh" "$src" "$out" "${frags[@]}"
-say "building $out/arch/x86/boot/bzImage (log: $log)"
+# The configuration and the build under one hold of the lock: the scratch
+# directory of guest-config.sh, the .config and the log are shared with
+# any other build of the same variant.
+# shellcheck disable=SC2317 # called through locked
+build() {
+	"$DRIVER/guest-config.sh" "$src" "$out" "${frags[@]}" || return
+	say "building $out/arch/x86/boot/bzImage (log: $log)"
+	make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" bzImage > "$log" 2>&1
+}
 start=$SECONDS
-if ! locked make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" bzImage \
-		> "$log" 2>&1; then
+if ! locked build; then
 	grep -E 'error|Error' "$log" | head -40 >&2 || true
 	tail -20 "$log" >&2
 	die "guest kernel build failed (log: $log)"

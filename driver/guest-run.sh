@@ -18,6 +18,10 @@
 # GUEST_TIMEOUT  wall-clock limit in seconds (default 1800); a guest that
 #                exceeds it is killed and the run fails
 # GUEST_APPEND   more kernel command line words
+# GUEST_RIG_FLUSH  1 (default) boots our kernel with
+#                damon_ops.flush_tlb_for_emulators=Y, as QEMU's software
+#                TLB can hide re-accesses for seconds (design.rst, "TLB");
+#                0 boots it as on hardware, which make bench measures
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +32,10 @@ upstream)	kernel=$BUILD/upstream-guest/arch/x86/boot/bzImage ;;
 esac
 [[ -f $kernel ]] || die "no kernel at $kernel (make guest-kernel)"
 
+rig=
+[[ $KERNEL == ours && ${GUEST_RIG_FLUSH:-1} == 1 ]] &&
+	rig=damon_ops.flush_tlb_for_emulators=Y
+
 mode=run
 if [[ ${1:-} == --shell ]]; then
 	mode=shell name=shell
@@ -35,6 +43,7 @@ else
 	[[ $# == 2 ]] || die "usage: guest-run.sh NAME 'COMMAND' | --shell"
 	name=$1
 fi
+serialize "guest-$name"
 out=$BUILD/guest-out/$name
 serial=$LOGS/$name-serial.log
 rm -rf "$out"
@@ -55,7 +64,7 @@ qemu=(qemu-system-x86_64 -accel tcg -smp 2,sockets=2 -m 4G
 	-fsdev local,id=out,path="$out",security_model=none
 	-device virtio-9p-pci,fsdev=out,mount_tag=guestout
 	-kernel "$kernel"
-	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144 ro console=ttyS0 panic=-1 init=$DRIVER/guest-init.sh guest_out=$out guest_mode=$mode ${GUEST_APPEND:-}")
+	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144 ro console=ttyS0 panic=-1 init=$DRIVER/guest-init.sh guest_out=$out guest_mode=$mode $rig ${GUEST_APPEND:-}")
 
 if [[ $mode == shell ]]; then
 	say "guest shell (kernel $kernel); exit the shell to power off," \

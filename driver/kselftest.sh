@@ -15,6 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 result=$1 selftests=$(realpath "$2") target=$3
+serialize "kselftest-$result"
 install=$BUILD/kselftest-$result
 ktap=$LOGS/$result-ktap.log
 rm -f "$RESULTS/$result.txt" "$ktap"

@@ -12,6 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+serialize kunit
 log=$LOGS/kunit.log raw=$LOGS/kunit-raw.log
 kbuild=$(realpath -m "${KUNIT_BUILD_DIR:-$BUILD/kunit}")
 rm -f "$RESULTS/kunit.txt" "$raw"

@@ -72,9 +72,62 @@ locked() {
 	return "$rc"
 }
 
+# Take turns with other runs of the same step: hold build/.NAME.lock until
+# the calling script exits.  Two make targets started together in one
+# clone may both run a step (make test and make lint both compose); the
+# step's outputs under build/ (logs, results, scratch and output
+# directories) are then written by one run at a time.  A step must not
+# call another step of the same NAME (it would wait for itself).
+serialize() {	# name
+	local fd
+	exec {fd}>>"$BUILD/.$1.lock"
+	if ! flock -n "$fd"; then
+		say "waiting for another $1 run ($BUILD/.$1.lock)"
+		flock "$fd"
+	fi
+}
+
+# Put the tarball's top directory (or the MEMBERs of it) at DEST, whole or
+# not at all: it is extracted into a scratch directory under build/ and
+# renamed into place.  If DEST appeared meanwhile (another run was
+# faster), that one is kept and ours discarded.  An interrupted extraction
+# leaves only build/.unpack.*, which make clean removes.
+unpack() {	# dest [member...]
+	(
+		tmp=$(mktemp -d "$BUILD/.unpack.XXXXXX")
+		# shellcheck disable=SC2064 # expand now
+		trap "rm -rf '$tmp'" EXIT
+		tar -xJf "$TARBALL" -C "$tmp" "${@:2}"
+		if ! mv -T "$tmp/$TOPDIR" "$1" 2>/dev/null; then
+			[[ -d $1 ]] || die "cannot rename the extraction to $1"
+			say "$1 appeared meanwhile; keeping it"
+		fi
+	)
+}
+
+# Remove a directory that an older run may have left incomplete: renamed
+# out of the way first, so that no reader ever sees it half removed.
+discard() {	# dir
+	local aside
+	[[ -e $1 ]] || return 0
+	aside=$(mktemp -d "$BUILD/.discard.XXXXXX")
+	mv -T "$1" "$aside/d"
+	rm -rf "$aside"
+}
+
+# Write a file atomically: stdin goes to a scratch file that is renamed
+# onto FILE, so a reader sees the old content or the new one, never a
+# part.
+atomic_write() {	# file
+	local tmp
+	tmp=$(mktemp "$1.XXXXXX")
+	cat > "$tmp"
+	mv -f "$tmp" "$1"
+}
+
 # Write a results file: build/results/<suite>.txt
 write_result() {	# suite passed failed skipped [note]
 	printf 'passed=%d failed=%d skipped=%d%s\n' "$2" "$3" "$4" \
-		"${5:+ note=$5}" > "$RESULTS/$1.txt"
+		"${5:+ note=$5}" | atomic_write "$RESULTS/$1.txt"
 	say "$1: $(cat "$RESULTS/$1.txt")"
 }

@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+serialize lint
 log=$LOGS/lint.log
 rm -f "$RESULTS/lint.txt"
 : > "$log"
@@ -38,11 +39,16 @@ done
 say "W=1 C=1 build of mm/damon/ in build/lint"
 out=$BUILD/lint
 sparse_log=$LOGS/lint-sparse.log
-"$DRIVER/guest-config.sh" "$TREE" "$out" "$DRIVER/guest.config" \
-	> "$sparse_log" 2>&1 || { cat "$sparse_log" >&2; die "guest config"; }
-rm -rf "$out/mm/damon"		# recompile, so that every warning shows
-locked make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$JOBS" W=1 C=1 \
-	mm/damon/ > "$sparse_log" 2>&1 || true
+# shellcheck disable=SC2317 # called through locked
+sparse_build() {
+	"$DRIVER/guest-config.sh" "$TREE" "$out" "$DRIVER/guest.config" \
+		> "$sparse_log" 2>&1 ||
+		{ cat "$sparse_log" >&2; die "guest config"; }
+	rm -rf "$out/mm/damon"	# recompile, so that every warning shows
+	make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$JOBS" W=1 C=1 \
+		mm/damon/ > "$sparse_log" 2>&1 || true
+}
+locked sparse_build
 check "W=1 C=1 build of mm/damon/ (log: $sparse_log)" \
 	grep -vE '^==> |^make(\[[0-9]+\])?: (Entering|Leaving)' "$sparse_log"
 

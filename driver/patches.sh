@@ -9,6 +9,7 @@
 # composed tree (which make guest-kernel builds).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+serialize patches
 
 # The patches, in order: number|subject|body.
 PATCHES=(

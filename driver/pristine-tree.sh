@@ -4,16 +4,18 @@
 # build/upstream-linux-source-6.12.  Nothing may ever change it: it is the
 # base of the patch series and the source of the upstream guest kernel
 # (built out of tree).
+#
+# Two runs may start together (make test and make upstream-guest-kernel):
+# they take turns on build/.pristine.lock, and the tree appears by an
+# atomic rename only once it is complete.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 marker=$BUILD/.unpacked-upstream-$TOPDIR
 [[ -e $marker && -d $PRISTINE ]] && exit 0
+serialize pristine
+[[ -e $marker && -d $PRISTINE ]] && exit 0	# the other run made it
 say "extracting the pristine base tree into $PRISTINE"
-tmp=$BUILD/.pristine.tmp
-rm -rf "$tmp" "$PRISTINE"
-mkdir -p "$tmp"
-tar -xJf "$TARBALL" -C "$tmp"
-mv "$tmp/$TOPDIR" "$PRISTINE"
-rmdir "$tmp"
+discard "$PRISTINE"		# left incomplete by an older driver
+unpack "$PRISTINE"
 touch "$marker"

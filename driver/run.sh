@@ -14,6 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+serialize run
 out=$BUILD/run
 timings=()
 start=$SECONDS

@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+serialize test
 steps=(deps compose lint patches unit kunit guest-kernel selftests conformance)
 declare -A needs=([compose]=deps [lint]=compose [patches]=compose
 		  [unit]=compose

@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+serialize unit
 log=$LOGS/unit.log
 rm -f "$RESULTS/unit.txt"
 dir=$TREE/tools/testing/damon

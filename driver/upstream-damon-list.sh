@@ -2,19 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0
 # Cache the list of upstream DAMON files of the base tarball, and their
 # sha256 sums, in build/upstream-damon/ (files.txt, sha256.txt).  The
-# files are hashed in a temporary directory and never kept.
+# files are hashed in a temporary directory and never kept.  compose.sh
+# and patches.sh both call it, maybe at the same time: runs take turns,
+# and each list is renamed into place whole, tarball.id last.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/upstream-damon
 id="$(stat -c '%n %s %Y' "$TARBALL")"
-if [[ -f $out/tarball.id && $(cat "$out/tarball.id") == "$id" &&
-      -s $out/files.txt && -s $out/sha256.txt ]]; then
-	exit 0
-fi
+fresh() {
+	[[ -f $out/tarball.id && $(cat "$out/tarball.id") == "$id" &&
+	   -s $out/files.txt && -s $out/sha256.txt ]]
+}
+fresh && exit 0
+serialize upstream-damon-list
+fresh && exit 0
 say "listing upstream DAMON files of $TARBALL"
 mkdir -p "$out"
-tar -tJf "$TARBALL" > "$out/tarball-list.txt"
+tmp=$(mktemp -d "$BUILD/.upstream-damon.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+tar -tJf "$TARBALL" > "$tmp/tarball-list.txt"
 
 # Patterns relative to the tree: the owned paths and the translations.
 patterns=()
@@ -25,24 +32,26 @@ for p in "${OWNED_PATHS[@]}" "${UPSTREAM_ONLY_GLOBS[@]}"; do
 		patterns+=("$TOPDIR/$p")
 	fi
 done
-: > "$out/files.txt"
+: > "$tmp/files.txt"
 while read -r path; do
 	[[ $path == */ ]] && continue
 	for pat in "${patterns[@]}"; do
 		# shellcheck disable=SC2053 # glob match on purpose
 		if [[ $path == $pat ]]; then
-			echo "${path#"$TOPDIR"/}" >> "$out/files.txt"
+			echo "${path#"$TOPDIR"/}" >> "$tmp/files.txt"
 			break
 		fi
 	done
-done < "$out/tarball-list.txt"
-[[ -s $out/files.txt ]] || die "no upstream DAMON files found in $TARBALL"
+done < "$tmp/tarball-list.txt"
+[[ -s $tmp/files.txt ]] || die "no upstream DAMON files found in $TARBALL"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-sed "s|^|$TOPDIR/|" "$out/files.txt" > "$tmp/members"
-tar -xJf "$TARBALL" -C "$tmp" -T "$tmp/members"
-(cd "$tmp/$TOPDIR" && xargs -d '\n' sha256sum < "$out/files.txt") \
-	> "$out/sha256.txt"
-echo "$id" > "$out/tarball.id"
+mkdir "$tmp/x"
+sed "s|^|$TOPDIR/|" "$tmp/files.txt" > "$tmp/members"
+tar -xJf "$TARBALL" -C "$tmp/x" -T "$tmp/members"
+(cd "$tmp/x/$TOPDIR" && xargs -d '\n' sha256sum < "$tmp/files.txt") \
+	> "$tmp/sha256.txt"
+echo "$id" > "$tmp/tarball.id"
+for f in tarball-list.txt files.txt sha256.txt tarball.id; do
+	mv -f "$tmp/$f" "$out/$f"
+done
 say "$(wc -l < "$out/files.txt") upstream DAMON files listed"

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench, the host side: the side-by-side table of two kernels'
+bench.py results, with the ratio ours / upstream, as Markdown.
+
+Usage: table.py OURS.json UPSTREAM.json [TITLE]
+"""
+
+import json
+import sys
+
+# metric, label, digits; in the order of the table.
+ROWS = [
+    ('kdamond_cpu_vaddr', 'kdamond CPU, hot set, vaddr (% of a vCPU)', 2),
+    ('kdamond_cpu_paddr', 'kdamond CPU, hot set, paddr (% of a vCPU)', 2),
+    ('precision_vaddr', 'hot-set precision, vaddr', 3),
+    ('recall_vaddr', 'hot-set recall, vaddr', 3),
+    ('precision_paddr', 'hot-set precision, paddr', 3),
+    ('recall_paddr', 'hot-set recall, paddr', 3),
+    ('kdamond_cpu_vaddr_rigflush',
+     'with the rig flush: kdamond CPU, vaddr (% of a vCPU)', 2),
+    ('precision_vaddr_rigflush', 'with the rig flush: precision, vaddr', 3),
+    ('recall_vaddr_rigflush', 'with the rig flush: recall, vaddr', 3),
+    ('membound_unmonitored_s', 'membound run time, unmonitored (s, median)',
+     3),
+    ('membound_monitored_s', 'membound run time, vaddr-monitored (s, median)',
+     3),
+    ('slowdown', 'workload slowdown under monitoring (%)', 2),
+    ('reclaim_idle_kdamond_cpu',
+     'DAMON_RECLAIM kdamond CPU, inactive watermarks (% of a vCPU)', 3),
+    ('tried_regions', 'tried regions read (count)', 0),
+    ('tried_update_ms', 'update_schemes_tried_regions (ms)', 1),
+    ('tried_read_ms', 'read of every tried region\'s 4 files (ms)', 1),
+    ('tried_read_per_1000_ms', '... per 1,000 regions (ms)', 1),
+    ('memcg_write_us', 'memcg_path write, open+write+close (µs each)', 1),
+]
+INFO = ['kernel', 'quick', 'membound_ops_per_thread', 'membound_runs',
+        'reclaim_free_permille', 'memcg_writes', 'tried_total_bytes', 'tried_hung']
+
+
+def load(path):
+    """bench.py's --out file, or its output (one JSON object a line, the
+    rest ignored) when the guest ended before the file was written."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        print(f'table.py: {path}: {e}', file=sys.stderr)
+        return {}
+    try:
+        recs = json.loads(text)
+    except ValueError:
+        recs = []
+        for line in text.splitlines():
+            if line.startswith('{'):
+                try:
+                    recs.append(json.loads(line))
+                except ValueError:
+                    pass
+    return {r['metric']: r['value'] for r in recs}
+
+
+def fmt(v, digits):
+    if v is None:
+        return '-'
+    if isinstance(v, str):
+        return v
+    return f'{v:.{digits}f}'
+
+
+def ratio(a, b, metric=''):
+    if metric == 'slowdown' and isinstance(a, (int, float)) and \
+            isinstance(b, (int, float)):
+        # A ratio of two percentages near 0 says nothing: compare the
+        # relative run times instead, (1 + ours) / (1 + upstream).
+        return f'{(100 + a) / (100 + b):.2f}*'
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return '-'
+    if b == 0:
+        return '-' if a == 0 else 'inf'
+    return f'{a / b:.2f}'
+
+
+def main():
+    ours, up = load(sys.argv[1]), load(sys.argv[2])
+    title = sys.argv[3] if len(sys.argv) > 3 else 'make bench'
+    out = [f'### {title}', '',
+           '| measurement | ours | upstream 6.12 | ours/upstream |',
+           '| --- | ---: | ---: | ---: |']
+    for m, label, digits in ROWS:
+        a, b = ours.get(m), up.get(m)
+        out.append(f'| {label} | {fmt(a, digits)} | {fmt(b, digits)} '
+                   f'| {ratio(a, b, m)} |')
+    out.append('')
+    out.append('\\* slowdown row: (1 + ours) / (1 + upstream), the ratio of '
+               'the monitored run times relative to the unmonitored ones.')
+    out.append('')
+    for m in INFO:
+        out.append(f'- {m}: ours {fmt(ours.get(m), 0)}, '
+                   f'upstream {fmt(up.get(m), 0)}')
+    print('\n'.join(out))
+
+
+if __name__ == '__main__':
+    main()
