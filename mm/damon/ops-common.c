@@ -10,25 +10,46 @@
  * Accessed bit, it sets the folio's young flag, so that reclaim still sees
  * the reference it would have found in the page table.
  *
- * A CPU that caches a translation in its TLB does not walk the page table
- * again, so it does not set a cleared Accessed bit again until the entry
- * is evicted.  Hardware TLBs are small, but a hot set that fits in them
- * would look idle, and QEMU's software TLB holds many thousands of
- * entries.  So a sample that cleared any set Accessed bit of an address
- * space flushes that address space's TLBs once, at its end: at most one
- * flush per address space and sample, IPIs only to the CPUs running it,
- * and none for address spaces whose sampled pages were idle (an idle page
- * cannot be cached: the access that caches it also sets the bit).
+ * Clearing an Accessed bit does not flush the TLBs: DAMON follows the
+ * architecture's young-bit contract as the kernel's other Accessed-bit
+ * users that are not about to unmap the page do (idle page tracking, the
+ * multi-gen LRU's aging), through ptep_clear_young_notify() and
+ * pmdp_clear_young_notify(), which never flush on x86 (see
+ * ptep_clear_flush_young() in arch/x86/mm/pgtable.c).  A CPU that still
+ * caches a translation of the page does not set the bit again on a
+ * re-access until that entry is evicted, so such an access may be seen
+ * one or more samples late.  On real CPUs that costs little accuracy:
+ * their TLBs hold a few thousand entries at most, context switches and
+ * other translations evict them, and a sample lasts 5 ms or more, while a
+ * flush per sample would send IPIs to every CPU running the target and
+ * make it refill its TLB up to 200 times a second.
+ *
+ * Emulators are another matter: QEMU's TCG keeps a software TLB that can
+ * grow to hold a whole hot set and is only flushed on CR3 writes, so a hot
+ * set may look idle there for seconds.  The test rig, and only the test
+ * rig, sets damon_ops.flush_tlb_for_emulators=Y: each sample then flushes
+ * the TLBs of each monitored address space once (damon_emulator_flush()).
+ * Off, the cost is one load and branch per address space and sample.
  */
 
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
 #include <linux/pgtable.h>
-#include <linux/sched/mm.h>
-#include <asm/tlbflush.h>
 
 #include "ops-common.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "damon_ops."
+
+/*
+ * Test-rig knob, see the comment at the top; never set it on hardware.
+ * Read with READ_ONCE() as it may be written while kdamonds run.
+ */
+bool damon_flush_tlb_for_emulators __read_mostly;
+module_param_named(flush_tlb_for_emulators, damon_flush_tlb_for_emulators,
+		   bool, 0600);
 
 /**
  * damon_get_folio() - Get a reference to the LRU folio holding a page.
@@ -52,42 +73,6 @@ struct folio *damon_get_folio(unsigned long pfn)
 	return NULL;
 }
 
-/**
- * damon_tlb_batch_add() - Remember to flush the TLBs of an address space.
- * @batch:	The batch.
- * @mm:		The address space; the batch takes a reference.
- */
-void damon_tlb_batch_add(struct damon_tlb_batch *batch, struct mm_struct *mm)
-{
-	unsigned int i;
-
-	for (i = 0; i < batch->nr; i++) {
-		if (batch->mms[i] == mm)
-			return;
-	}
-	if (batch->nr == DAMON_TLB_BATCH_MMS) {
-		/* many sharers: flush this one now rather than grow */
-		flush_tlb_mm(mm);
-		return;
-	}
-	mmgrab(mm);
-	batch->mms[batch->nr++] = mm;
-}
-
-/**
- * damon_tlb_batch_flush() - Flush the TLBs of the remembered address spaces.
- * @batch:	The batch.  It is empty afterwards.
- */
-void damon_tlb_batch_flush(struct damon_tlb_batch *batch)
-{
-	while (batch->nr) {
-		struct mm_struct *mm = batch->mms[--batch->nr];
-
-		flush_tlb_mm(mm);
-		mmdrop(mm);
-	}
-}
-
 /* Start a new sample on @folio; return whether a mapping was young. */
 static bool damon_folio_start_sample(struct folio *folio, bool was_young)
 {
@@ -103,8 +88,13 @@ static bool damon_folio_start_sample(struct folio *folio, bool was_young)
  * @vma:	The VMA mapping @addr.
  * @addr:	The virtual address.
  *
- * Return: true if a set Accessed bit was cleared: the caller must flush
- * the TLBs of the address space before the sample ends.
+ * Clears the Accessed bit without flushing the TLBs (see the top of this
+ * file), and the young state secondary MMUs keep through the mmu notifiers.
+ * Where a set bit was cleared, the folio's young flag keeps the reference
+ * for reclaim; the folio's idle flag is set in any case.
+ *
+ * Context: the page table lock of @pte held; does not sleep.
+ * Return: true if a set Accessed bit was cleared.
  */
 bool damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr)
@@ -152,7 +142,11 @@ bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,
  * @vma:	The VMA mapping @addr.
  * @addr:	A virtual address inside the THP.
  *
- * Return: true if a set Accessed bit was cleared, as damon_ptep_mkold().
+ * Clears the Accessed bit of the PMD as damon_ptep_mkold() does for a PTE,
+ * without flushing the TLBs.
+ *
+ * Context: the PMD lock held; does not sleep.
+ * Return: true if a set Accessed bit was cleared.
  */
 bool damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 		      unsigned long addr)

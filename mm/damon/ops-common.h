@@ -11,21 +11,27 @@
 #include <linux/damon.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
-
-/*
- * Address spaces whose TLBs may still cache translations that a sample
- * made old.  Flushed once at the end of the sample; see ops-common.c.
- */
-#define DAMON_TLB_BATCH_MMS	8
-struct damon_tlb_batch {
-	struct mm_struct *mms[DAMON_TLB_BATCH_MMS];
-	unsigned int nr;
-};
-
-void damon_tlb_batch_add(struct damon_tlb_batch *batch, struct mm_struct *mm);
-void damon_tlb_batch_flush(struct damon_tlb_batch *batch);
+#include <asm/tlbflush.h>
 
 struct folio *damon_get_folio(unsigned long pfn);
+
+extern bool damon_flush_tlb_for_emulators;
+
+/**
+ * damon_emulator_flush() - Flush the TLBs of an address space after a
+ * sample cleared its Accessed bits, on emulators only.
+ * @mm:		The address space.
+ *
+ * Does nothing unless damon_ops.flush_tlb_for_emulators is set, which only
+ * test rigs with a software TLB that hides re-accesses (QEMU TCG) do; see
+ * ops-common.c.
+ */
+static inline void damon_emulator_flush(struct mm_struct *mm)
+{
+	if (unlikely(READ_ONCE(damon_flush_tlb_for_emulators)))
+		flush_tlb_mm(mm);
+}
+
 bool damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr);
 bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,
@@ -70,6 +76,7 @@ struct damon_folio_check {
 	((struct damon_folio_check){ .folio = (_folio), .young = (_young), \
 				     .young_cache = -1 })
 
+bool damos_ops_filters_needed(const struct damos *s);
 bool damos_folio_filter_pass(struct damos *s, struct folio *folio,
 			     const struct damon_folio_young *young);
 

@@ -30,21 +30,16 @@ static bool damon_pa_mkold_one(struct folio *folio,
 			       unsigned long addr, void *arg)
 {
 	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
-	struct damon_tlb_batch *batch = arg;
-	bool was_young = false;
 
+	/* no TLB flush: see ops-common.c */
 	while (page_vma_mapped_walk(&pvmw)) {
 		if (pvmw.pte)
-			was_young |= damon_ptep_mkold(pvmw.pte, vma,
-						      pvmw.address);
+			damon_ptep_mkold(pvmw.pte, vma, pvmw.address);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 		else
-			was_young |= damon_pmdp_mkold(pvmw.pmd, vma,
-						      pvmw.address);
+			damon_pmdp_mkold(pvmw.pmd, vma, pvmw.address);
 #endif
 	}
-	if (was_young)
-		damon_tlb_batch_add(batch, vma->vm_mm);
 	return true;
 }
 
@@ -117,10 +112,9 @@ static unsigned long damon_pa_core_addr(struct damon_ctx *ctx,
 }
 
 /* Make @folio look unaccessed: clear its mappings' Accessed bits. */
-static void damon_pa_folio_mkold(struct folio *folio,
-				 struct damon_tlb_batch *batch)
+static void damon_pa_folio_mkold(struct folio *folio)
 {
-	damon_pa_walk_mappings(folio, damon_pa_mkold_one, batch);
+	damon_pa_walk_mappings(folio, damon_pa_mkold_one, NULL);
 	folio_set_idle(folio);
 }
 
@@ -136,13 +130,13 @@ static bool damon_pa_folio_young(struct folio *folio)
 	return young;
 }
 
-static void damon_pa_mkold(phys_addr_t paddr, struct damon_tlb_batch *batch)
+static void damon_pa_mkold(phys_addr_t paddr)
 {
 	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
 
 	if (!folio)
 		return;
-	damon_pa_folio_mkold(folio, batch);
+	damon_pa_folio_mkold(folio);
 	folio_put(folio);
 }
 
@@ -160,20 +154,16 @@ static bool damon_pa_young(phys_addr_t paddr)
 
 static void damon_pa_start_sample(struct damon_ctx *ctx)
 {
-	struct damon_tlb_batch batch = { .nr = 0 };
 	struct damon_target *t;
 	struct damon_region *r;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
-			damon_pa_mkold(damon_pa_phys(ctx, r->sampling_addr),
-				       &batch);
+			damon_pa_mkold(damon_pa_phys(ctx, r->sampling_addr));
 		}
 		cond_resched();
 	}
-	/* see ops-common.c: stale TLB entries would hide accesses */
-	damon_tlb_batch_flush(&batch);
 }
 
 static void damon_pa_finish_sample(struct damon_ctx *ctx)
@@ -230,18 +220,10 @@ static void damon_pa_apply_probes(struct damon_ctx *ctx)
 	}
 }
 
-/* The page a prep works on. */
-struct damon_pa_prep {
-	struct folio *folio;
-	struct damon_tlb_batch *tlb;
-};
-
-/* set_pgidle: what starting an access sample does to the folio. */
+/* set_pgidle: what starting an access sample does to the folio @arg. */
 static void damon_pa_prep_set_pgidle(void *arg)
 {
-	struct damon_pa_prep *prep = arg;
-
-	damon_pa_folio_mkold(prep->folio, prep->tlb);
+	damon_pa_folio_mkold(arg);
 }
 
 static const struct damon_prep_ops damon_pa_prep_ops = {
@@ -252,24 +234,21 @@ static const struct damon_prep_ops damon_pa_prep_ops = {
 
 static void damon_pa_prep_probes(struct damon_ctx *ctx)
 {
-	struct damon_tlb_batch tlb = { .nr = 0 };
-	struct damon_pa_prep prep = { .tlb = &tlb };
 	struct damon_target *t;
 	struct damon_region *r;
+	struct folio *folio;
 
 	/* the core calls this only if a probe has a prep */
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			prep.folio = damon_pa_folio_at(ctx, r->sampling_addr);
-			if (!prep.folio)
+			folio = damon_pa_folio_at(ctx, r->sampling_addr);
+			if (!folio)
 				continue;
-			damon_probes_prep(ctx, &damon_pa_prep_ops, &prep);
-			folio_put(prep.folio);
+			damon_probes_prep(ctx, &damon_pa_prep_ops, folio);
+			folio_put(folio);
 		}
 		cond_resched();
 	}
-	/* as at the start of a sample: stale TLB entries would hide accesses */
-	damon_tlb_batch_flush(&tlb);
 }
 
 /* ==================== Applying schemes ==================== */
@@ -280,7 +259,6 @@ static void damon_pa_prep_probes(struct damon_ctx *ctx)
 /* The state of one application of a scheme to a region. */
 struct damon_pa_apply {
 	struct damos *s;
-	struct damon_tlb_batch tlb;	/* young filters cleared Accessed bits */
 	struct list_head reclaim;	/* pageout: isolated folios */
 	struct damon_migrate_batch migrate;
 	unsigned int nr_batched;	/* folios in @reclaim or @migrate */
@@ -291,11 +269,10 @@ struct damon_pa_apply {
 /* The young filter: accessed since the last check, which starts again. */
 static bool damon_pa_filter_young(struct folio *folio, void *arg)
 {
-	struct damon_pa_apply *pa = arg;
 	bool young = damon_pa_folio_young(folio);
 
 	if (young)
-		damon_pa_folio_mkold(folio, &pa->tlb);
+		damon_pa_folio_mkold(folio);
 	return young;
 }
 
@@ -349,7 +326,6 @@ static void damon_pa_apply_range(struct damon_pa_apply *pa,
 {
 	const struct damon_folio_young young = {
 		.fn = damon_pa_filter_young,
-		.arg = pa,
 	};
 	phys_addr_t addr = start, folio_start, folio_end;
 	struct folio *folio;
@@ -372,7 +348,6 @@ static void damon_pa_apply_range(struct damon_pa_apply *pa,
 		cond_resched();
 	}
 	damon_pa_flush(pa);
-	damon_tlb_batch_flush(&pa->tlb);
 }
 
 static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
@@ -389,7 +364,7 @@ static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 		s->action == DAMOS_MIGRATE_COLD;
 
 	*sz_filter_passed = 0;
-	if (s->action == DAMOS_STAT && list_empty(&s->ops_filters)) {
+	if (s->action == DAMOS_STAT && !damos_ops_filters_needed(s)) {
 		/* nothing to count folio by folio */
 		*sz_filter_passed = damon_sz_region(r);
 		return 0;

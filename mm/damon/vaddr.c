@@ -23,7 +23,6 @@
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <asm/tlbflush.h>
 
 #include "ops-common.h"
 #include "regions.h"
@@ -363,8 +362,9 @@ static const struct mm_walk_ops damon_va_walk_ops = {
 };
 
 /*
- * Make the page at @addr old, or test whether it is young.  Return, for
- * mkold, whether a set Accessed bit was cleared; else whether it is young.
+ * Make the page at @addr old, without a TLB flush (see ops-common.c), or
+ * test whether it is young.  Return, for mkold, whether a set Accessed bit
+ * was cleared; else whether it is young.
  */
 static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 			       enum damon_va_walk_op op)
@@ -394,26 +394,20 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 	struct damon_region *r;
 	struct mm_struct *mm;
 
-	bool flush;
-
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
 		if (!mm)
 			continue;
-		flush = false;
 		mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
 								 r->ar.end),
 						      PAGE_SIZE);
-			flush |= damon_va_walk_addr(mm, r->sampling_addr,
-						    DAMON_VA_MKOLD);
+			damon_va_walk_addr(mm, r->sampling_addr, DAMON_VA_MKOLD);
 			damon_va_yield_mmap_lock(mm);
 		}
 		mmap_read_unlock(mm);
-		/* see ops-common.c: stale TLB entries would hide accesses */
-		if (flush)
-			flush_tlb_mm(mm);
+		damon_emulator_flush(mm);
 		mmput(mm);
 	}
 }
@@ -491,7 +485,6 @@ static void damon_va_apply_probes(struct damon_ctx *ctx)
 struct damon_va_prep {
 	struct mm_struct *mm;
 	unsigned long addr;
-	bool flush;	/* a set Accessed bit was cleared */
 };
 
 /* set_pgidle: what starting an access sample does to the page. */
@@ -499,8 +492,7 @@ static void damon_va_prep_set_pgidle(void *arg)
 {
 	struct damon_va_prep *prep = arg;
 
-	prep->flush |= damon_va_walk_addr(prep->mm, prep->addr,
-					  DAMON_VA_MKOLD);
+	damon_va_walk_addr(prep->mm, prep->addr, DAMON_VA_MKOLD);
 }
 
 static const struct damon_prep_ops damon_va_prep_ops = {
@@ -523,9 +515,7 @@ static void damon_va_prep_target(struct damon_ctx *ctx, struct damon_target *t)
 		damon_va_yield_mmap_lock(prep.mm);
 	}
 	mmap_read_unlock(prep.mm);
-	/* as at the start of a sample: stale TLB entries would hide accesses */
-	if (prep.flush)
-		flush_tlb_mm(prep.mm);
+	damon_emulator_flush(prep.mm);
 	mmput(prep.mm);
 }
 
@@ -552,7 +542,6 @@ struct damon_va_folio_walk {
 		     unsigned long addr, unsigned long len);
 	unsigned long passed;	/* bytes that passed the filters */
 	unsigned long resume;	/* where a stopped walk goes on */
-	bool flush;		/* a young filter cleared an Accessed bit */
 /* the entry being looked at, for the young filter */
 	struct vm_area_struct *vma;
 	unsigned long addr;
@@ -569,13 +558,13 @@ static bool damon_va_filter_young(struct folio *folio, void *arg)
 	if (w->pte) {
 		young = damon_ptep_young(w->pte, w->vma, w->addr);
 		if (young)
-			w->flush |= damon_ptep_mkold(w->pte, w->vma, w->addr);
+			damon_ptep_mkold(w->pte, w->vma, w->addr);
 	}
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	if (w->pmd) {
 		young = damon_pmdp_young(w->pmd, w->vma, w->addr);
 		if (young)
-			w->flush |= damon_pmdp_mkold(w->pmd, w->vma, w->addr);
+			damon_pmdp_mkold(w->pmd, w->vma, w->addr);
 	}
 #endif
 	return young;
@@ -691,11 +680,6 @@ static unsigned long damon_va_walk_folios(struct mm_struct *mm,
 	mmap_read_lock(mm);
 	ret = walk_page_range(mm, start, end, &damon_va_folio_walk_ops, w);
 	mmap_read_unlock(mm);
-	if (w->flush) {
-		/* see ops-common.c: stale TLB entries would hide accesses */
-		flush_tlb_mm(mm);
-		w->flush = false;
-	}
 	return ret > 0 ? w->resume : end;
 }
 
@@ -895,7 +879,7 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 		applied = damon_va_migrate(mm, r, s, sz_filter_passed);
 		break;
 	case DAMOS_STAT:
-		if (list_empty(&s->ops_filters)) {
+		if (!damos_ops_filters_needed(s)) {
 			*sz_filter_passed = damon_sz_region(r);
 			break;
 		}
@@ -905,7 +889,7 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 	default:
 		if (!behavior)
 			break;
-		if (!list_empty(&s->ops_filters)) {
+		if (damos_ops_filters_needed(s)) {
 			applied = damon_va_madvise_filtered(mm, r, s, behavior,
 							    sz_filter_passed);
 			break;
