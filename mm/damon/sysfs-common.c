@@ -61,16 +61,45 @@ static const struct kobj_type damon_sysfs_ktype = {
  * Put @dir and everything below it.  Children go first: each holds a
  * reference to its parent.  Must be called without damon_sysfs_lock.
  */
-static void damon_sysfs_dir_put(struct damon_sysfs_dir *dir)
+static void damon_sysfs_dir_put_tree(struct damon_sysfs_dir *dir)
 {
 	unsigned int i;
 
 	for (i = 0; i < dir->type->nr_children; i++) {
 		if (dir->children[i])
-			damon_sysfs_dir_put(dir->children[i]);
+			damon_sysfs_dir_put_tree(dir->children[i]);
 	}
 	for (i = 0; i < dir->nr_items; i++)
-		damon_sysfs_dir_put(dir->items[i]);
+		damon_sysfs_dir_put_tree(dir->items[i]);
+	kobject_put(&dir->kobj);
+}
+
+/**
+ * damon_sysfs_dir_get() - Keep a directory's memory while the lock is
+ * dropped.
+ * @dir:	The directory.
+ *
+ * @dir may be taken out of the tree meanwhile; the holder looks at
+ * @dir->removed under damon_sysfs_lock before touching anything below it.
+ * Called with damon_sysfs_lock held.
+ */
+void damon_sysfs_dir_get(struct damon_sysfs_dir *dir)
+{
+	lockdep_assert_held(&damon_sysfs_lock);
+	kobject_get(&dir->kobj);
+}
+
+/**
+ * damon_sysfs_dir_put() - Drop what damon_sysfs_dir_get() took.
+ * @dir:	The directory.
+ *
+ * May be called with damon_sysfs_lock held: the tree that buried @dir
+ * removed it from sysfs before putting its own reference, so a last put
+ * here only frees memory.  Not for kdamond directories, whose release
+ * stops a kdamond.
+ */
+void damon_sysfs_dir_put(struct damon_sysfs_dir *dir)
+{
 	kobject_put(&dir->kobj);
 }
 
@@ -138,7 +167,7 @@ void damon_sysfs_unlock(void)
 	wake_up_var(&damon_sysfs_nr_dying);
 	list_for_each_entry_safe(dir, next, &graves, grave) {
 		damon_sysfs_dir_del(dir);
-		damon_sysfs_dir_put(dir);
+		damon_sysfs_dir_put_tree(dir);
 		nr++;
 	}
 	atomic_sub(nr, &damon_sysfs_nr_dying);
@@ -147,19 +176,51 @@ void damon_sysfs_unlock(void)
 	wake_up_var(&damon_sysfs_nr_dying);
 }
 
+/* Whether a store on a file of @dir may take damon_sysfs_lock now. */
+static bool damon_sysfs_store_may_lock(struct damon_sysfs_dir *dir)
+{
+	return !atomic_read(&damon_sysfs_nr_dying) || READ_ONCE(dir->removed);
+}
+
 /*
  * Take damon_sysfs_lock for a store on a file of @dir, once no directory
  * is dying, or at once if @dir itself is: the removal of @dir waits for
- * this store, which then fails with -ENODEV.
+ * this store, which then fails with -ENODEV.  A signal ends the wait with
+ * -ERESTARTSYS, the lock not taken.
  */
-static void damon_sysfs_lock_for_store(struct damon_sysfs_dir *dir)
+static int damon_sysfs_lock_for_store(struct damon_sysfs_dir *dir)
+{
+	int err;
+
+	for (;;) {
+		err = wait_var_event_interruptible(&damon_sysfs_nr_dying,
+						   damon_sysfs_store_may_lock(dir));
+		if (err)
+			return err;
+		if (mutex_lock_interruptible(&damon_sysfs_lock))
+			return -ERESTARTSYS;
+		if (damon_sysfs_store_may_lock(dir))
+			return 0;
+		mutex_unlock(&damon_sysfs_lock);
+	}
+}
+
+/**
+ * damon_sysfs_relock() - Retake damon_sysfs_lock in a store that dropped
+ * it to wait.
+ * @dir:	The directory of the file being written.
+ *
+ * Like the store's first taking of the lock, but not interruptible: the
+ * store must get back to undo what it marked before dropping the lock,
+ * and nobody holds the lock for long.
+ */
+void damon_sysfs_relock(struct damon_sysfs_dir *dir)
 {
 	for (;;) {
 		wait_var_event(&damon_sysfs_nr_dying,
-			       !atomic_read(&damon_sysfs_nr_dying) ||
-			       READ_ONCE(dir->removed));
+			       damon_sysfs_store_may_lock(dir));
 		mutex_lock(&damon_sysfs_lock);
-		if (!atomic_read(&damon_sysfs_nr_dying) || dir->removed)
+		if (damon_sysfs_store_may_lock(dir))
 			return;
 		mutex_unlock(&damon_sysfs_lock);
 	}
@@ -280,6 +341,21 @@ int damon_sysfs_resize(struct damon_sysfs_dir *dir, unsigned int nr)
 
 /* ==================== Attribute files ==================== */
 
+/* Whether a field is a number of one word, which a show reads at once. */
+static bool damon_sysfs_kind_is_word(enum damon_sysfs_kind kind)
+{
+	switch (kind) {
+	case DAMON_SYSFS_ULONG:
+	case DAMON_SYSFS_UINT:
+	case DAMON_SYSFS_INT:
+	case DAMON_SYSFS_BOOL:
+	case DAMON_SYSFS_NAME:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static ssize_t damon_sysfs_field_show(const struct damon_sysfs_attr *attr,
 				      void *field, char *buf)
 {
@@ -287,16 +363,19 @@ static ssize_t damon_sysfs_field_show(const struct damon_sysfs_attr *attr,
 
 	switch (attr->kind) {
 	case DAMON_SYSFS_ULONG:
-		return sysfs_emit(buf, "%lu\n", *(unsigned long *)field);
+		return sysfs_emit(buf, "%lu\n",
+				  READ_ONCE(*(unsigned long *)field));
 	case DAMON_SYSFS_UINT:
-		return sysfs_emit(buf, "%u\n", *(unsigned int *)field);
+		return sysfs_emit(buf, "%u\n",
+				  READ_ONCE(*(unsigned int *)field));
 	case DAMON_SYSFS_INT:
-		return sysfs_emit(buf, "%d\n", *(int *)field);
+		return sysfs_emit(buf, "%d\n", READ_ONCE(*(int *)field));
 	case DAMON_SYSFS_BOOL:
-		return sysfs_emit(buf, "%c\n", *(bool *)field ? 'Y' : 'N');
+		return sysfs_emit(buf, "%c\n",
+				  READ_ONCE(*(bool *)field) ? 'Y' : 'N');
 	case DAMON_SYSFS_NAME:
 		return sysfs_emit(buf, "%s\n",
-				  attr->names->names[*(int *)field]);
+				  attr->names->names[READ_ONCE(*(int *)field)]);
 	case DAMON_SYSFS_STR:
 		str = *(char **)field;
 		return sysfs_emit(buf, "%s\n", str ? str : "");
@@ -311,7 +390,11 @@ static ssize_t damon_sysfs_field_show(const struct damon_sysfs_attr *attr,
  * @kattr:	The attribute.
  * @buf:	The page to fill.
  *
- * Return: the length of @buf, or a negative errno.
+ * Numbers are read without damon_sysfs_lock; other files wait for it
+ * interruptibly.
+ *
+ * Return: the length of @buf, -ERESTARTSYS if a signal came first,
+ * -ENODEV if the directory was removed, or another negative errno.
  */
 ssize_t damon_sysfs_attr_show(struct kobject *kobj,
 			      struct kobj_attribute *kattr, char *buf)
@@ -320,17 +403,31 @@ ssize_t damon_sysfs_attr_show(struct kobject *kobj,
 		container_of(kobj, struct damon_sysfs_dir, kobj);
 	const struct damon_sysfs_attr *attr =
 		container_of(kattr, struct damon_sysfs_attr, kattr);
+	void *field = (void *)dir->data + attr->offset;
 	ssize_t ret;
 
-	mutex_lock(&damon_sysfs_lock);
+	/*
+	 * A number of one word is read at once, without the lock: reading
+	 * many files (the thousand regions of tried_regions) then costs no
+	 * lock traffic, and readers never wait for one another.  @dir stays
+	 * in memory: its removal waits for the file operations in flight.
+	 */
+	if (damon_sysfs_kind_is_word(attr->kind)) {
+		if (READ_ONCE(dir->removed))
+			return -ENODEV;
+		return damon_sysfs_field_show(attr, field, buf);
+	}
+	/* a long command never holds the lock, but a reader may be killed */
+	if (mutex_lock_interruptible(&damon_sysfs_lock))
+		return -ERESTARTSYS;
 	if (dir->removed)
 		ret = -ENODEV;
 	else if (attr->kind == DAMON_SYSFS_CUSTOM)
 		ret = attr->show(dir, buf);
 	else
-		ret = damon_sysfs_field_show(attr, (void *)dir->data +
-					     attr->offset, buf);
-	damon_sysfs_unlock();
+		ret = damon_sysfs_field_show(attr, field, buf);
+	/* a show never removes directories */
+	mutex_unlock(&damon_sysfs_lock);
 	return ret;
 }
 
@@ -437,9 +534,12 @@ static int damon_sysfs_field_store(struct damon_sysfs_dir *dir,
  * @buf:	What was written.
  * @count:	Its length.
  *
- * Nothing changes unless the whole value is valid.
+ * Nothing changes unless the whole value is valid.  Waits for
+ * damon_sysfs_lock interruptibly.
  *
- * Return: @count on success, a negative errno otherwise.
+ * Return: @count on success, -ERESTARTSYS if a signal came before the
+ * lock, -ENODEV if the directory was removed, another negative errno
+ * otherwise.
  */
 ssize_t damon_sysfs_attr_store(struct kobject *kobj,
 			       struct kobj_attribute *kattr, const char *buf,
@@ -451,7 +551,9 @@ ssize_t damon_sysfs_attr_store(struct kobject *kobj,
 		container_of(kattr, struct damon_sysfs_attr, kattr);
 	int err;
 
-	damon_sysfs_lock_for_store(dir);
+	err = damon_sysfs_lock_for_store(dir);
+	if (err)
+		return err;
 	if (dir->removed)
 		err = -ENODEV;
 	else if (attr->kind == DAMON_SYSFS_CUSTOM)

@@ -8,11 +8,15 @@
  * numbered child directories of one item type, sized by its nr_<X> file
  * (DAMON_SYSFS_NR_ATTR()) or by the kernel.
  *
- * Every show and store runs under damon_sysfs_lock.  Directories removed
- * while holding it are only marked removed and queued; they are put after
- * the lock is released (damon_sysfs_unlock()), because putting a kobject
- * waits for the file operations in flight on it, which may be waiting for
- * the lock.
+ * Every store, and every show but of a one-word number, runs under
+ * damon_sysfs_lock, taken interruptibly.  Directories removed while
+ * holding it are only marked removed and queued; they are put after the
+ * lock is released (damon_sysfs_unlock()), because putting a kobject
+ * waits for the file operations in flight on it, which may be waiting
+ * for the lock.  A store that waits for a
+ * kdamond drops the lock meanwhile, holding the directories it needs
+ * afterwards (damon_sysfs_dir_get()), and retakes it with
+ * damon_sysfs_relock().
  */
 
 #ifndef __MM_DAMON_SYSFS_COMMON_H
@@ -255,6 +259,9 @@ struct damon_sysfs_dir *damon_sysfs_dir_add(struct kobject *parent_kobj,
 					    const char *name);
 int damon_sysfs_resize(struct damon_sysfs_dir *dir, unsigned int nr);
 void damon_sysfs_unlock(void);
+void damon_sysfs_relock(struct damon_sysfs_dir *dir);
+void damon_sysfs_dir_get(struct damon_sysfs_dir *dir);
+void damon_sysfs_dir_put(struct damon_sysfs_dir *dir);
 
 /**
  * damon_sysfs_ancestor() - A directory some levels up.

@@ -4,11 +4,14 @@
  * file, and the kdamond's own periodic refresh (refresh_ms).
  *
  * Commands reach a running kdamond only through damon_call() and
- * damos_walk(), with damon_sysfs_lock held by the writer: the functions
- * the kdamond runs on the writer's behalf may then touch the directories
- * freely.  The periodic refresh runs in the kdamond on its own, so it only
- * takes the lock with mutex_trylock(), and skips a round when a writer
- * holds it (that writer may be waiting for this very kdamond).
+ * damos_walk().  They never wait holding damon_sysfs_lock, so that every
+ * other file stays usable: under the lock, a command copies what it needs
+ * out of the directories and marks the kdamond directory busy; it drops
+ * the lock while the kdamond works on those private copies, and shows the
+ * results in the directories after retaking it, if they are still there.
+ * The periodic refresh runs in the kdamond on its own, so it only takes
+ * the lock with mutex_trylock(), and skips a round when someone holds it
+ * (who may be about to wait for this very kdamond, in damon_stop()).
  */
 
 #include <linux/jiffies.h>
@@ -18,13 +21,6 @@
 #include "sysfs.h"
 
 /* ==================== Running functions in the kdamond ==================== */
-
-struct damon_sysfs_call_arg {
-	struct damon_sysfs_dir *kdamond;
-	struct damon_ctx *ctx;
-	struct damon_ctx *new_ctx;
-	unsigned int what;
-};
 
 /**
  * damon_sysfs_run_in_kdamond() - Run a function in the kdamond of a context
@@ -48,40 +44,126 @@ int damon_sysfs_run_in_kdamond(struct damon_ctx *ctx, int (*fn)(void *data),
 	return err ? err : control.return_code;
 }
 
-/* Copy what @what names from a running context into the directories. */
-static void damon_sysfs_update_dirs(struct damon_sysfs_dir *kdamond,
-				    struct damon_ctx *ctx, unsigned int what)
+/**
+ * damon_sysfs_wait_begin() - Drop damon_sysfs_lock to wait for the kdamond
+ * of a kdamond directory.
+ * @kdamond:	The kdamond directory, whose state file is being written.
+ * @context:	A directory to fill after the wait, or NULL.
+ *
+ * Marks @kdamond busy: other commands on it fail with -EBUSY, and its
+ * context is neither stopped nor freed, nor the directory removed (see
+ * damon_sysfs_reap()).  Holds @context, which may be removed meanwhile.
+ * Called with damon_sysfs_lock held; releases it.
+ */
+void damon_sysfs_wait_begin(struct damon_sysfs_dir *kdamond,
+			    struct damon_sysfs_dir *context)
 {
-	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
-	struct damon_sysfs_dir *attrs;
-	struct damon_sysfs_intervals *intervals;
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
 
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	kd->busy = true;
+	if (context)
+		damon_sysfs_dir_get(context);
+	damon_sysfs_unlock();
+}
+
+/**
+ * damon_sysfs_wait_end() - Retake damon_sysfs_lock after a wait that
+ * damon_sysfs_wait_begin() started.
+ * @kdamond:	The kdamond directory.
+ * @context:	The directory given to damon_sysfs_wait_begin(), or NULL.
+ *
+ * Waits for the lock uninterruptibly: the busy mark must go, and nobody
+ * holds the lock for long.
+ *
+ * Return: true if @context is still in the tree: the results may go
+ * there.  False for a NULL @context.
+ */
+bool damon_sysfs_wait_end(struct damon_sysfs_dir *kdamond,
+			  struct damon_sysfs_dir *context)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+	bool alive;
+
+	damon_sysfs_relock(kdamond);
+	kd->busy = false;
 	if (!context)
-		return;
+		return false;
+	alive = !context->removed;
+	damon_sysfs_dir_put(context);
+	return alive;
+}
+
+/* What the kdamond copies for the directories, and the context it is of. */
+struct damon_sysfs_update_arg {
+	struct damon_ctx *ctx;
+	struct damon_sysfs_schemes_snap *snap;
+	unsigned long sample_us;
+	unsigned long aggr_us;
+};
+
+static int damon_sysfs_update_fn(void *data)
+{
+	struct damon_sysfs_update_arg *arg = data;
+
+	arg->sample_us = arg->ctx->attrs.sample_interval;
+	arg->aggr_us = arg->ctx->attrs.aggr_interval;
+	damon_sysfs_schemes_snap_take(arg->snap, arg->ctx);
+	return 0;
+}
+
+/* Show what damon_sysfs_update_fn() copied, as @what names. */
+static void damon_sysfs_update_install(struct damon_sysfs_dir *context,
+				       const struct damon_sysfs_update_arg *arg,
+				       unsigned int what)
+{
+	struct damon_sysfs_intervals *intervals;
+	struct damon_sysfs_dir *attrs;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+
 	if (what & DAMON_SYSFS_UPDATE_TUNED_INTERVALS) {
 		attrs = context->children[DAMON_SYSFS_CONTEXT_ATTRS];
 		intervals = damon_sysfs_child_data(attrs,
 						   DAMON_SYSFS_ATTRS_INTERVALS);
-		intervals->sample_us = ctx->attrs.sample_interval;
-		intervals->aggr_us = ctx->attrs.aggr_interval;
+		intervals->sample_us = arg->sample_us;
+		intervals->aggr_us = arg->aggr_us;
 	}
-	damon_sysfs_schemes_update(context->children
-				   [DAMON_SYSFS_CONTEXT_SCHEMES], ctx, what);
+	damon_sysfs_schemes_snap_install(arg->snap, context->children
+					 [DAMON_SYSFS_CONTEXT_SCHEMES], what);
 }
 
-static int damon_sysfs_update_fn(void *data)
-{
-	struct damon_sysfs_call_arg *arg = data;
-
-	damon_sysfs_update_dirs(arg->kdamond, arg->ctx, arg->what);
-	return 0;
-}
+struct damon_sysfs_commit_arg {
+	struct damon_ctx *ctx;
+	struct damon_ctx *new_ctx;
+};
 
 static int damon_sysfs_commit_fn(void *data)
 {
-	struct damon_sysfs_call_arg *arg = data;
+	struct damon_sysfs_commit_arg *arg = data;
 
 	return damon_commit_ctx(arg->ctx, arg->new_ctx);
+}
+
+/* Refresh the directories of @kdamond, in its kdamond, holding the lock. */
+static void damon_sysfs_refresh(struct damon_sysfs_dir *kdamond)
+{
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
+	struct damon_sysfs_update_arg arg = { .ctx = kd->ctx };
+
+	if (!context)
+		return;
+	arg.snap = damon_sysfs_schemes_snap_new(context->children
+						[DAMON_SYSFS_CONTEXT_SCHEMES]);
+	if (!arg.snap)
+		return;
+	damon_sysfs_update_fn(&arg);
+	damon_sysfs_update_install(context, &arg, DAMON_SYSFS_UPDATE_STATS |
+				   DAMON_SYSFS_UPDATE_QUOTAS |
+				   DAMON_SYSFS_UPDATE_TUNED_INTERVALS);
+	damon_sysfs_schemes_snap_free(arg.snap);
 }
 
 /* The repeated call behind refresh_ms; see the comment at the top. */
@@ -97,10 +179,7 @@ static int damon_sysfs_refresh_fn(void *data)
 		return 0;
 	period_ms = kd->refresh_ms;
 	if (period_ms)
-		damon_sysfs_update_dirs(kdamond, kd->ctx,
-					DAMON_SYSFS_UPDATE_STATS |
-					DAMON_SYSFS_UPDATE_QUOTAS |
-					DAMON_SYSFS_UPDATE_TUNED_INTERVALS);
+		damon_sysfs_refresh(kdamond);
 	/* look again for a newly set period soon */
 	kd->refresh_next = jiffies + msecs_to_jiffies(period_ms ?: 100);
 	/* never removes directories: a plain unlock */
@@ -112,7 +191,7 @@ static int damon_sysfs_refresh_fn(void *data)
 
 /*
  * Forget a context whose kdamond stopped on its own.  Return true if
- * @kd->ctx still runs.
+ * @kd->ctx still runs, or a command waits for it.
  */
 static bool damon_sysfs_reap(struct damon_sysfs_kdamond *kd)
 {
@@ -120,7 +199,8 @@ static bool damon_sysfs_reap(struct damon_sysfs_kdamond *kd)
 
 	if (!kd->ctx)
 		return false;
-	if (damon_is_running(kd->ctx))
+	/* the waiting command uses @kd->ctx without the lock */
+	if (kd->busy || damon_is_running(kd->ctx))
 		return true;
 	/* reaps the thread */
 	damon_stop(&kd->ctx, 1);
@@ -160,95 +240,88 @@ static int damon_sysfs_cmd_on(struct damon_sysfs_dir *kdamond)
 	return 0;
 }
 
+/* Stopping may wait for a sample in flight: without the lock. */
 static int damon_sysfs_cmd_off(struct damon_sysfs_dir *kdamond)
 {
 	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
+	struct damon_ctx *ctx = kd->ctx;
 
-	if (!kd->ctx)
+	if (!ctx)
 		return -EINVAL;
-	damon_stop(&kd->ctx, 1);
+	damon_sysfs_wait_begin(kdamond, NULL);
+	damon_stop(&ctx, 1);
+	damon_sysfs_wait_end(kdamond, NULL);
 	damon_destroy_ctx(kd->ctx);
 	kd->ctx = NULL;
 	return 0;
 }
 
-/* The argument of a command for a running kdamond, or an error. */
-static int damon_sysfs_running_arg(struct damon_sysfs_dir *kdamond,
-				   struct damon_sysfs_call_arg *arg)
+/* The running context of @kdamond and its context directory, or an error. */
+static int damon_sysfs_running(struct damon_sysfs_dir *kdamond,
+			       struct damon_ctx **ctx,
+			       struct damon_sysfs_dir **context)
 {
 	struct damon_sysfs_kdamond *kd = damon_sysfs_data(kdamond);
 
 	if (!damon_sysfs_reap(kd))
 		return -EINVAL;
-	*arg = (struct damon_sysfs_call_arg) {
-		.kdamond = kdamond,
-		.ctx = kd->ctx,
-	};
-	return 0;
+	*ctx = kd->ctx;
+	/* nr_contexts may have become 0 while the kdamond runs */
+	*context = damon_sysfs_kdamond_context(kdamond);
+	return *context ? 0 : -EINVAL;
 }
 
 static int damon_sysfs_cmd_commit(struct damon_sysfs_dir *kdamond)
 {
-	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
-	struct damon_sysfs_call_arg arg;
+	struct damon_sysfs_commit_arg arg;
+	struct damon_sysfs_dir *context;
 	int err;
 
-	err = damon_sysfs_running_arg(kdamond, &arg);
+	err = damon_sysfs_running(kdamond, &arg.ctx, &context);
 	if (err)
 		return err;
-	if (!context)
-		return -EINVAL;
 	arg.new_ctx = damon_sysfs_build_ctx(context);
 	if (IS_ERR(arg.new_ctx))
 		return PTR_ERR(arg.new_ctx);
+	damon_sysfs_wait_begin(kdamond, NULL);
 	err = damon_sysfs_run_in_kdamond(arg.ctx, damon_sysfs_commit_fn, &arg);
+	damon_sysfs_wait_end(kdamond, NULL);
 	damon_destroy_ctx(arg.new_ctx);
 	return err;
 }
 
-/* Run one of the commands that need the schemes directory of a kdamond. */
-static int damon_sysfs_schemes_cmd(struct damon_sysfs_dir *kdamond,
-				   struct damon_sysfs_call_arg *arg,
-				   struct damon_sysfs_dir **schemes)
-{
-	struct damon_sysfs_dir *context = damon_sysfs_kdamond_context(kdamond);
-	int err;
-
-	err = damon_sysfs_running_arg(kdamond, arg);
-	if (err)
-		return err;
-	if (!context)
-		return -EINVAL;
-	*schemes = context->children[DAMON_SYSFS_CONTEXT_SCHEMES];
-	return 0;
-}
-
 static int damon_sysfs_cmd_commit_goals(struct damon_sysfs_dir *kdamond)
 {
-	struct damon_sysfs_call_arg arg;
-	struct damon_sysfs_dir *schemes;
+	struct damon_sysfs_dir *context;
+	struct damon_ctx *ctx;
 	int err;
 
-	err = damon_sysfs_schemes_cmd(kdamond, &arg, &schemes);
+	err = damon_sysfs_running(kdamond, &ctx, &context);
 	if (err)
 		return err;
-	return damon_sysfs_commit_quota_goals(schemes, arg.ctx);
+	return damon_sysfs_commit_quota_goals(kdamond, context, ctx);
 }
 
 static int damon_sysfs_cmd_update(struct damon_sysfs_dir *kdamond,
 				  unsigned int what)
 {
-	struct damon_sysfs_call_arg arg;
+	struct damon_sysfs_update_arg arg;
+	struct damon_sysfs_dir *context;
 	int err;
 
-	err = damon_sysfs_running_arg(kdamond, &arg);
+	err = damon_sysfs_running(kdamond, &arg.ctx, &context);
 	if (err)
 		return err;
-	/* nr_contexts may have become 0 while the kdamond runs */
-	if (!damon_sysfs_kdamond_context(kdamond))
-		return -EINVAL;
-	arg.what = what;
-	return damon_sysfs_run_in_kdamond(arg.ctx, damon_sysfs_update_fn, &arg);
+	arg.snap = damon_sysfs_schemes_snap_new(context->children
+						[DAMON_SYSFS_CONTEXT_SCHEMES]);
+	if (!arg.snap)
+		return -ENOMEM;
+	damon_sysfs_wait_begin(kdamond, context);
+	err = damon_sysfs_run_in_kdamond(arg.ctx, damon_sysfs_update_fn, &arg);
+	if (damon_sysfs_wait_end(kdamond, context) && !err)
+		damon_sysfs_update_install(context, &arg, what);
+	damon_sysfs_schemes_snap_free(arg.snap);
+	return err;
 }
 
 static int damon_sysfs_cmd_update_stats(struct damon_sysfs_dir *kdamond)
@@ -270,14 +343,15 @@ static int damon_sysfs_cmd_update_intervals(struct damon_sysfs_dir *kdamond)
 static int damon_sysfs_cmd_tried(struct damon_sysfs_dir *kdamond,
 				 bool bytes_only)
 {
-	struct damon_sysfs_call_arg arg;
-	struct damon_sysfs_dir *schemes;
+	struct damon_sysfs_dir *context;
+	struct damon_ctx *ctx;
 	int err;
 
-	err = damon_sysfs_schemes_cmd(kdamond, &arg, &schemes);
+	err = damon_sysfs_running(kdamond, &ctx, &context);
 	if (err)
 		return err;
-	return damon_sysfs_update_tried_regions(schemes, arg.ctx, bytes_only);
+	return damon_sysfs_update_tried_regions(kdamond, context, ctx,
+						bytes_only);
 }
 
 static int damon_sysfs_cmd_tried_regions(struct damon_sysfs_dir *kdamond)
@@ -337,8 +411,12 @@ static ssize_t damon_sysfs_state_show(struct damon_sysfs_dir *dir, char *buf)
 static int damon_sysfs_state_store(struct damon_sysfs_dir *dir,
 				   const char *buf)
 {
+	struct damon_sysfs_kdamond *kd = damon_sysfs_data(dir);
 	unsigned int i;
 
+	/* one command at a time; see damon_sysfs_wait_begin() */
+	if (kd->busy)
+		return -EBUSY;
 	for (i = 0; i < ARRAY_SIZE(damon_sysfs_cmds); i++) {
 		if (sysfs_streq(buf, damon_sysfs_cmds[i].name))
 			return damon_sysfs_cmds[i].fn(dir);

@@ -4,9 +4,12 @@
  * directories and a running kdamond: statistics, effective quotas, quota
  * goals and tried regions.
  *
- * Schemes directories and the schemes of the running context are matched
- * by position; directories without a scheme (or the other way round, after
- * nr_schemes changed without a commit) are left alone.
+ * The kdamond only fills private buffers that the writer made, and the
+ * writer shows them in the directories afterwards, under damon_sysfs_lock,
+ * which it drops while waiting.  Schemes directories and the schemes of
+ * the running context are matched by position; directories without a
+ * scheme (or the other way round, after nr_schemes changed without a
+ * commit) are left alone.
  */
 
 #include <linux/slab.h>
@@ -14,6 +17,124 @@
 #include "sysfs-schemes.h"
 
 /* ==================== Statistics and quotas ==================== */
+
+/* The measured value of one quota goal; user_input ones are not. */
+struct damon_sysfs_goal_snap {
+	unsigned long value;
+	bool measured;
+};
+
+/* What a running scheme shows in its directory. */
+struct damon_sysfs_scheme_snap {
+	struct damos_stat stat;
+	unsigned long esz;
+	struct damon_sysfs_goal_snap *goals;
+	unsigned int nr_goals;
+	unsigned int max_goals;
+};
+
+/**
+ * struct damon_sysfs_schemes_snap - Scheme state of a running context,
+ * taken by its kdamond to be shown in the directories afterwards.
+ * @nr:		Schemes taken.
+ * @max:	Room in @schemes: the scheme directories when made.
+ * @schemes:	The schemes, in order.
+ */
+struct damon_sysfs_schemes_snap {
+	unsigned int nr;
+	unsigned int max;
+	struct damon_sysfs_scheme_snap schemes[] __counted_by(max);
+};
+
+/**
+ * damon_sysfs_schemes_snap_free() - Free a snapshot.
+ * @snap:	The snapshot, or NULL.
+ */
+void damon_sysfs_schemes_snap_free(struct damon_sysfs_schemes_snap *snap)
+{
+	unsigned int i;
+
+	if (!snap)
+		return;
+	for (i = 0; i < snap->max; i++)
+		kfree(snap->schemes[i].goals);
+	kfree(snap);
+}
+
+/**
+ * damon_sysfs_schemes_snap_new() - Make room for the scheme state of a
+ * running context.
+ * @schemes:	The schemes directory it will be shown in.
+ *
+ * Sized by the directories: state of schemes or goals without one has
+ * nowhere to go.  Called with damon_sysfs_lock held.
+ *
+ * Return: the empty snapshot, or NULL when out of memory.
+ */
+struct damon_sysfs_schemes_snap *
+damon_sysfs_schemes_snap_new(struct damon_sysfs_dir *schemes)
+{
+	struct damon_sysfs_schemes_snap *snap;
+	struct damon_sysfs_scheme_snap *ss;
+	struct damon_sysfs_dir *quotas;
+	unsigned int i;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	snap = kzalloc(struct_size(snap, schemes, schemes->nr_items),
+		       GFP_KERNEL);
+	if (!snap)
+		return NULL;
+	snap->max = schemes->nr_items;
+	for (i = 0; i < snap->max; i++) {
+		ss = &snap->schemes[i];
+		quotas = schemes->items[i]->children[DAMON_SYSFS_SCHEME_QUOTAS];
+		ss->max_goals = quotas->children
+			[DAMON_SYSFS_QUOTAS_GOALS]->nr_items;
+		ss->goals = kcalloc(ss->max_goals, sizeof(*ss->goals),
+				    GFP_KERNEL);
+		if (ss->max_goals && !ss->goals) {
+			damon_sysfs_schemes_snap_free(snap);
+			return NULL;
+		}
+	}
+	return snap;
+}
+
+/**
+ * damon_sysfs_schemes_snap_take() - Take the scheme state of a context.
+ * @snap:	Room for it, from damon_sysfs_schemes_snap_new().
+ * @ctx:	The context.
+ *
+ * Runs in the kdamond of @ctx, without damon_sysfs_lock: it touches no
+ * directory.
+ */
+void damon_sysfs_schemes_snap_take(struct damon_sysfs_schemes_snap *snap,
+				   struct damon_ctx *ctx)
+{
+	struct damon_sysfs_scheme_snap *ss;
+	struct damos_quota_goal *g;
+	struct damos *s;
+
+	snap->nr = 0;
+	damon_for_each_scheme(s, ctx) {
+		if (snap->nr >= snap->max)
+			break;
+		ss = &snap->schemes[snap->nr++];
+		ss->stat = s->stat;
+		ss->esz = s->quota.esz;
+		ss->nr_goals = 0;
+		damos_for_each_quota_goal(g, &s->quota) {
+			if (ss->nr_goals >= ss->max_goals)
+				break;
+			ss->goals[ss->nr_goals++] = (struct damon_sysfs_goal_snap) {
+				.value = g->current_value,
+				/* what the user writes, not a measurement */
+				.measured = g->metric != DAMOS_QUOTA_USER_INPUT,
+			};
+		}
+	}
+}
 
 /* The next goal directory from @*i on that made a goal, or NULL. */
 static struct damon_sysfs_goal *
@@ -30,61 +151,59 @@ damon_sysfs_next_used_goal(struct damon_sysfs_dir *goals, unsigned int *i)
 }
 
 /* Goals match the directories that made them, in order. */
-static void damon_sysfs_update_goals(struct damon_sysfs_dir *goals,
-				     struct damos_quota *quota)
+static void damon_sysfs_install_goals(struct damon_sysfs_dir *goals,
+				      const struct damon_sysfs_scheme_snap *ss)
 {
 	struct damon_sysfs_goal *goal;
-	struct damos_quota_goal *g;
-	unsigned int i = 0;
+	unsigned int i = 0, g;
 
-	damos_for_each_quota_goal(g, quota) {
+	for (g = 0; g < ss->nr_goals; g++) {
 		goal = damon_sysfs_next_used_goal(goals, &i);
 		if (!goal)
 			break;
-		/* user_input is what the user writes, not a measurement */
-		if (g->metric != DAMOS_QUOTA_USER_INPUT)
-			goal->current_value = g->current_value;
+		if (ss->goals[g].measured)
+			goal->current_value = ss->goals[g].value;
 	}
 }
 
 /**
- * damon_sysfs_schemes_update() - Copy scheme state of a running context
- * into the schemes directory.
- * @schemes:	The schemes directory.
- * @ctx:	The context.
+ * damon_sysfs_schemes_snap_install() - Show a snapshot in the schemes
+ * directory.
+ * @snap:	The snapshot.
+ * @schemes:	The schemes directory, in the tree.
  * @what:	DAMON_SYSFS_UPDATE_STATS and/or DAMON_SYSFS_UPDATE_QUOTAS.
  *
- * Runs in the kdamond of @ctx, with damon_sysfs_lock held for it: by the
- * kdamond itself (refresh_ms), or by a writer waiting in damon_call(),
- * so lockdep cannot tell.
+ * Called with damon_sysfs_lock held: by a writer, or by the kdamond
+ * itself (refresh_ms), which took it with mutex_trylock().
  */
-void damon_sysfs_schemes_update(struct damon_sysfs_dir *schemes,
-				struct damon_ctx *ctx, unsigned int what)
+void damon_sysfs_schemes_snap_install(const struct damon_sysfs_schemes_snap *snap,
+				      struct damon_sysfs_dir *schemes,
+				      unsigned int what)
 {
-	struct damon_sysfs_dir *quotas;
+	const struct damon_sysfs_scheme_snap *ss;
 	struct damon_sysfs_stats *stats;
+	struct damon_sysfs_dir *quotas;
 	struct damon_sysfs_quotas *q;
-	unsigned int i = 0;
-	struct damos *s;
+	unsigned int i;
 
-	damon_for_each_scheme(s, ctx) {
-		struct damon_sysfs_dir *dir;
+	lockdep_assert_held(&damon_sysfs_lock);
 
-		if (i >= schemes->nr_items)
-			break;
-		dir = schemes->items[i++];
+	/* nr_schemes may have changed since @snap was made */
+	for (i = 0; i < snap->nr && i < schemes->nr_items; i++) {
+		ss = &snap->schemes[i];
 		if (what & DAMON_SYSFS_UPDATE_STATS) {
-			stats = damon_sysfs_child_data(dir,
+			stats = damon_sysfs_child_data(schemes->items[i],
 						       DAMON_SYSFS_SCHEME_STATS);
-			stats->stat = s->stat;
+			stats->stat = ss->stat;
 		}
 		if (what & DAMON_SYSFS_UPDATE_QUOTAS) {
-			quotas = dir->children[DAMON_SYSFS_SCHEME_QUOTAS];
+			quotas = schemes->items[i]->children
+				[DAMON_SYSFS_SCHEME_QUOTAS];
 			q = damon_sysfs_data(quotas);
-			q->effective_bytes = s->quota.esz;
-			damon_sysfs_update_goals(quotas->children
-						 [DAMON_SYSFS_QUOTAS_GOALS],
-						 &s->quota);
+			q->effective_bytes = ss->esz;
+			damon_sysfs_install_goals(quotas->children
+						  [DAMON_SYSFS_QUOTAS_GOALS],
+						  ss);
 		}
 	}
 }
@@ -125,16 +244,22 @@ static void damon_sysfs_free_goals(struct damos_quota *quota)
 /**
  * damon_sysfs_commit_quota_goals() - Apply the quota goal files to the
  * schemes of a running context.
- * @schemes:	The schemes directory.
+ * @kdamond:	The kdamond directory, marked busy by the caller.
+ * @context:	Its context directory.
  * @ctx:	The running context.
  *
- * Called with damon_sysfs_lock held.
+ * Called with damon_sysfs_lock held; drops it while the kdamond applies
+ * the goals, which were copied out of the directories before.
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success, or a negative errno (-EINTR or -ERESTARTSYS if a
+ * signal withdrew the request: nothing was applied).
  */
-int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
+int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *kdamond,
+				   struct damon_sysfs_dir *context,
 				   struct damon_ctx *ctx)
 {
+	struct damon_sysfs_dir *schemes =
+		context->children[DAMON_SYSFS_CONTEXT_SCHEMES];
 	struct damon_sysfs_goals_arg arg = {
 		.ctx = ctx,
 		.nr = schemes->nr_items,
@@ -155,10 +280,13 @@ int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
 		err = damon_sysfs_add_goals(&arg.quotas[i], quotas->children
 					    [DAMON_SYSFS_QUOTAS_GOALS]);
 	}
-	if (!err)
+	if (!err) {
+		damon_sysfs_wait_begin(kdamond, NULL);
 		err = damon_sysfs_run_in_kdamond(ctx,
 						 damon_sysfs_commit_goals_fn,
 						 &arg);
+		damon_sysfs_wait_end(kdamond, NULL);
+	}
 	for (i = 0; i < arg.nr; i++)
 		damon_sysfs_free_goals(&arg.quotas[i]);
 	kfree(arg.quotas);
@@ -308,22 +436,46 @@ static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
 	return 0;
 }
 
+/* Fill the tried_regions directories from what a walk collected. */
+static int damon_sysfs_install_walk(struct damon_sysfs_dir *schemes,
+				    struct damon_sysfs_walk *walk)
+{
+	unsigned int i;
+	int err = 0;
+
+	/* nr_schemes may have changed during the walk */
+	for (i = 0; i < walk->nr_schemes && i < schemes->nr_items && !err; i++)
+		err = damon_sysfs_set_tried_regions(schemes->items[i]->children
+						    [DAMON_SYSFS_SCHEME_TRIED_REGIONS],
+						    &walk->schemes[i],
+						    walk->nr_probes,
+						    walk->bytes_only);
+	return err;
+}
+
 /**
  * damon_sysfs_update_tried_regions() - Fill the tried_regions directories
  * with the regions the schemes of a running context are tried on next.
- * @schemes:	The schemes directory.
+ * @kdamond:	The kdamond directory, marked busy by the caller.
+ * @context:	Its context directory.
  * @ctx:	The running context.
  * @bytes_only:	Update only total_bytes.
  *
- * Called with damon_sysfs_lock held; waits for a full pass of the schemes.
+ * Called with damon_sysfs_lock held.  Drops it while waiting for a full
+ * pass of the schemes, collecting into private buffers, and fills the
+ * directories afterwards if @context is still in the tree.
  *
- * Return: 0 on success, or a negative errno.
+ * Return: 0 on success (also when @context went away meanwhile), or a
+ * negative errno (-EINTR or -ERESTARTSYS if a signal ended the wait: the
+ * directories are left as they were).
  */
-int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *schemes,
+int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *kdamond,
+				     struct damon_sysfs_dir *context,
 				     struct damon_ctx *ctx, bool bytes_only)
 {
 	struct damon_sysfs_walk walk = {
-		.nr_schemes = schemes->nr_items,
+		.nr_schemes = context->children
+			[DAMON_SYSFS_CONTEXT_SCHEMES]->nr_items,
 		.bytes_only = bytes_only,
 	};
 	struct damos_walk_control control = {
@@ -339,16 +491,16 @@ int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *schemes,
 			       GFP_KERNEL);
 	if (walk.nr_schemes && !walk.schemes)
 		return -ENOMEM;
+	damon_sysfs_wait_begin(kdamond, context);
 	err = damos_walk(ctx, &control);
 	if (!err && control.canceled)
 		err = -ECANCELED;
 	if (!err)
 		err = walk.err;
-	for (i = 0; i < walk.nr_schemes && !err; i++)
-		err = damon_sysfs_set_tried_regions(schemes->items[i]->children
-						    [DAMON_SYSFS_SCHEME_TRIED_REGIONS],
-						    &walk.schemes[i],
-						    walk.nr_probes, bytes_only);
+	if (damon_sysfs_wait_end(kdamond, context) && !err)
+		err = damon_sysfs_install_walk(context->children
+					       [DAMON_SYSFS_CONTEXT_SCHEMES],
+					       &walk);
 	for (i = 0; i < walk.nr_schemes; i++)
 		kfree(walk.schemes[i].regions);
 	kfree(walk.schemes);

@@ -25,18 +25,26 @@ enum damon_sysfs_kdamond_child {
  * @refresh_ms:		Period of the kdamond's own refresh; 0 = none.
  * @refresh_next:	jiffies of the next refresh.  The kdamond's own.
  * @refresh_call:	The repeated damon_call() doing the refresh.
+ * @busy:		A command waits for the kdamond, without
+ *			damon_sysfs_lock: other commands fail with -EBUSY,
+ *			and @ctx stays.
  */
 struct damon_sysfs_kdamond {
 	struct damon_ctx *ctx;
 	unsigned int refresh_ms;
 	unsigned long refresh_next;
 	struct damon_call_control refresh_call;
+	bool busy;
 };
 
 extern const struct damon_sysfs_type damon_sysfs_kdamonds_type;
 
 int damon_sysfs_run_in_kdamond(struct damon_ctx *ctx, int (*fn)(void *data),
 			       void *data);
+void damon_sysfs_wait_begin(struct damon_sysfs_dir *kdamond,
+			    struct damon_sysfs_dir *context);
+bool damon_sysfs_wait_end(struct damon_sysfs_dir *kdamond,
+			  struct damon_sysfs_dir *context);
 
 /* ==================== contexts/<C> ==================== */
 
@@ -79,7 +87,7 @@ int damon_sysfs_add_probes(struct damon_ctx *ctx,
 
 /* ==================== contexts/<C>/schemes ==================== */
 
-/* What damon_sysfs_schemes_update() refreshes. */
+/* What damon_sysfs_schemes_snap_install() and refresh_ms update. */
 #define DAMON_SYSFS_UPDATE_STATS		BIT(0)
 #define DAMON_SYSFS_UPDATE_QUOTAS		BIT(1)
 #define DAMON_SYSFS_UPDATE_TUNED_INTERVALS	BIT(2)
@@ -88,11 +96,21 @@ extern const struct damon_sysfs_type damon_sysfs_schemes_type;
 
 int damon_sysfs_add_schemes(struct damon_ctx *ctx,
 			    struct damon_sysfs_dir *schemes);
-void damon_sysfs_schemes_update(struct damon_sysfs_dir *schemes,
-				struct damon_ctx *ctx, unsigned int what);
-int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *schemes,
+struct damon_sysfs_schemes_snap;
+
+struct damon_sysfs_schemes_snap *
+damon_sysfs_schemes_snap_new(struct damon_sysfs_dir *schemes);
+void damon_sysfs_schemes_snap_take(struct damon_sysfs_schemes_snap *snap,
 				   struct damon_ctx *ctx);
-int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *schemes,
+void damon_sysfs_schemes_snap_install(const struct damon_sysfs_schemes_snap *snap,
+				      struct damon_sysfs_dir *schemes,
+				      unsigned int what);
+void damon_sysfs_schemes_snap_free(struct damon_sysfs_schemes_snap *snap);
+int damon_sysfs_commit_quota_goals(struct damon_sysfs_dir *kdamond,
+				   struct damon_sysfs_dir *context,
+				   struct damon_ctx *ctx);
+int damon_sysfs_update_tried_regions(struct damon_sysfs_dir *kdamond,
+				     struct damon_sysfs_dir *context,
 				     struct damon_ctx *ctx, bool bytes_only);
 void damon_sysfs_clear_tried_regions(struct damon_sysfs_dir *schemes);
 
