@@ -715,6 +715,7 @@ struct damos {
 /* private: see mm/damon/apply.c */
 	unsigned long next_apply_sis;
 	struct damos_walk_control *walk_control;
+	bool core_filters_allowed;
 };
 
 /**
@@ -725,7 +726,8 @@ struct damos {
  * @data:	First argument of @walk_fn.
  * @canceled:	Set when the kdamond stopped before the walk completed.
  *
- * Used with damos_walk().
+ * Used with damos_walk().  @walk_fn runs in the kdamond without any DAMON
+ * lock held, and may sleep.
  */
 struct damos_walk_control {
 	void (*walk_fn)(void *data, struct damon_ctx *ctx,
@@ -773,6 +775,7 @@ struct damon_ctx {
 	struct task_struct *kdamond;
 	int kdamond_id;
 	bool kdamond_finished;
+	bool kdamond_kicked;		/* see damon_kdamond_kick() */
 
 	struct mutex call_controls_lock;	/* see mm/damon/core.c */
 	struct list_head call_controls;
@@ -792,6 +795,8 @@ struct damon_ctx {
 	struct damos_walk_control *walk_control;
 	bool accepting_walks;
 	bool walk_started;
+	bool walk_visiting;
+	bool walk_withdrawn;
 };
 
 /*

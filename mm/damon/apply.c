@@ -11,6 +11,11 @@
  *   access pattern -> core filters -> quota -> the operation set's
  *   apply_scheme() -> statistics -> damos_walk() visitor, if any.
  *
+ * The core filters and the ops filters are one chain, core first: a region
+ * a core filter allows is passed to apply_scheme() whole, with the ops
+ * filters off (see damos_ops_filters_needed()); one that no core filter
+ * decides goes on to the ops filters, if there are any.
+ *
  * The access frequency a pattern is matched against, and ranked by, is
  * the pseudo moving sum damon_nr_accesses_mvsum(), so that it means the
  * same in the middle of an aggregation interval as at its end: schemes
@@ -31,7 +36,19 @@
  *
  * Locking: schemes belong to the kdamond, like the rest of a running
  * context.  Only the pending damos_walk() request is shared with other
- * threads, under ctx->walk_control_lock.
+ * threads, under ctx->walk_control_lock: ctx->walk_control (the caller's
+ * control, on its stack), walk_started, walk_visiting and walk_withdrawn.
+ * The kdamond hands a started walk to the schemes as a token in
+ * &damos->walk_control, which only the kdamond reads and which it checks
+ * against ctx->walk_control under the lock before each visit and when a
+ * pass ends (damos_walk_owed()); it dereferences the control only while
+ * ctx->walk_control still names it.  A caller withdrawing its walk on a
+ * signal clears ctx->walk_control under the lock, which makes every token
+ * stale at once; if the visitor runs at that moment (walk_visiting, set
+ * and cleared by the kdamond under the lock around the call), the caller
+ * sets walk_withdrawn instead and the kdamond releases the walk as soon as
+ * the visitor returns.  Either way the control is completed, under the
+ * lock, before the caller returns, and the kdamond never touches it again.
  */
 
 #include <linux/damon.h>
@@ -40,6 +57,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
+#include "core.h"
 #include "damos.h"
 #include "quota.h"
 #include "regions.h"
@@ -132,6 +150,54 @@ static void damos_update_wmarks(struct damon_ctx *ctx, struct damos *s)
 		damos_walk_scheme_done(ctx, s);
 }
 
+/*
+ * Microseconds until the next check of the watermarks of @s, at most its
+ * interval: a change of the sampling interval may have made the check
+ * look farther away, in samples, than it is.
+ */
+static unsigned long damos_wmark_wait_us(const struct damon_ctx *ctx,
+					 const struct damos *s)
+{
+	unsigned long left = s->wmarks.next_check_sis -
+		ctx->passed_sample_intervals;
+	unsigned long us;
+
+	if (check_mul_overflow(left, max(ctx->attrs.sample_interval, 1UL),
+			       &us))
+		us = ULONG_MAX;
+	return clamp(us, 1UL, max(s->wmarks.interval, 1UL));
+}
+
+/**
+ * damos_wmarks_sleep_us() - How long the watermarks let a kdamond sleep.
+ * @ctx:	The context.  Called by its kdamond between two samples.
+ *
+ * Checks the watermarks of the schemes that are due for a check.  While
+ * every scheme is inactive, no result of monitoring is used (a walk
+ * completes at once, see damos_kdamond_walk()) until one of them is
+ * checked again, so the kdamond need not sample until then.  A context
+ * without schemes monitors for its users, and always samples.
+ *
+ * Return: 0 if @ctx has no scheme or one that is active by its
+ * watermarks; otherwise the microseconds until the earliest next
+ * watermark check of its schemes, at least 1.
+ */
+unsigned long damos_wmarks_sleep_us(struct damon_ctx *ctx)
+{
+	unsigned long us = ULONG_MAX;
+	struct damos *s;
+
+	if (list_empty(&ctx->schemes))
+		return 0;
+	damon_for_each_scheme(s, ctx) {
+		damos_update_wmarks(ctx, s);
+		if (s->wmarks.activated)
+			return 0;
+		us = min(us, damos_wmark_wait_us(ctx, s));
+	}
+	return us;
+}
+
 /* ==================== Region selection ==================== */
 
 /*
@@ -208,8 +274,14 @@ static bool damos_filter_applies(const struct damon_ctx *ctx,
 	return has == f->matching;
 }
 
+/* The verdict of a filter, or of a default, that allows when @allow. */
+static enum damos_filter_verdict damos_verdict_of(bool allow)
+{
+	return allow ? DAMOS_FILTER_ALLOW : DAMOS_FILTER_REJECT;
+}
+
 /**
- * damos_core_filters_pass() - Evaluate the core filters of a scheme.
+ * damos_core_filters_verdict() - Evaluate the core filters of a scheme.
  * @ctx:	The context.
  * @s:		The scheme.
  * @t:		The target holding @r.
@@ -217,27 +289,37 @@ static bool damos_filter_applies(const struct damon_ctx *ctx,
  * @r:		The region.  Cut at addr filter boundaries first, see
  *		damos_cut_at_filters(); @r keeps the leftmost part.
  *
- * The filters are evaluated in order and the first that applies to @r
- * decides.  If none applies, @r passes when the last filter rejects and
- * is rejected when the last one allows.  Without filters, all passes.
+ * The core filters and the ops filters of @s form one chain, the core
+ * filters first.  The first core filter that applies to @r decides.  If
+ * none does, the decision is left to the ops filters, if @s has any, so
+ * that they see what the core stage did not judge; otherwise the default
+ * of the chain applies: @r is allowed when the last core filter rejects
+ * and rejected when it allows.  Without any filter, all is allowed.
  *
- * Return: whether the scheme may be applied to @r.
+ * Context: the kdamond of @ctx, or @ctx not running; may cut @r, which
+ * allocates with GFP_KERNEL.
+ * Return: %DAMOS_FILTER_ALLOW, %DAMOS_FILTER_REJECT or, when the ops
+ * filters decide, %DAMOS_FILTER_UNDECIDED.
  */
-bool damos_core_filters_pass(struct damon_ctx *ctx, struct damos *s,
-			     struct damon_target *t, unsigned long tidx,
-			     struct damon_region *r)
+enum damos_filter_verdict damos_core_filters_verdict(struct damon_ctx *ctx,
+						     struct damos *s,
+						     struct damon_target *t,
+						     unsigned long tidx,
+						     struct damon_region *r)
 {
 	struct damos_filter *f;
 
-	if (list_empty(&s->core_filters))
-		return true;
 	damos_cut_at_filters(ctx, s, t, r);
 	damos_for_each_core_filter(f, s) {
 		if (damos_filter_applies(ctx, f, tidx, r))
-			return f->allow;
+			return damos_verdict_of(f->allow);
 	}
+	if (!list_empty(&s->ops_filters))
+		return DAMOS_FILTER_UNDECIDED;
+	if (list_empty(&s->core_filters))
+		return DAMOS_FILTER_ALLOW;
 	f = list_last_entry(&s->core_filters, struct damos_filter, list);
-	return !f->allow;
+	return damos_verdict_of(!f->allow);
 }
 
 /* ==================== Quota ==================== */
@@ -444,8 +526,12 @@ static bool damos_quota_skips(struct damos_pass *p, struct damon_target *t,
 	return false;
 }
 
+/*
+ * Apply the action of the pass's scheme to @r.  @core_allowed: a core
+ * filter allowed @r, so that the ops must not filter it again.
+ */
 static void damos_apply_region(struct damos_pass *p, struct damon_target *t,
-			       struct damon_region *r)
+			       struct damon_region *r, bool core_allowed)
 {
 	struct damon_ctx *ctx = p->ctx;
 	unsigned long sz = damon_sz_region(r), sz_passed = 0, applied = 0;
@@ -456,8 +542,11 @@ static void damos_apply_region(struct damos_pass *p, struct damon_target *t,
 	trace_damos_before_apply(DAMOS_CTX_IDX, p->sidx, p->tidx,
 				 damon_nr_regions(t), ctx, r);
 	begin = ktime_get_ns();
+	/* read by the ops through damos_ops_filters_needed() */
+	s->core_filters_allowed = core_allowed;
 	if (ctx->ops->apply_scheme)
 		applied = ctx->ops->apply_scheme(ctx, t, r, s, &sz_passed);
+	s->core_filters_allowed = false;
 	ns = ktime_get_ns() - begin;
 
 	s->stat.nr_tried++;
@@ -467,9 +556,7 @@ static void damos_apply_region(struct damos_pass *p, struct damon_target *t,
 		s->stat.sz_applied += applied;
 	}
 	s->stat.sz_ops_filter_passed += sz_passed;
-	if (s->walk_control)
-		s->walk_control->walk_fn(s->walk_control->data, ctx, t, r, s,
-					 sz_passed);
+	damos_walk_visit(ctx, t, r, s, sz_passed);
 
 	if (!p->limited)
 		return;
@@ -485,13 +572,16 @@ static void damos_apply_region(struct damos_pass *p, struct damon_target *t,
 static void damos_visit(struct damos_pass *p, struct damon_target *t,
 			struct damon_region *r)
 {
+	enum damos_filter_verdict verdict;
+
 	if (p->stopped || !damos_pattern_match(p->ctx, p->s, r))
 		return;
-	if (!damos_core_filters_pass(p->ctx, p->s, t, p->tidx, r))
+	verdict = damos_core_filters_verdict(p->ctx, p->s, t, p->tidx, r);
+	if (verdict == DAMOS_FILTER_REJECT)
 		return;
 	if (damos_quota_skips(p, t, r))
 		return;
-	damos_apply_region(p, t, r);
+	damos_apply_region(p, t, r, verdict == DAMOS_FILTER_ALLOW);
 }
 
 /*
@@ -626,21 +716,95 @@ void damos_apply_schemes(struct damon_ctx *ctx)
 
 /* ==================== damos_walk() ==================== */
 
-/* Complete the pending walk of @ctx; the caller holds walk_control_lock. */
-static void damos_walk_complete(struct damon_ctx *ctx, bool canceled)
+/*
+ * Give @control back to its caller: from now on the kdamond never touches
+ * it nor its data.  The caller holds walk_control_lock and @control is the
+ * walk of @ctx.  Tokens left in schemes go stale, see damos_walk_owed().
+ */
+static void damos_walk_release(struct damon_ctx *ctx, bool canceled)
 {
 	struct damos_walk_control *control = ctx->walk_control;
-	struct damos *s;
 
 	lockdep_assert_held(&ctx->walk_control_lock);
 
-	damon_for_each_scheme(s, ctx)
-		s->walk_control = NULL;
 	WRITE_ONCE(ctx->walk_control, NULL);
 	ctx->walk_started = false;
+	ctx->walk_withdrawn = false;
 	control->canceled = canceled;
 	/* the caller may free @control once completed */
 	complete(&control->completion);
+}
+
+/*
+ * Complete the pending walk of @ctx, from its kdamond or with @ctx not
+ * running; the caller holds walk_control_lock.
+ */
+static void damos_walk_complete(struct damon_ctx *ctx, bool canceled)
+{
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx)
+		s->walk_control = NULL;
+	damos_walk_release(ctx, canceled);
+}
+
+/*
+ * Whether @s owes a pass to the walk in progress.  &damos->walk_control is
+ * only a token, never dereferenced: the caller of damos_walk() may have
+ * withdrawn it and freed it since.  A token is valid while it names the
+ * started walk: starting a walk rewrites the token of every scheme, so a
+ * stale one never names a walk started later, even at the same address.
+ */
+static bool damos_walk_owed(struct damon_ctx *ctx, struct damos *s)
+{
+	lockdep_assert_held(&ctx->walk_control_lock);
+
+	return s->walk_control && ctx->walk_started &&
+		s->walk_control == ctx->walk_control;
+}
+
+/**
+ * damos_walk_visit() - Show a tried region to the walk in progress.
+ * @ctx:		The context.
+ * @t:			The target of @r.
+ * @r:			The region @s was tried on.
+ * @s:			The scheme.
+ * @sz_filter_passed:	Bytes of @r that passed the ops filters.
+ *
+ * Calls the visitor of the walk @s owes a pass to, if it is still wanted.
+ * The visitor runs without walk_control_lock, so that it may sleep and
+ * others may still ask for a walk meanwhile (-EBUSY); a caller that
+ * withdraws its walk during the visit leaves the release to the kdamond,
+ * right after the visit.
+ *
+ * Context: the kdamond of @ctx, during a pass of @s.
+ */
+void damos_walk_visit(struct damon_ctx *ctx, struct damon_target *t,
+		      struct damon_region *r, struct damos *s,
+		      unsigned long sz_filter_passed)
+{
+	struct damos_walk_control *control;
+
+	if (!s->walk_control)
+		return;
+	mutex_lock(&ctx->walk_control_lock);
+	if (!damos_walk_owed(ctx, s)) {
+		/* withdrawn by its caller */
+		s->walk_control = NULL;
+		mutex_unlock(&ctx->walk_control_lock);
+		return;
+	}
+	control = ctx->walk_control;
+	ctx->walk_visiting = true;
+	mutex_unlock(&ctx->walk_control_lock);
+
+	control->walk_fn(control->data, ctx, t, r, s, sz_filter_passed);
+
+	mutex_lock(&ctx->walk_control_lock);
+	ctx->walk_visiting = false;
+	if (ctx->walk_withdrawn)
+		damos_walk_complete(ctx, false);
+	mutex_unlock(&ctx->walk_control_lock);
 }
 
 /**
@@ -653,14 +817,12 @@ static void damos_walk_complete(struct damon_ctx *ctx, bool canceled)
  */
 void damos_walk_scheme_done(struct damon_ctx *ctx, struct damos *s)
 {
-	struct damos_walk_control *control = s->walk_control;
-
-	if (!control)
+	if (!s->walk_control)
 		return;
-	s->walk_control = NULL;
 	mutex_lock(&ctx->walk_control_lock);
-	if (!--control->nr_pending)
+	if (damos_walk_owed(ctx, s) && !--ctx->walk_control->nr_pending)
 		damos_walk_complete(ctx, false);
+	s->walk_control = NULL;
 	mutex_unlock(&ctx->walk_control_lock);
 }
 
@@ -673,6 +835,27 @@ void damos_open_walks(struct damon_ctx *ctx)
 	mutex_lock(&ctx->walk_control_lock);
 	ctx->accepting_walks = true;
 	mutex_unlock(&ctx->walk_control_lock);
+}
+
+/*
+ * Hand the walk of @ctx to every scheme that is active now: each owes it
+ * its next pass.  Every token is rewritten, see damos_walk_owed().
+ */
+static void damos_walk_start(struct damon_ctx *ctx)
+{
+	struct damos_walk_control *control = ctx->walk_control;
+	unsigned long nr = 0;
+	struct damos *s;
+
+	ctx->walk_started = true;
+	damon_for_each_scheme(s, ctx) {
+		s->walk_control = damos_runnable(s) ? control : NULL;
+		if (s->walk_control)
+			nr++;
+	}
+	control->nr_pending = nr;
+	if (!nr)
+		damos_walk_complete(ctx, false);
 }
 
 /**
@@ -689,42 +872,43 @@ void damos_open_walks(struct damon_ctx *ctx)
  */
 void damos_kdamond_walk(struct damon_ctx *ctx, bool cancel)
 {
-	struct damos_walk_control *control;
-	unsigned long nr = 0;
-	struct damos *s;
-
 	/* the common case, without the lock; a request is seen next time */
 	if (!cancel && !READ_ONCE(ctx->walk_control))
 		return;
 	mutex_lock(&ctx->walk_control_lock);
 	if (cancel)
 		ctx->accepting_walks = false;
-	control = ctx->walk_control;
-	if (!control)
+	if (!ctx->walk_control)
 		goto unlock;
-	if (cancel) {
+	if (cancel)
 		damos_walk_complete(ctx, true);
-		goto unlock;
-	}
-	if (READ_ONCE(ctx->pause)) {
+	else if (READ_ONCE(ctx->pause))
 		damos_walk_complete(ctx, false);
-		goto unlock;
-	}
-	if (ctx->walk_started)
-		goto unlock;
-
-	ctx->walk_started = true;
-	damon_for_each_scheme(s, ctx) {
-		if (!damos_runnable(s))
-			continue;
-		s->walk_control = control;
-		nr++;
-	}
-	control->nr_pending = nr;
-	if (!nr)
-		damos_walk_complete(ctx, false);
+	else if (!ctx->walk_started)
+		damos_walk_start(ctx);
 unlock:
 	mutex_unlock(&ctx->walk_control_lock);
+}
+
+/*
+ * Withdraw @control, the walk of a caller that got a signal, unless it is
+ * done already.  Not being visited, it is released at once; during a visit,
+ * the kdamond releases it when the visitor returns.  Either way it is
+ * completed soon.  Return whether it was withdrawn.
+ */
+static bool damos_walk_withdraw(struct damon_ctx *ctx,
+				struct damos_walk_control *control)
+{
+	bool withdrawn;
+
+	mutex_lock(&ctx->walk_control_lock);
+	withdrawn = ctx->walk_control == control;
+	if (withdrawn && ctx->walk_visiting)
+		ctx->walk_withdrawn = true;
+	else if (withdrawn)
+		damos_walk_release(ctx, false);
+	mutex_unlock(&ctx->walk_control_lock);
+	return withdrawn;
 }
 
 /**
@@ -735,15 +919,29 @@ unlock:
  * Waits until every scheme that is active when the kdamond takes the
  * request made one complete pass over the regions, calling
  * @control->walk_fn for each region it tried, from the kdamond.  Returns
- * at once when no scheme is active or the context is paused.  Must not
- * be called from the kdamond of @ctx.
+ * at once when no scheme is active or the context is paused.
  *
+ * The wait is interruptible, however many apply intervals the walk
+ * spans.  A signal withdraws the walk: if the kdamond is running
+ * @control->walk_fn at that moment, damos_walk() waits for that one call
+ * to return; after that, the kdamond never touches @control or its data
+ * again.  @control->walk_fn may have been called for some regions before:
+ * the data of a withdrawn walk is incomplete.
+ *
+ * Context: process context, may sleep.  Not from the kdamond of @ctx, and
+ * not holding a lock that @control->walk_fn takes.
  * Return: 0 on success, -EINVAL if @ctx is not running, -EBUSY if another
  * walk is pending on @ctx, -ECANCELED if the kdamond stopped before the
- * walk completed (@control->canceled is then set).
+ * walk completed (@control->canceled is then set), -ERESTARTSYS if a
+ * signal withdrew the walk (a system call can be restarted), and
+ * -EDEADLK, with a warning, when called from the kdamond of @ctx.
  */
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 {
+	bool withdrawn = false;
+
+	if (damon_called_by_kdamond(ctx))
+		return -EDEADLK;
 	init_completion(&control->completion);
 	control->canceled = false;
 	control->nr_pending = 0;
@@ -759,8 +957,15 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 	}
 	ctx->walk_started = false;
 	WRITE_ONCE(ctx->walk_control, control);
+	damon_kdamond_kick(ctx);
 	mutex_unlock(&ctx->walk_control_lock);
 
-	wait_for_completion(&control->completion);
+	if (wait_for_completion_interruptible(&control->completion)) {
+		withdrawn = damos_walk_withdraw(ctx, control);
+		/* released now, or after the visit in progress, or done */
+		wait_for_completion(&control->completion);
+	}
+	if (withdrawn)
+		return -ERESTARTSYS;
 	return control->canceled ? -ECANCELED : 0;
 }

@@ -15,7 +15,10 @@
  *    stay allocated, as the exiting thread may still be using it.
  *  - ctx->call_controls_lock guards the queue of damon_call() requests and
  *    whether the kdamond still accepts them; ctx->walk_control_lock does
- *    the same for the damos_walk() request (see apply.c).
+ *    the same for the damos_walk() request (see apply.c).  The kdamond
+ *    takes the whole queue at once under the lock: a caller interrupted by
+ *    a signal withdraws its request if it is still queued, and otherwise
+ *    waits for it, which takes one run of the queued functions at most.
  *  - Everything else in a running context belongs to its kdamond.  Other
  *    threads change it only through damon_call(), whose functions run in
  *    the kdamond between two samples.
@@ -78,6 +81,8 @@ void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx)
 {
 	struct damon_region *r, *next;
 
+	if (ctx)
+		damon_assert_ctx_owned(ctx);
 	damon_for_each_region_safe(r, next, t)
 		damon_destroy_region(r, t);
 	if (ctx)
@@ -231,9 +236,12 @@ static void damon_schedule_periodic_work(struct damon_ctx *ctx)
  * @attrs:	The new attributes.
  *
  * When the intervals change, the access counts and ages of existing regions
- * are rescaled so that they keep meaning the same frequency and time, and
- * the periodic work is rescheduled from the current sample on; otherwise
- * the running aggregation interval goes on undisturbed.  Call it before
+ * are rescaled so that they keep meaning the same frequency and time, the
+ * aggregation interval in progress keeps the share of it that passed, and
+ * the rest of the periodic work is rescheduled from the current sample on
+ * (see damon_rescale_counters(): no count exceeds aggr / sample of the new
+ * intervals); otherwise the running aggregation interval goes on
+ * undisturbed.  Call it before
  * starting @ctx, or from its kdamond (damon_call()).
  *
  * Any interval may be 0; it then counts as 1 us.  The aggregation interval
@@ -243,8 +251,7 @@ static void damon_schedule_periodic_work(struct damon_ctx *ctx)
  */
 int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
 {
-	struct damon_target *t;
-	struct damon_region *r;
+	unsigned long next_aggregation_sis = 0;
 	bool reschedule = false;
 	int err;
 
@@ -254,15 +261,18 @@ int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
 		return err;
 
 	if (!damon_same_timing(&ctx->attrs, attrs)) {
-		damon_for_each_target(t, ctx)
-			damon_for_each_region(r, t)
-				damon_rescale_region(r, &ctx->attrs, attrs);
+		/* the counters and the window in progress, see regions.c */
+		damon_rescale_counters(ctx, attrs);
+		next_aggregation_sis = ctx->next_aggregation_sis;
 		reschedule = true;
 	}
 	ctx->attrs = *attrs;
 	ctx->base_aggr_samples = damon_window_samples(attrs);
-	if (reschedule)
-		damon_schedule_periodic_work(ctx);
+	if (!reschedule)
+		return 0;
+	damon_schedule_periodic_work(ctx);
+	/* but the window in progress ends where it was rescaled to */
+	ctx->next_aggregation_sis = next_aggregation_sis;
 	return 0;
 }
 
@@ -323,6 +333,50 @@ int damon_validate_ctx(struct damon_ctx *ctx)
 /* ==================== damon_call() ==================== */
 
 /**
+ * damon_called_by_kdamond() - Refuse a request a kdamond makes of itself.
+ * @ctx:	The context the request is for.
+ *
+ * damon_call() and damos_walk() wait for the kdamond of @ctx; made by that
+ * kdamond, they would wait for themselves forever.  Warns once, naming the
+ * refused function, when they are.  A kdamond changes its own context
+ * directly instead.  Not a WARN: the error is the caller's to handle, and
+ * a machine with panic_on_warn should not go down for it.
+ *
+ * Return: true when the caller is the kdamond of @ctx.
+ */
+bool damon_called_by_kdamond(struct damon_ctx *ctx)
+{
+	if (READ_ONCE(ctx->kdamond) != current)
+		return false;
+	pr_warn_once("%ps called by %s, the kdamond it would wait for: refused\n",
+		     __builtin_return_address(0), current->comm);
+	return true;
+}
+
+/*
+ * Take @control off the queue of @ctx, unless the kdamond took it already:
+ * it takes the whole queue at once, under the lock, see kdamond_call().
+ * Return whether @control was withdrawn, and so will never run.
+ */
+static bool damon_call_withdraw(struct damon_ctx *ctx,
+				struct damon_call_control *control)
+{
+	struct damon_call_control *queued;
+	bool withdrawn = false;
+
+	mutex_lock(&ctx->call_controls_lock);
+	list_for_each_entry(queued, &ctx->call_controls, list) {
+		if (queued == control) {
+			list_del(&control->list);
+			withdrawn = true;
+			break;
+		}
+	}
+	mutex_unlock(&ctx->call_controls_lock);
+	return withdrawn;
+}
+
+/**
  * damon_call() - Run a function in the kdamond of a context.
  * @ctx:	The context.
  * @control:	The function, its argument and options.
@@ -331,14 +385,26 @@ int damon_validate_ctx(struct damon_ctx *ctx)
  * change the context freely.  A one-shot call waits until the function ran
  * or the kdamond stopped without running it; a repeated call returns at
  * once and the function runs once per sampling interval until the kdamond
- * stops, which sets @control->canceled.  Must not be called from the
- * kdamond of @ctx itself.
+ * stops, which sets @control->canceled.
  *
+ * The wait of a one-shot call is interruptible.  A signal that comes
+ * before the kdamond took the call withdraws it: @control->fn never runs
+ * and the kdamond never touches @control again.  Once the kdamond took
+ * it, the call is waited for uninterruptibly, as it takes one run of
+ * @control->fn at most (and of the functions queued before it), and
+ * returns as if no signal came.
+ *
+ * Context: process context, may sleep.  Not from the kdamond of @ctx, and
+ * not holding a lock that @control->fn takes.
  * Return: 0 on success, -EINVAL if the kdamond is not running, -ECANCELED
- * if it stopped before running a one-shot call.
+ * if it stopped before running a one-shot call, -ERESTARTSYS if a signal
+ * withdrew the call (nothing ran; a system call can be restarted), and
+ * -EDEADLK, with a warning, when called from the kdamond of @ctx.
  */
 int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 {
+	if (damon_called_by_kdamond(ctx))
+		return -EDEADLK;
 	init_completion(&control->completion);
 	control->canceled = false;
 	control->return_code = 0;
@@ -349,11 +415,17 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 		return -EINVAL;
 	}
 	list_add_tail(&control->list, &ctx->call_controls);
+	damon_kdamond_kick(ctx);
 	mutex_unlock(&ctx->call_controls_lock);
 
 	if (control->repeat)
 		return 0;
-	wait_for_completion(&control->completion);
+	if (wait_for_completion_interruptible(&control->completion)) {
+		if (damon_call_withdraw(ctx, control))
+			return -ERESTARTSYS;
+		/* taken: it runs, or is canceled, without delay */
+		wait_for_completion(&control->completion);
+	}
 	return control->canceled ? -ECANCELED : 0;
 }
 
@@ -400,27 +472,74 @@ static void kdamond_call(struct damon_ctx *ctx, bool cancel)
 /* ==================== The kdamond ==================== */
 
 /*
- * Sleep for @us microseconds, or until kthread_stop().  The sleep is
+ * Sleep for @us microseconds, until kthread_stop() or, if @ctx is given,
+ * until a request is queued (damon_kdamond_kick()).  The sleep is
  * interruptible so that it neither counts as load nor delays stopping.
- * A sampling interval of 0 does not sleep, but still lets others run.
+ * The state is set before the conditions are read, so that a stop or a
+ * kick that comes in between wakes the sleep rather than being missed.
  */
-static void kdamond_sleep(unsigned long us)
+static void kdamond_sleep_on(struct damon_ctx *ctx, unsigned long us)
 {
 	ktime_t expires = ktime_add_us(ktime_get(), us);
 	u64 slack = min_t(u64, us * NSEC_PER_USEC / 20, 10 * NSEC_PER_MSEC);
 
-	if (!us) {
-		cond_resched();
-		return;
-	}
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
+			break;
+		if (ctx && READ_ONCE(ctx->kdamond_kicked))
 			break;
 		if (!schedule_hrtimeout_range(&expires, slack, HRTIMER_MODE_ABS))
 			break;
 	}
 	__set_current_state(TASK_RUNNING);
+}
+
+/*
+ * Sleep for @us microseconds, or until kthread_stop().  A sampling
+ * interval of 0 does not sleep, but still lets others run.
+ */
+static void kdamond_sleep(unsigned long us)
+{
+	if (!us) {
+		cond_resched();
+		return;
+	}
+	kdamond_sleep_on(NULL, us);
+}
+
+/**
+ * damon_kdamond_kick() - Wake the kdamond of a context for a new request.
+ * @ctx:	The context.
+ *
+ * Call right after queueing a damon_call() or damos_walk() request, still
+ * holding the lock of that queue and only while the kdamond accepts such
+ * requests: the kdamond then cannot have finished, so its task is still
+ * referenced.  A kdamond that sleeps because the watermarks deactivated
+ * every scheme serves the request at once, not at its next watermark
+ * check.  Any other sleep of the kdamond treats the wakeup as spurious.
+ */
+void damon_kdamond_kick(struct damon_ctx *ctx)
+{
+	struct task_struct *kdamond = READ_ONCE(ctx->kdamond);
+
+	/* pairs with the barrier of set_current_state() in the sleeper */
+	WRITE_ONCE(ctx->kdamond_kicked, true);
+	/* not set yet: the kdamond has not run, and sees the request first */
+	if (kdamond)
+		wake_up_process(kdamond);
+}
+
+/*
+ * Take the kicks of the requests queued until now: the kdamond is about to
+ * look at the queues.  The barrier orders the clearing before those
+ * reads, so that a request the kdamond misses there kicks it afterwards.
+ */
+static void kdamond_take_kicks(struct damon_ctx *ctx)
+{
+	WRITE_ONCE(ctx->kdamond_kicked, false);
+	/* orders the clearing before the reads of the request queues */
+	smp_mb();
 }
 
 /*
@@ -469,6 +588,82 @@ static void kdamond_reset_regions(struct damon_ctx *ctx)
 			       sizeof(r->last_probe_hits));
 		}
 	}
+}
+
+/*
+ * The kdamond's view of the watermarks.  While every scheme is inactive
+ * it sleeps instead of sampling, and counts the time asleep in samples of
+ * @sample_us, from @since and @since_sis, so that the watermark checks,
+ * which are scheduled in samples, come on time however often requests
+ * wake it.
+ */
+struct kdamond_wmarks_sleep {
+	bool asleep;
+	ktime_t since;
+	unsigned long since_sis;
+	unsigned long sample_us;
+};
+
+/* Count the time asleep from now on, in the current sampling interval. */
+static void kdamond_anchor_sleep(struct damon_ctx *ctx,
+				 struct kdamond_wmarks_sleep *sleep)
+{
+	sleep->since = ktime_get();
+	sleep->since_sis = ctx->passed_sample_intervals;
+	sleep->sample_us = max(ctx->attrs.sample_interval, 1UL);
+}
+
+/* Advance the sample count of @ctx by the time asleep. */
+static void kdamond_count_sleep(struct damon_ctx *ctx,
+				struct kdamond_wmarks_sleep *sleep)
+{
+	u64 us = ktime_us_delta(ktime_get(), sleep->since);
+
+	ctx->passed_sample_intervals = sleep->since_sis +
+		div64_ul(us, sleep->sample_us);
+	/* a damon_call() changed the sampling interval: count anew */
+	if (sleep->sample_us != max(ctx->attrs.sample_interval, 1UL))
+		kdamond_anchor_sleep(ctx, sleep);
+}
+
+/*
+ * Monitoring resumes after a watermark sleep.  What the regions counted
+ * before it is stale, and no action may act on it: every counter
+ * restarts, and so do the aggregation, the intervals tuning and the
+ * scheme windows.  The regions are refitted at the first aggregation, as
+ * the monitored memory may have changed meanwhile.
+ */
+static void kdamond_resume(struct damon_ctx *ctx)
+{
+	kdamond_reset_regions(ctx);
+	damon_schedule_periodic_work(ctx);
+	ctx->next_ops_update_sis = ctx->passed_sample_intervals;
+}
+
+/*
+ * Whether the kdamond is to sleep instead of sampling, because every
+ * scheme is inactive by its watermarks.  It then sleeps until the
+ * earliest next watermark check, kthread_stop() or a new request; the
+ * caller serves the requests and asks again.
+ */
+static bool kdamond_wmarks_wait(struct damon_ctx *ctx,
+				struct kdamond_wmarks_sleep *sleep)
+{
+	unsigned long us = damos_wmarks_sleep_us(ctx);
+
+	if (!us) {
+		if (sleep->asleep)
+			kdamond_resume(ctx);
+		sleep->asleep = false;
+		return false;
+	}
+	if (!sleep->asleep) {
+		sleep->asleep = true;
+		kdamond_anchor_sleep(ctx, sleep);
+	}
+	kdamond_sleep_on(ctx, us);
+	kdamond_count_sleep(ctx, sleep);
+	return true;
 }
 
 static void kdamond_setup(struct damon_ctx *ctx)
@@ -556,14 +751,19 @@ static void kdamond_aggregate(struct damon_ctx *ctx)
 
 static void kdamond_tune_intervals(struct damon_ctx *ctx)
 {
+	struct damon_attrs attrs;
 	unsigned long sample_us;
 
 	sample_us = damon_tuned_sample_interval(&ctx->attrs,
 						ctx->nr_access_events,
 						ctx->nr_access_chances);
 	if (sample_us != ctx->attrs.sample_interval) {
-		damon_apply_sample_interval(&ctx->attrs, sample_us,
+		attrs = ctx->attrs;
+		damon_apply_sample_interval(&attrs, sample_us,
 					    ctx->base_aggr_samples);
+		/* the same conversion as a commit: see regions.c */
+		damon_rescale_counters(ctx, &attrs);
+		ctx->attrs = attrs;
 		trace_damon_monitor_intervals_tune(sample_us);
 	}
 	damon_schedule_intervals_tune(ctx);
@@ -698,10 +898,12 @@ static bool kdamond_sample(struct damon_ctx *ctx)
 static int kdamond_fn(void *data)
 {
 	struct damon_ctx *ctx = data;
+	struct kdamond_wmarks_sleep sleep = {};
 
 	pr_debug("kdamond.%d starts\n", ctx->kdamond_id);
 	kdamond_setup(ctx);
 	while (!kthread_should_stop()) {
+		kdamond_take_kicks(ctx);
 		kdamond_call(ctx, false);
 		damos_kdamond_walk(ctx, false);
 		if (kdamond_targets_gone(ctx))
@@ -711,6 +913,8 @@ static int kdamond_fn(void *data)
 			kdamond_paused_wait(ctx);
 			continue;
 		}
+		if (kdamond_wmarks_wait(ctx, &sleep))
+			continue;
 		if (!kdamond_sample(ctx))
 			break;
 		ctx->passed_sample_intervals++;
@@ -744,7 +948,7 @@ static bool damon_reap_kdamond(struct damon_ctx *ctx)
 		never_ran = true;
 	}
 	put_task_struct(ctx->kdamond);
-	ctx->kdamond = NULL;
+	WRITE_ONCE(ctx->kdamond, NULL);
 	return never_ran;
 }
 
@@ -761,15 +965,15 @@ static int damon_start_one(struct damon_ctx *ctx)
 	struct task_struct *kdamond;
 	int id, err = 0;
 
-	err = damon_validate_ctx(ctx);
-	if (err)
-		return err;
-
 	mutex_lock(&ctx->kdamond_lock);
+	/* a running context belongs to its kdamond: not even validate it */
 	if (damon_kdamond_alive(ctx)) {
 		err = -EBUSY;
 		goto unlock;
 	}
+	err = damon_validate_ctx(ctx);
+	if (err)
+		goto unlock;
 	/* a finished kdamond has run: nothing left to account */
 	WARN_ON_ONCE(damon_reap_kdamond(ctx));
 
@@ -787,7 +991,8 @@ static int damon_start_one(struct damon_ctx *ctx)
 		err = PTR_ERR(kdamond);
 		goto free_id;
 	}
-	ctx->kdamond = get_task_struct(kdamond);
+	/* read by damon_kdamond_kick() */
+	WRITE_ONCE(ctx->kdamond, get_task_struct(kdamond));
 	wake_up_process(kdamond);
 	mutex_unlock(&ctx->kdamond_lock);
 	return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the context code (core.c, commit.c, probes.c) shares, and the
- * KUnit suites with it.  Not an API.
+ * What the context code (core.c, commit.c, probes.c, and apply.c for the
+ * kdamond's wakeups) shares, and the KUnit suites with it.  Not an API.
  */
 
 #ifndef _MM_DAMON_CORE_H
@@ -18,5 +18,7 @@ int damon_check_probes(const struct damon_ctx *ctx,
 /* Contexts: mm/damon/core.c */
 int damon_validate_ctx(struct damon_ctx *ctx);
 void damon_assert_ctx_owned(struct damon_ctx *ctx);
+void damon_kdamond_kick(struct damon_ctx *ctx);
+bool damon_called_by_kdamond(struct damon_ctx *ctx);
 
 #endif	/* _MM_DAMON_CORE_H */

@@ -34,13 +34,34 @@ bool damos_pattern_match(const struct damon_ctx *ctx, const struct damos *s,
 void damos_kdamond_setup(struct damon_ctx *ctx);
 void damos_reschedule(struct damon_ctx *ctx);
 void damos_apply_schemes(struct damon_ctx *ctx);
+unsigned long damos_wmarks_sleep_us(struct damon_ctx *ctx);
 void damos_kdamond_walk(struct damon_ctx *ctx, bool cancel);
 void damos_walk_scheme_done(struct damon_ctx *ctx, struct damos *s);
+void damos_walk_visit(struct damon_ctx *ctx, struct damon_target *t,
+		      struct damon_region *r, struct damos *s,
+		      unsigned long sz_filter_passed);
 void damos_open_walks(struct damon_ctx *ctx);
 
-bool damos_core_filters_pass(struct damon_ctx *ctx, struct damos *s,
-			     struct damon_target *t, unsigned long tidx,
-			     struct damon_region *r);
+/**
+ * enum damos_filter_verdict - What the core filters say about a region.
+ * @DAMOS_FILTER_REJECT:	Rejected: the region is not tried.
+ * @DAMOS_FILTER_ALLOW:		Allowed, by a core filter or by the default
+ *				of a scheme without ops filters: the region
+ *				is tried whole, the ops filter nothing.
+ * @DAMOS_FILTER_UNDECIDED:	No core filter applies and the scheme has
+ *				ops filters: they decide, folio by folio.
+ */
+enum damos_filter_verdict {
+	DAMOS_FILTER_REJECT,
+	DAMOS_FILTER_ALLOW,
+	DAMOS_FILTER_UNDECIDED,
+};
+
+enum damos_filter_verdict damos_core_filters_verdict(struct damon_ctx *ctx,
+						     struct damos *s,
+						     struct damon_target *t,
+						     unsigned long tidx,
+						     struct damon_region *r);
 unsigned int damos_score_of(const struct damon_ctx *ctx,
 			    const struct damos *s,
 			    const struct damon_region *r);

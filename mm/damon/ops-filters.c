@@ -7,7 +7,9 @@
  * in it.  The ops filters of the scheme decide, folio by folio, whether the
  * action is applied to it.  The rules are those of struct damos_filter:
  * the first filter whose condition holds decides; a folio no filter talks
- * about gets the opposite of what the last filter would have given.
+ * about gets the opposite of what the last filter would have given.  They
+ * continue the chain of the core filters: a region a core filter allowed
+ * is not filtered again (damos_ops_filters_needed()).
  * Probe filters follow the same rules on the folio at a region's sampling
  * address, and never change that folio: the young check of a probe only
  * reads.
@@ -126,6 +128,24 @@ static bool damos_folio_has(const struct damos_filter *f,
 }
 
 /**
+ * damos_ops_filters_needed() - Whether the ops must filter the region they
+ * are applying a scheme to.
+ * @s:		The scheme, during its damon_operations.apply_scheme().
+ *
+ * The core and ops filters form one chain: a region a core filter allowed
+ * is not filtered again, so that the action is applied to all of it and
+ * all of it counts as passed, as when the scheme has no ops filters.  An
+ * operation set may then take its shortcuts for unfiltered regions.
+ *
+ * Context: the kdamond of the scheme's context, in apply_scheme().
+ * Return: true if damos_folio_filter_pass() must be asked folio by folio.
+ */
+bool damos_ops_filters_needed(const struct damos *s)
+{
+	return !s->core_filters_allowed && !list_empty(&s->ops_filters);
+}
+
+/**
  * damos_folio_filter_pass() - Whether the ops filters of a scheme let its
  * action touch a folio.
  * @s:		The scheme.
@@ -134,7 +154,8 @@ static bool damos_folio_has(const struct damos_filter *f,
  *		asked at most once, and only if a young filter is reached.
  *
  * Return: true if the action may be applied to @folio.  A scheme without
- * ops filters lets everything pass.
+ * ops filters, or whose region a core filter allowed (see
+ * damos_ops_filters_needed()), lets everything pass.
  */
 bool damos_folio_filter_pass(struct damos *s, struct folio *folio,
 			     const struct damon_folio_young *young)
@@ -143,6 +164,8 @@ bool damos_folio_filter_pass(struct damos *s, struct folio *folio,
 	struct damos_filter *f;
 	bool last_allow = false;
 
+	if (!damos_ops_filters_needed(s))
+		return true;
 	damos_for_each_ops_filter(f, s) {
 		if (damos_folio_has(f, &check) == f->matching)
 			return f->allow;

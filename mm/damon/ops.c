@@ -11,6 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 
+#include "core.h"
+
 static const struct damon_operations *damon_registered_ops[NR_DAMON_OPS];
 static DEFINE_MUTEX(damon_ops_lock);
 
@@ -76,6 +78,7 @@ int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id)
 {
 	const struct damon_operations *ops = damon_find_ops(id);
 
+	damon_assert_ctx_owned(ctx);
 	if (!ops)
 		return -EINVAL;
 	ctx->ops = ops;

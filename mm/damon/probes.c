@@ -69,6 +69,7 @@ struct damon_probe *damon_new_probe(unsigned int weight)
  */
 void damon_add_probe(struct damon_ctx *ctx, struct damon_probe *p)
 {
+	damon_assert_ctx_owned(ctx);
 	list_add_tail(&p->list, &ctx->probes);
 }
 

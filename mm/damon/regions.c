@@ -475,9 +475,14 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed)
 static unsigned int damon_mvsum(const struct damon_ctx *ctx, unsigned int now,
 				unsigned int last)
 {
-	unsigned long window = damon_max_nr_accesses(&ctx->attrs);
-	unsigned long left = 0, left_bp;
-	u64 sum;
+	/*
+	 * The real number of samples of a window, not the clamped
+	 * damon_max_nr_accesses(): with more than UINT_MAX / DAMON_BP_UNIT
+	 * samples, the clamped one would let the sum exceed a window.
+	 */
+	unsigned long window = max(damon_window_samples(&ctx->attrs), 1UL);
+	unsigned long left = 0;
+	u64 sum, left_bp;
 
 	if (ctx->next_aggregation_sis > ctx->passed_sample_intervals)
 		left = ctx->next_aggregation_sis -
@@ -485,7 +490,7 @@ static unsigned int damon_mvsum(const struct damon_ctx *ctx, unsigned int now,
 	/* a window just begun: @now is empty, or left over from the last */
 	if (left >= window)
 		return last;
-	left_bp = left * DAMON_BP_UNIT / window;
+	left_bp = div64_u64((u64)left * DAMON_BP_UNIT, window);
 	sum = now + div_u64((u64)last * left_bp, DAMON_BP_UNIT);
 	return min_t(u64, sum, UINT_MAX);
 }
@@ -856,13 +861,14 @@ static unsigned int damon_scale(unsigned int val, unsigned long num,
 }
 
 /* Rescale the probe hit counters @hits from @old_max to @new_max samples. */
-static void damon_rescale_hits(u8 *hits, unsigned int new_max,
-			       unsigned int old_max)
+static void damon_rescale_hits(u8 *hits, unsigned long new_max,
+			       unsigned long old_max)
 {
+	unsigned int cap = min_t(unsigned long, new_max, U8_MAX);
 	unsigned int i;
 
 	for (i = 0; i < DAMON_MAX_PROBES; i++)
-		hits[i] = damon_scale(hits[i], new_max, old_max, U8_MAX);
+		hits[i] = damon_scale(hits[i], new_max, old_max, cap);
 }
 
 /**
@@ -872,25 +878,90 @@ static void damon_rescale_hits(u8 *hits, unsigned int new_max,
  * @new_attrs:	Attributes the counters are for from now on.
  *
  * Access and probe hit counts scale with the number of samples per
- * aggregation interval, and the age with the length of the aggregation
- * interval, so that they keep meaning the same frequency and the same
- * time.  Probe hit counts saturate at U8_MAX.
+ * aggregation interval, rounded down, and the age with the length of the
+ * aggregation interval, so that they keep meaning the same frequency and
+ * the same time.  No count exceeds the samples of a new window; probe hit
+ * counts also saturate at U8_MAX.  A context's regions are rescaled
+ * through damon_rescale_counters(), which also fits the window in
+ * progress.
  */
 void damon_rescale_region(struct damon_region *r,
 			  const struct damon_attrs *old_attrs,
 			  const struct damon_attrs *new_attrs)
 {
-	unsigned int old_max = damon_max_nr_accesses(old_attrs);
-	unsigned int new_max = damon_max_nr_accesses(new_attrs);
+	unsigned long old_max = max(damon_window_samples(old_attrs), 1UL);
+	unsigned long new_max = max(damon_window_samples(new_attrs), 1UL);
+	unsigned int cap = min_t(unsigned long, new_max, UINT_MAX);
 
-	r->nr_accesses = damon_scale(r->nr_accesses, new_max, old_max,
-				     UINT_MAX);
+	r->nr_accesses = damon_scale(r->nr_accesses, new_max, old_max, cap);
 	r->last_nr_accesses = damon_scale(r->last_nr_accesses, new_max,
-					  old_max, UINT_MAX);
+					  old_max, cap);
 	damon_rescale_hits(r->probe_hits, new_max, old_max);
 	damon_rescale_hits(r->last_probe_hits, new_max, old_max);
 	r->age = damon_scale(r->age, old_attrs->aggr_interval,
 			     new_attrs->aggr_interval, UINT_MAX);
+}
+
+/* Keep the counts of the window in progress of @r within @cap samples. */
+static void damon_cap_window_counts(struct damon_region *r, unsigned int cap)
+{
+	unsigned int i;
+
+	r->nr_accesses = min(r->nr_accesses, cap);
+	for (i = 0; i < DAMON_MAX_PROBES; i++)
+		r->probe_hits[i] = min_t(unsigned int, r->probe_hits[i], cap);
+}
+
+/**
+ * damon_rescale_counters() - Carry a context's counts over to new intervals.
+ * @ctx:	The context, still holding its current attributes.
+ * @new_attrs:	The attributes it counts with from now on.
+ *
+ * The one place where an online change of the intervals (a commit, or
+ * the intervals auto-tuning) converts the per-window state of @ctx:
+ * every region's counters (see damon_rescale_region()) and the
+ * aggregation interval in progress, of which next_aggregation_sis marks
+ * the end.
+ *
+ * A window of W samples that had e samples pass becomes a window of W'
+ * samples with e' = min(e * W' / W, W' - 1) of them passed (rounded
+ * down), and ends after the W' - e' samples still to come.  The counts of
+ * the window in progress (nr_accesses, probe_hits) are rescaled and then
+ * capped to e'.  A sample adds at most one to each, so at the end of the
+ * window they are at most e' + (W' - e') = W'.  The counts of the last
+ * window (last_nr_accesses, last_probe_hits) are at most W after
+ * rescaling, and so is their moving sum, which adds the still-to-come
+ * share of them to e' at most.  Hence no count, moving sum, tracepoint or
+ * scheme ever sees more than W' after the change, including in the
+ * window it lands in.
+ *
+ * Does not change @ctx->attrs: the caller sets them right after.
+ *
+ * Context: the kdamond of @ctx, or @ctx not running.
+ */
+void damon_rescale_counters(struct damon_ctx *ctx,
+			    const struct damon_attrs *new_attrs)
+{
+	unsigned long old_w = max(damon_window_samples(&ctx->attrs), 1UL);
+	unsigned long new_w = max(damon_window_samples(new_attrs), 1UL);
+	unsigned long now = ctx->passed_sample_intervals;
+	unsigned long left = 0, passed;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (ctx->next_aggregation_sis > now)
+		left = min(ctx->next_aggregation_sis - now, old_w);
+	/* e' of the comment above: at least one new sample is to come */
+	passed = min_t(u64, div64_u64((u64)(old_w - left) * new_w, old_w),
+		       new_w - 1);
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			damon_rescale_region(r, &ctx->attrs, new_attrs);
+			damon_cap_window_counts(r, min_t(unsigned long, passed,
+							 UINT_MAX));
+		}
+	}
+	ctx->next_aggregation_sis = now + new_w - passed;
 }
 
 /* ==================== Fitting regions to address ranges ==================== */

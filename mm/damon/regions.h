@@ -65,6 +65,8 @@ unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs);
 void damon_rescale_region(struct damon_region *r,
 			  const struct damon_attrs *old_attrs,
 			  const struct damon_attrs *new_attrs);
+void damon_rescale_counters(struct damon_ctx *ctx,
+			    const struct damon_attrs *new_attrs);
 
 int damon_three_regions_of(const struct damon_addr_range *vmas,
 			   unsigned int nr_vmas,

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "core.h"
 #include "damos.h"
 
 /* ==================== Names ==================== */
@@ -237,6 +238,7 @@ struct damos *damon_new_scheme(const struct damos_access_pattern *pattern,
  */
 void damon_add_scheme(struct damon_ctx *ctx, struct damos *s)
 {
+	damon_assert_ctx_owned(ctx);
 	list_add_tail(&s->list, &ctx->schemes);
 }
 
@@ -275,6 +277,7 @@ int damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
 	struct damos *s, *next;
 	int i;
 
+	damon_assert_ctx_owned(ctx);
 	damon_for_each_scheme_safe(s, next, ctx)
 		damon_destroy_scheme(s);
 	for (i = 0; i < nr_schemes; i++)

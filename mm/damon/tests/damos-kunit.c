@@ -576,6 +576,15 @@ static void damos_test_wmarks_engine(struct kunit *test)
 
 /* ==================== Core filters ==================== */
 
+/* Whether the core filters of @s let @r, of @t at index @tidx, be tried. */
+static bool damos_test_core_pass(struct damon_ctx *ctx, struct damos *s,
+				 struct damon_target *t, unsigned long tidx,
+				 struct damon_region *r)
+{
+	return damos_core_filters_verdict(ctx, s, t, tidx, r) !=
+		DAMOS_FILTER_REJECT;
+}
+
 static void damos_test_filters(struct kunit *test)
 {
 	struct damos_quota quota = {};
@@ -591,24 +600,24 @@ static void damos_test_filters(struct kunit *test)
 	r1 = damon_first_region(t1);
 	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
 
-	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
+	KUNIT_EXPECT_TRUE(test, damos_test_core_pass(ctx, s, t0, 0, r0));
 
 	/* reject target 0: target 1 passes, as the last filter rejects */
 	damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, false);
-	KUNIT_EXPECT_FALSE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
-	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t1, 1, r1));
+	KUNIT_EXPECT_FALSE(test, damos_test_core_pass(ctx, s, t0, 0, r0));
+	KUNIT_EXPECT_TRUE(test, damos_test_core_pass(ctx, s, t1, 1, r1));
 
 	/* allow target 0 only: target 1 is rejected, as the last allows */
 	f = list_first_entry(&s->core_filters, struct damos_filter, list);
 	f->allow = true;
-	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
-	KUNIT_EXPECT_FALSE(test, damos_core_filters_pass(ctx, s, t1, 1, r1));
+	KUNIT_EXPECT_TRUE(test, damos_test_core_pass(ctx, s, t0, 0, r0));
+	KUNIT_EXPECT_FALSE(test, damos_test_core_pass(ctx, s, t1, 1, r1));
 
 	/* not matching: applies to every target but 0 */
 	f->matching = false;
 	f->allow = false;
-	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
-	KUNIT_EXPECT_FALSE(test, damos_core_filters_pass(ctx, s, t1, 1, r1));
+	KUNIT_EXPECT_TRUE(test, damos_test_core_pass(ctx, s, t0, 0, r0));
+	KUNIT_EXPECT_FALSE(test, damos_test_core_pass(ctx, s, t1, 1, r1));
 
 	/* the first filter that applies decides */
 	list_for_each_entry_safe(f, next, &s->core_filters, list)
@@ -616,13 +625,13 @@ static void damos_test_filters(struct kunit *test)
 	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, true);
 	f->addr_range = (struct damon_addr_range){ PG(0), PG(4) };
 	damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, false);
-	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
+	KUNIT_EXPECT_TRUE(test, damos_test_core_pass(ctx, s, t0, 0, r0));
 	f->allow = false;
 	f->matching = false;
 	/* neither applies to r0 of t1... the last rejects, so it passes */
-	KUNIT_EXPECT_TRUE(test, damos_core_filters_pass(ctx, s, t1, 1, r1));
+	KUNIT_EXPECT_TRUE(test, damos_test_core_pass(ctx, s, t1, 1, r1));
 	/* ...while t0 is rejected by the second */
-	KUNIT_EXPECT_FALSE(test, damos_core_filters_pass(ctx, s, t0, 0, r0));
+	KUNIT_EXPECT_FALSE(test, damos_test_core_pass(ctx, s, t0, 0, r0));
 }
 
 /* addr filters cut regions at their ends; each part is judged alone. */
@@ -1101,7 +1110,7 @@ static bool damos_test_wsum_pass(struct kunit *test, struct damon_ctx *ctx,
 	f = list_first_entry(&s->core_filters, struct damos_filter, list);
 	f->wsum_range.min = min;
 	f->wsum_range.max = max;
-	return damos_core_filters_pass(ctx, s, damos_test_first_target(ctx), 0, r);
+	return damos_test_core_pass(ctx, s, damos_test_first_target(ctx), 0, r);
 }
 
 static void damos_test_wsum_filter(struct kunit *test)

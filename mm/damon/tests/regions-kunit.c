@@ -801,10 +801,11 @@ static void damon_test_rescale_region(struct kunit *test)
 	struct damon_attrs new = {
 		.sample_interval = 5000, .aggr_interval = 200000,
 	};
-	static const u8 hits[DAMON_MAX_PROBES] = { 0, 5, 20, 100 };
-	static const u8 last[DAMON_MAX_PROBES] = { 1, 7, 3, 127 };
-	static const u8 hits2[DAMON_MAX_PROBES] = { 0, 10, 40, 200 };
-	static const u8 last2[DAMON_MAX_PROBES] = { 2, 14, 6, 254 };
+	/* at most the 20 samples of a window of @old, 40 of @new */
+	static const u8 hits[DAMON_MAX_PROBES] = { 0, 5, 10, 20 };
+	static const u8 last[DAMON_MAX_PROBES] = { 1, 7, 3, 19 };
+	static const u8 hits2[DAMON_MAX_PROBES] = { 0, 10, 20, 40 };
+	static const u8 last2[DAMON_MAX_PROBES] = { 2, 14, 6, 38 };
 	static const u8 full[DAMON_MAX_PROBES] = {
 		0, U8_MAX, U8_MAX, U8_MAX,
 	};
@@ -827,12 +828,15 @@ static void damon_test_rescale_region(struct kunit *test)
 	damon_test_expect_counters(test, r, 10, 6, 4);
 	damon_test_expect_hits(test, r, hits, last);
 
-	/* saturated rather than wrapped: 400000 samples, 20000 times 20 */
+	/*
+	 * Saturated at the new window rather than wrapped: 400000 samples,
+	 * 20000 times 20.  No count can exceed a window.
+	 */
 	new.sample_interval = 1;
 	new.aggr_interval = 400000;
 	damon_test_set_counters(r, 300000, 6, 4);
 	damon_rescale_region(r, &old, &new);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 400000);
 	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 4 * 20000);
 	damon_test_expect_hits(test, r, full, full_last);
 }
