@@ -291,35 +291,6 @@ static void bounds_test_commit(struct kunit *test)
 
 /* ==================== In a running kdamond ==================== */
 
-/* Every sample of the fake operation set finds every region accessed. */
-static void bounds_start_sample(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			r->sampling_addr = r->ar.start;
-}
-
-static void bounds_finish_sample(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r, true);
-}
-
-static const struct damon_operations bounds_hot_ops = {
-	.id = DAMON_OPS_PADDR,
-	.name = "bounds-hot",
-	.start_sample = bounds_start_sample,
-	.finish_sample = bounds_finish_sample,
-	.actions = BIT(DAMOS_STAT),
-};
-
 /*
  * What the repeated check saw, from the kdamond.  It holds its repeated
  * control, which must outlive the kdamond: it is allocated before the
@@ -371,14 +342,6 @@ static int bounds_change_fn(void *data)
 	return damon_set_attrs(change->ctx, &change->attrs);
 }
 
-static void bounds_stop_destroy(void *data)
-{
-	struct damon_ctx *ctx = data;
-
-	damon_stop(&ctx, 1);
-	damon_destroy_ctx(ctx);
-}
-
 /* Wait until @watch made @nr more checks; false if not in time. */
 static bool bounds_wait_checks(struct bounds_watch *watch, int nr)
 {
@@ -408,22 +371,15 @@ static void bounds_test_kdamond(struct kunit *test)
 	struct damon_call_control change_call = {};
 	struct bounds_change *change;
 	struct bounds_watch *watch;
-	struct damon_target *t;
 	struct damon_ctx *ctx;
-	int i, err;
+	int i;
 
 	watch = kunit_kzalloc(test, sizeof(*watch), GFP_KERNEL);
 	change = kunit_kzalloc(test, sizeof(*change), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, watch);
 	KUNIT_ASSERT_NOT_NULL(test, change);
-	ctx = damon_new_ctx();
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	err = kunit_add_action_or_reset(test, bounds_stop_destroy, ctx);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	ctx->ops = &bounds_hot_ops;
-	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs[0]), 0);
-	t = damon_test_add_target(test, ctx);
-	KUNIT_ASSERT_EQ(test, damon_set_regions(t, &range, 1, PAGE_SIZE), 0);
+	ctx = damon_test_new_kdamond_ctx(test, damon_test_hot_ops(), &attrs[0],
+					 &range);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 
 	watch->ctx = ctx;

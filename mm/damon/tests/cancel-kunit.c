@@ -29,99 +29,25 @@
 /* long enough for a request that is not withdrawn to be served */
 #define CANCEL_GRACE_MS		50
 
-static atomic_t cancel_nr_samples;
-
-static void cancel_start_sample(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			r->sampling_addr = r->ar.start;
-}
-
-static void cancel_finish_sample(struct damon_ctx *ctx)
-{
-	atomic_inc(&cancel_nr_samples);
-}
-
-static unsigned long cancel_apply(struct damon_ctx *ctx,
-				  struct damon_target *t,
-				  struct damon_region *r, struct damos *s,
-				  unsigned long *sz_filter_passed)
-{
-	*sz_filter_passed = damon_sz_region(r);
-	return 0;
-}
-
-static const struct damon_operations cancel_ops = {
-	.id = DAMON_OPS_PADDR,
-	.name = "cancel-test",
-	.start_sample = cancel_start_sample,
-	.finish_sample = cancel_finish_sample,
-	.apply_scheme = cancel_apply,
-	.actions = BIT(DAMOS_STAT),
-};
-
-static int cancel_test_init(struct kunit *test)
-{
-	atomic_set(&cancel_nr_samples, 0);
-	return 0;
-}
-
-static void cancel_stop_destroy(void *data)
-{
-	struct damon_ctx *ctx = data;
-
-	damon_stop(&ctx, 1);
-	damon_destroy_ctx(ctx);
-}
-
 /*
- * A running context sampling every millisecond and aggregating every ten,
- * with one target and a stat scheme per entry of @apply_us (its apply
- * interval).  Stopped and freed when the test ends.
+ * A running context of the hot operation set sampling every millisecond
+ * and aggregating every ten, with one target and a stat scheme per entry
+ * of @apply_us (its apply interval).  Stopped and freed when the test
+ * ends.
  */
 static struct damon_ctx *cancel_ctx(struct kunit *test,
 				    const unsigned long *apply_us,
 				    unsigned int nr_schemes)
 {
 	static const struct damon_addr_range range = { PG(0), PG(64) };
-	static const struct damos_access_pattern any = {
-		.max_sz_region = ULONG_MAX,
-		.max_nr_accesses = UINT_MAX,
-		.max_age_region = UINT_MAX,
-	};
-	struct damon_attrs attrs = {
-		.sample_interval = 1000,
-		.aggr_interval = 10000,
-		.ops_update_interval = 100000,
-		.min_nr_regions = 4,
-		.max_nr_regions = 20,
-	};
-	struct damos_watermarks wmarks = {};
-	struct damos_quota quota = {};
-	struct damon_target *t;
+	struct damon_attrs attrs = damon_test_ms_attrs(4, 20);
 	struct damon_ctx *ctx;
-	struct damos *s;
 	unsigned int i;
-	int err;
 
-	ctx = damon_new_ctx();
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	err = kunit_add_action_or_reset(test, cancel_stop_destroy, ctx);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	ctx->ops = &cancel_ops;
-	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
-	t = damon_test_add_target(test, ctx);
-	KUNIT_ASSERT_EQ(test, damon_set_regions(t, &range, 1, PAGE_SIZE), 0);
-	for (i = 0; i < nr_schemes; i++) {
-		s = damon_new_scheme(&any, DAMOS_STAT, apply_us[i], &quota,
-				     &wmarks, NUMA_NO_NODE);
-		KUNIT_ASSERT_NOT_NULL(test, s);
-		damon_add_scheme(ctx, s);
-	}
+	ctx = damon_test_new_kdamond_ctx(test, damon_test_hot_ops(), &attrs,
+					 &range);
+	for (i = 0; i < nr_schemes; i++)
+		damon_test_add_stat_scheme(test, ctx, apply_us[i], NULL);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	return ctx;
 }
@@ -594,7 +520,6 @@ static struct kunit_case cancel_test_cases[] = {
 
 static struct kunit_suite cancel_test_suite = {
 	.name = "damon-cancel",
-	.init = cancel_test_init,
 	.test_cases = cancel_test_cases,
 };
 

@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/damon.h>
+#include <linux/numa.h>
 #include <linux/string.h>
 
 #include "../regions.h"
@@ -202,6 +203,166 @@ damon_test_probe_add_prep(struct kunit *test, struct damon_probe *p)
 	return prep;
 }
 
+/* ==================== Kdamonds on a fake operation set ==================== */
+
+/* A kunit action: stop the kdamond of context @data if it runs, free it. */
+static inline void damon_kunit_stop_destroy(void *data)
+{
+	struct damon_ctx *ctx = data;
+
+	damon_stop(&ctx, 1);
+	damon_destroy_ctx(ctx);
+}
+
+/* Attributes sampling every millisecond and aggregating every ten. */
+static inline struct damon_attrs damon_test_ms_attrs(unsigned long min_nr,
+						     unsigned long max_nr)
+{
+	return (struct damon_attrs){
+		.sample_interval = 1000,
+		.aggr_interval = 10000,
+		.ops_update_interval = 100000,
+		.min_nr_regions = min_nr,
+		.max_nr_regions = max_nr,
+	};
+}
+
+/*
+ * A context on @ops and @attrs with one target over @range, not started.
+ * The test may start and stop it; it is stopped if it runs and freed when
+ * the test ends.
+ */
+static inline struct damon_ctx *
+damon_test_new_kdamond_ctx(struct kunit *test,
+			   const struct damon_operations *ops,
+			   const struct damon_attrs *attrs,
+			   const struct damon_addr_range *range)
+{
+	struct damon_target *t;
+	struct damon_ctx *ctx;
+	int err;
+
+	ctx = damon_new_ctx();
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	err = kunit_add_action_or_reset(test, damon_kunit_stop_destroy, ctx);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	ctx->ops = ops;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, attrs), 0);
+	t = damon_test_add_target(test, ctx);
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, range, 1, PAGE_SIZE), 0);
+	return ctx;
+}
+
+/*
+ * A DAMOS_STAT scheme of @ctx that every region matches, applied every
+ * @apply_us (0: every aggregation); @wmarks NULL means none.
+ */
+static inline struct damos *
+damon_test_add_stat_scheme(struct kunit *test, struct damon_ctx *ctx,
+			   unsigned long apply_us,
+			   const struct damos_watermarks *wmarks)
+{
+	static const struct damos_access_pattern any = {
+		.max_sz_region = ULONG_MAX,
+		.max_nr_accesses = UINT_MAX,
+		.max_age_region = UINT_MAX,
+	};
+	static const struct damos_watermarks none = {};
+	struct damos_quota quota = {};
+	struct damos *s;
+
+	s = damon_new_scheme(&any, DAMOS_STAT, apply_us, &quota,
+			     wmarks ? wmarks : &none, NUMA_NO_NODE);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	damon_add_scheme(ctx, s);
+	return s;
+}
+
+/* Sample the first page of every region of @ctx. */
+static inline void damon_test_sample_first_pages(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			r->sampling_addr = r->ar.start;
+	}
+}
+
+/* Find every region of @ctx accessed in this sample. */
+static inline void damon_test_find_all_accessed(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			damon_update_region_access_rate(r, true);
+	}
+}
+
+/*
+ * What the hot operation set counted, from the kdamond; a suite that reads
+ * it calls damon_test_hot_reset() in its .init.
+ * @nr_samples:	finish_sample calls.
+ * @nr_applied:	apply_scheme calls.
+ */
+struct damon_test_hot_counts {
+	atomic_t nr_samples;
+	atomic_t nr_applied;
+};
+
+/* The counts of the suite that includes this file. */
+static inline struct damon_test_hot_counts *damon_test_hot(void)
+{
+	static struct damon_test_hot_counts counts;
+
+	return &counts;
+}
+
+static inline void damon_test_hot_reset(void)
+{
+	atomic_set(&damon_test_hot()->nr_samples, 0);
+	atomic_set(&damon_test_hot()->nr_applied, 0);
+}
+
+static inline void damon_test_hot_finish(struct damon_ctx *ctx)
+{
+	damon_test_find_all_accessed(ctx);
+	atomic_inc(&damon_test_hot()->nr_samples);
+}
+
+/* Applies nothing, but every byte passes the (absent) ops filters. */
+static inline unsigned long damon_test_hot_apply(struct damon_ctx *ctx,
+						 struct damon_target *t,
+						 struct damon_region *r,
+						 struct damos *s,
+						 unsigned long *sz_filter_passed)
+{
+	atomic_inc(&damon_test_hot()->nr_applied);
+	*sz_filter_passed = damon_sz_region(r);
+	return 0;
+}
+
+/*
+ * The hot set: every sample finds every region accessed, and DAMOS_STAT
+ * is counted.  Never registered, assigned to ctx->ops directly.
+ */
+static inline const struct damon_operations *damon_test_hot_ops(void)
+{
+	static const struct damon_operations ops = {
+		.id = DAMON_OPS_PADDR,
+		.name = "hot-test",
+		.start_sample = damon_test_sample_first_pages,
+		.finish_sample = damon_test_hot_finish,
+		.apply_scheme = damon_test_hot_apply,
+		.actions = BIT(DAMOS_STAT),
+	};
+
+	return &ops;
+}
+
 /* ==================== A fake operation set that logs its calls ==================== */
 
 /* Calls logged; enough for a few dozen samples. */
@@ -282,26 +443,14 @@ static inline unsigned long damon_test_log_addrs(struct damon_ctx *ctx)
 /* Samples the first page of every region. */
 static inline void damon_test_log_start(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t)
-			r->sampling_addr = r->ar.start;
-	}
+	damon_test_sample_first_pages(ctx);
 	damon_test_log_call('s');
 }
 
 /* Finds every region accessed. */
 static inline void damon_test_log_finish(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r, true);
-	}
+	damon_test_find_all_accessed(ctx);
 	damon_test_log_call('f');
 }
 

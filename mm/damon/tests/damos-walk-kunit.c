@@ -4,9 +4,10 @@
  * refusing and being canceled, schemes applied by the kdamond, and a
  * paused context.
  *
- * The contexts use a fake operation set that finds every sample accessed
- * and counts what it is asked to apply.  Tests poll for what they wait
- * for until a deadline; nothing sleeps for a fixed time.
+ * The contexts use the hot operation set of damon-kunit.h, which finds
+ * every sample accessed and counts what it is asked to apply.  Tests poll
+ * for what they wait for until a deadline; nothing sleeps for a fixed
+ * time.
  */
 
 #include <kunit/test.h>
@@ -25,69 +26,17 @@
 #define DAMOS_WALK_END		PG(1024 + 64)
 #define DAMOS_WALK_TIMEOUT	(20 * HZ)
 
-static atomic_t damos_walk_nr_samples;
-static atomic_t damos_walk_nr_applied;
-
-static void damos_walk_start_sample(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			r->sampling_addr = r->ar.start;
-}
-
-static void damos_walk_finish_sample(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r, true);
-	atomic_inc(&damos_walk_nr_samples);
-}
-
-static unsigned long damos_walk_apply(struct damon_ctx *ctx,
-				      struct damon_target *t,
-				      struct damon_region *r, struct damos *s,
-				      unsigned long *sz_filter_passed)
-{
-	atomic_inc(&damos_walk_nr_applied);
-	*sz_filter_passed = damon_sz_region(r);
-	return 0;
-}
-
-static const struct damon_operations damos_walk_ops = {
-	.id = DAMON_OPS_PADDR,
-	.name = "damos-walk-test",
-	.start_sample = damos_walk_start_sample,
-	.finish_sample = damos_walk_finish_sample,
-	.apply_scheme = damos_walk_apply,
-	.actions = BIT(DAMOS_STAT),
-};
-
-/* The counters of the fake operation set start at 0 in every test. */
+/* The counters of the hot operation set start at 0 in every test. */
 static int damos_walk_test_init(struct kunit *test)
 {
-	atomic_set(&damos_walk_nr_samples, 0);
-	atomic_set(&damos_walk_nr_applied, 0);
+	damon_test_hot_reset();
 	return 0;
-}
-
-static void damos_walk_stop_destroy(void *data)
-{
-	struct damon_ctx *ctx = data;
-
-	damon_stop(&ctx, 1);
-	damon_destroy_ctx(ctx);
 }
 
 /*
- * A context sampling every millisecond and aggregating every ten, with
- * one target and, if @with_scheme, a stat scheme applied every
- * @apply_us.  Stopped and freed when the test ends.
+ * A context of the hot operation set sampling every millisecond and
+ * aggregating every ten, with one target and, if @with_scheme, a stat
+ * scheme applied every @apply_us.  Stopped and freed when the test ends.
  */
 static struct damon_ctx *damos_walk_ctx(struct kunit *test, bool with_scheme,
 					unsigned long apply_us)
@@ -95,39 +44,13 @@ static struct damon_ctx *damos_walk_ctx(struct kunit *test, bool with_scheme,
 	static const struct damon_addr_range range = {
 		DAMOS_WALK_START, DAMOS_WALK_END,
 	};
-	static const struct damos_access_pattern any = {
-		.max_sz_region = ULONG_MAX,
-		.max_nr_accesses = UINT_MAX,
-		.max_age_region = UINT_MAX,
-	};
-	struct damon_attrs attrs = {
-		.sample_interval = 1000,
-		.aggr_interval = 10000,
-		.ops_update_interval = 100000,
-		.min_nr_regions = 4,
-		.max_nr_regions = 20,
-	};
-	struct damos_watermarks wmarks = {};
-	struct damos_quota quota = {};
-	struct damon_target *t;
+	struct damon_attrs attrs = damon_test_ms_attrs(4, 20);
 	struct damon_ctx *ctx;
-	struct damos *s;
-	int err;
 
-	ctx = damon_new_ctx();
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	err = kunit_add_action_or_reset(test, damos_walk_stop_destroy, ctx);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	ctx->ops = &damos_walk_ops;
-	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
-	t = damon_test_add_target(test, ctx);
-	KUNIT_ASSERT_EQ(test, damon_set_regions(t, &range, 1, PAGE_SIZE), 0);
-	if (with_scheme) {
-		s = damon_new_scheme(&any, DAMOS_STAT, apply_us, &quota,
-				     &wmarks, NUMA_NO_NODE);
-		KUNIT_ASSERT_NOT_NULL(test, s);
-		damon_add_scheme(ctx, s);
-	}
+	ctx = damon_test_new_kdamond_ctx(test, damon_test_hot_ops(), &attrs,
+					 &range);
+	if (with_scheme)
+		damon_test_add_stat_scheme(test, ctx, apply_us, NULL);
 	return ctx;
 }
 
@@ -194,7 +117,7 @@ static void damos_walk_test_visits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen->sz, DAMOS_WALK_END - DAMOS_WALK_START);
 	KUNIT_EXPECT_EQ(test, seen->sz_passed, seen->sz);
 	KUNIT_EXPECT_TRUE(test, seen->in_kdamond);
-	KUNIT_EXPECT_GE(test, atomic_read(&damos_walk_nr_applied),
+	KUNIT_EXPECT_GE(test, atomic_read(&damon_test_hot()->nr_applied),
 			seen->nr_regions);
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
 	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &control), -EINVAL);
@@ -222,7 +145,7 @@ static void damos_walk_test_nothing_active(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen->nr_regions, 0);
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&damos_walk_nr_applied), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&damon_test_hot()->nr_applied), 0);
 
 	/* no scheme at all */
 	damon_destroy_scheme(s);
@@ -367,16 +290,16 @@ static void damos_walk_test_pause(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &walk), 0);
 	KUNIT_EXPECT_EQ(test, seen->nr_regions, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&damos_walk_nr_samples), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&damos_walk_nr_applied), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&damon_test_hot()->nr_samples), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&damon_test_hot()->nr_applied), 0);
 
 	call.fn = damos_walk_unpause;
 	KUNIT_ASSERT_EQ(test, damon_call(ctx, &call), 0);
-	while (!atomic_read(&damos_walk_nr_applied)) {
+	while (!atomic_read(&damon_test_hot()->nr_applied)) {
 		KUNIT_ASSERT_TRUE(test, time_before(jiffies, deadline));
 		usleep_range(1000, 2000);
 	}
-	KUNIT_EXPECT_GT(test, atomic_read(&damos_walk_nr_samples), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&damon_test_hot()->nr_samples), 0);
 }
 
 static struct kunit_case damos_walk_test_cases[] = {

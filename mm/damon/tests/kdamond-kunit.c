@@ -119,14 +119,6 @@ static const struct damon_operations damon_test_refit_ops = {
 	.refresh_regions = damon_test_refit,
 };
 
-static void damon_test_stop_destroy(void *data)
-{
-	struct damon_ctx *ctx = data;
-
-	damon_stop(&ctx, 1);
-	damon_destroy_ctx(ctx);
-}
-
 /*
  * A context of the fake operation set with one target over the test range,
  * sampling every millisecond and aggregating every ten.  It is stopped and
@@ -137,26 +129,11 @@ static struct damon_ctx *damon_test_kdamond_ctx(struct kunit *test)
 	static const struct damon_addr_range range = {
 		DAMON_TEST_START, DAMON_TEST_END,
 	};
-	struct damon_attrs attrs = {
-		.sample_interval = 1000,
-		.aggr_interval = 10000,
-		.ops_update_interval = 100000,
-		.min_nr_regions = DAMON_TEST_MIN_NR,
-		.max_nr_regions = DAMON_TEST_MAX_NR,
-	};
-	struct damon_target *t;
-	struct damon_ctx *ctx;
-	int err;
+	struct damon_attrs attrs = damon_test_ms_attrs(DAMON_TEST_MIN_NR,
+						       DAMON_TEST_MAX_NR);
 
-	ctx = damon_new_ctx();
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	err = kunit_add_action_or_reset(test, damon_test_stop_destroy, ctx);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	ctx->ops = &damon_test_kdamond_ops;
-	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
-	t = damon_test_add_target(test, ctx);
-	KUNIT_ASSERT_EQ(test, damon_set_regions(t, &range, 1, PAGE_SIZE), 0);
-	return ctx;
+	return damon_test_new_kdamond_ctx(test, &damon_test_kdamond_ops,
+					  &attrs, &range);
 }
 
 static int damon_test_start(struct damon_ctx *ctx, bool exclusive)

@@ -197,7 +197,6 @@ static struct damon_region *damon_test_counted_region(struct kunit *test,
 static void damon_test_access_count(struct kunit *test)
 {
 	struct damon_region *r = damon_test_counted_region(test, 0, 9);
-	struct damon_ctx *ctx = damon_test_ctx(test);
 
 	damon_update_region_access_rate(r, true);
 	damon_update_region_access_rate(r, false);

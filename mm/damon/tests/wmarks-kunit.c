@@ -79,13 +79,7 @@ static void damon_wm_test_start_sample(struct damon_ctx *ctx)
 /* Every region is found accessed: a sleep would leave counts behind. */
 static void damon_wm_test_finish_sample(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	struct damon_region *r;
-
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t)
-			damon_update_region_access_rate(r, true);
-	}
+	damon_test_find_all_accessed(ctx);
 	atomic_inc(&damon_wm_test_state.nr_samples);
 }
 
@@ -95,12 +89,6 @@ static const struct damon_operations damon_wm_test_ops = {
 	.start_sample = damon_wm_test_start_sample,
 	.finish_sample = damon_wm_test_finish_sample,
 	.actions = BIT(DAMOS_STAT),
-};
-
-static const struct damos_access_pattern damon_wm_test_any = {
-	.max_sz_region = ULONG_MAX,
-	.max_nr_accesses = UINT_MAX,
-	.max_age_region = UINT_MAX,
 };
 
 /* Watermarks that keep a scheme inactive, checked every @interval us. */
@@ -120,28 +108,6 @@ static void damon_wm_test_set_active_levels(struct damos_watermarks *wm)
 	wm->low = 0;
 }
 
-static struct damos *damon_wm_test_add_scheme(struct kunit *test,
-					      struct damon_ctx *ctx,
-					      const struct damos_watermarks *wm)
-{
-	struct damos_quota quota = {};
-	struct damos *s;
-
-	s = damon_new_scheme(&damon_wm_test_any, DAMOS_STAT, 0, &quota, wm,
-			     NUMA_NO_NODE);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	damon_add_scheme(ctx, s);
-	return s;
-}
-
-static void damon_wm_test_stop_destroy(void *data)
-{
-	struct damon_ctx *ctx = data;
-
-	damon_stop(&ctx, 1);
-	damon_destroy_ctx(ctx);
-}
-
 /*
  * A context of the fake operation set with one target, sampling every
  * millisecond and aggregating every ten.  Stopped and freed when the test
@@ -152,26 +118,10 @@ static struct damon_ctx *damon_wm_test_ctx(struct kunit *test)
 	static const struct damon_addr_range range = {
 		DAMON_WM_TEST_START, DAMON_WM_TEST_END,
 	};
-	struct damon_attrs attrs = {
-		.sample_interval = 1000,
-		.aggr_interval = 10000,
-		.ops_update_interval = 100000,
-		.min_nr_regions = 10,
-		.max_nr_regions = 40,
-	};
-	struct damon_target *t;
-	struct damon_ctx *ctx;
-	int err;
+	struct damon_attrs attrs = damon_test_ms_attrs(10, 40);
 
-	ctx = damon_new_ctx();
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	err = kunit_add_action_or_reset(test, damon_wm_test_stop_destroy, ctx);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	ctx->ops = &damon_wm_test_ops;
-	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
-	t = damon_test_add_target(test, ctx);
-	KUNIT_ASSERT_EQ(test, damon_set_regions(t, &range, 1, PAGE_SIZE), 0);
-	return ctx;
+	return damon_test_new_kdamond_ctx(test, &damon_wm_test_ops, &attrs,
+					  &range);
 }
 
 /*
@@ -293,8 +243,8 @@ static void damon_wm_test_sleep_until_next_check(struct kunit *test)
 	struct damos_watermarks fast = damon_wm_test_inactive(100000);
 	struct damos *s_slow, *s_fast;
 
-	s_slow = damon_wm_test_add_scheme(test, ctx, &slow);
-	s_fast = damon_wm_test_add_scheme(test, ctx, &fast);
+	s_slow = damon_test_add_stat_scheme(test, ctx, 0, &slow);
+	s_fast = damon_test_add_stat_scheme(test, ctx, 0, &fast);
 	ctx->passed_sample_intervals = 1000;
 	/* both are checked now: 100 and 300 samples of 1 ms to go */
 	KUNIT_EXPECT_EQ(test, damos_wmarks_sleep_us(ctx), 100000UL);
@@ -325,9 +275,9 @@ static void damon_wm_test_one_active_no_sleep(struct kunit *test)
 	struct damos_watermarks none = {};
 	struct damos *s;
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_EXPECT_GT(test, damos_wmarks_sleep_us(ctx), 0UL);
-	s = damon_wm_test_add_scheme(test, ctx, &none);
+	s = damon_test_add_stat_scheme(test, ctx, 0, &none);
 	KUNIT_EXPECT_EQ(test, damos_wmarks_sleep_us(ctx), 0UL);
 
 	/* active by its levels */
@@ -342,7 +292,7 @@ static void damon_wm_test_sleep_bounded_by_interval(struct kunit *test)
 	struct damon_ctx *ctx = damon_wm_test_ctx(test);
 	struct damos_watermarks off = damon_wm_test_inactive(100000);
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_EXPECT_EQ(test, damos_wmarks_sleep_us(ctx), 100000UL);
 	ctx->attrs.sample_interval = USEC_PER_SEC;
 	KUNIT_EXPECT_EQ(test, damos_wmarks_sleep_us(ctx), 100000UL);
@@ -361,7 +311,7 @@ static void damon_wm_test_asleep_serves_requests(struct kunit *test)
 	struct damos_walk_control walk = {};
 	ktime_t start;
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	KUNIT_EXPECT_EQ(test, damon_wm_test_requests_for(test, ctx, 200), 0);
 
@@ -380,7 +330,7 @@ static void damon_wm_test_asleep_stops_at_once(struct kunit *test)
 		damon_wm_test_inactive(DAMON_WM_TEST_LONG_US);
 	ktime_t start;
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	damon_wm_test_wait_first_check(test, ctx);
 	start = ktime_get();
@@ -396,7 +346,7 @@ static void damon_wm_test_wakes_at_next_check(struct kunit *test)
 	struct damon_ctx *ctx = damon_wm_test_ctx(test);
 	struct damos_watermarks off = damon_wm_test_inactive(50000);
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	KUNIT_EXPECT_EQ(test, damon_wm_test_requests_for(test, ctx, 100), 0);
 	KUNIT_ASSERT_TRUE(test, damon_wm_call(test, ctx, damon_wm_levels_fn));
@@ -410,7 +360,7 @@ static void damon_wm_test_no_early_check(struct kunit *test)
 	struct damos_watermarks off =
 		damon_wm_test_inactive(DAMON_WM_TEST_LONG_US);
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	/* levels set before the first check would count at once */
 	damon_wm_test_wait_first_check(test, ctx);
@@ -426,7 +376,7 @@ static void damon_wm_test_resumes_fresh(struct kunit *test)
 		damon_wm_test_inactive(DAMON_WM_TEST_LONG_US);
 	bool recorded;
 
-	damon_wm_test_add_scheme(test, ctx, &off);
+	damon_test_add_stat_scheme(test, ctx, 0, &off);
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	/* asleep long enough for the windows to be long past, if kept */
 	KUNIT_EXPECT_EQ(test, damon_wm_test_requests_for(test, ctx, 100), 0);
