@@ -121,6 +121,9 @@ def cpu_run(a, ops, suffix):
     emit(f'kdamond_cpu_{ops}{suffix}', float(kv['kdamond_cpu_pct']), '%')
     emit(f'precision_{ops}{suffix}', float(kv['precision']), '')
     emit(f'recall_{ops}{suffix}', float(kv['recall']), '')
+    # 0 here means no damon_aggregated snapshot came: tells a tracing
+    # failure from a kdamond that saw no access
+    emit(f'mean_nr_regions_{ops}{suffix}', float(kv['mean_nr_regions']), '')
 
 
 def section_cpu(a):

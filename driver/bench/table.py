@@ -34,7 +34,8 @@ ROWS = [
     ('tried_read_per_1000_ms', '... per 1,000 regions (ms)', 1),
     ('memcg_write_us', 'memcg_path write, open+write+close (µs each)', 1),
 ]
-INFO = ['kernel', 'quick', 'membound_ops_per_thread', 'membound_runs',
+INFO = ['kernel', 'quick', 'mean_nr_regions_vaddr', 'mean_nr_regions_paddr',
+        'mean_nr_regions_vaddr_rigflush', 'membound_ops_per_thread', 'membound_runs',
         'reclaim_free_permille', 'memcg_writes', 'tried_total_bytes', 'tried_hung']
 
 
