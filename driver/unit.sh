@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run the user-space unit tests of DAMON's region code, built inside the
-# composed tree (tools/testing/damon).  Writes build/logs/unit.log and
-# build/results/unit.txt.
+# composed tree (tools/testing/damon), then the driver's own concurrency
+# test (driver/concurrency-test.sh, seconds).  Writes build/logs/unit.log
+# and build/results/unit.txt.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +29,16 @@ fi
 read -r passed failed skipped < <(sed -E \
 	's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\2 \3 \5/' \
 	<<< "$last")
+# the driver's own: two make targets at once in one clone
+crc=0
+"$DRIVER/concurrency-test.sh" > "$LOGS/concurrency-test.log" 2>&1 || crc=$?
+clast=$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' \
+	"$LOGS/concurrency-test.log" | tail -1 || true)
+read -r cpassed cfailed < <(sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/' \
+	<<< "${clast:-0 passed, 1 failed}")
+((crc != 0 && cfailed == 0)) && cfailed=1
+echo "concurrency-test: $cpassed passed, $cfailed failed" | tee -a "$log"
+passed=$((passed + cpassed)) failed=$((failed + cfailed))
 note=
 if ((rc != 0 && failed == 0)); then
 	failed=1 note=make-exit-$rc
