@@ -158,6 +158,25 @@ def set_probes(probes, k=0):
                 must_write(f'{pd}/{i}/filters/{j}/{f}', v)
 
 
+def run_tests(tests):
+    """Run @tests, functions taking the Ktap, each one result, and
+    finish: a test that raises fails and the tree is reset for the next;
+    all skip without the sysfs interface."""
+    ktap = damon_e2e.Ktap(len(tests))
+    if not exists('kdamonds/nr_kdamonds'):
+        for t in tests:
+            ktap.result(True, t.__name__, 'no DAMON sysfs interface')
+        ktap.finish()
+    for t in tests:
+        try:
+            t(ktap)
+        except (OSError, RuntimeError) as e:
+            ktap.diag(f'{t.__name__}: {e}')
+            ktap.result(False, t.__name__)
+            reset()
+    ktap.finish()
+
+
 def wait_for(cond, timeout, interval=0.05):
     """damon_e2e.wait_for(), polling sysfs files more often."""
     return damon_e2e.wait_for(cond, timeout, interval)

@@ -367,19 +367,7 @@ def main():
              test_self_stop, test_stats, test_effective_quota,
              test_tried_regions, test_quota_goals, test_tuned_intervals,
              test_refresh_ms, test_pause, test_multiple_kdamonds]
-    ktap = d.Ktap(len(tests))
-    if not a.exists('kdamonds/nr_kdamonds'):
-        for t in tests:
-            ktap.result(True, t.__name__, 'no DAMON sysfs interface')
-        ktap.finish()
-    for t in tests:
-        try:
-            t(ktap)
-        except (OSError, RuntimeError) as e:
-            ktap.diag(f'{t.__name__}: {e}')
-            ktap.result(False, t.__name__)
-            a.reset()
-    ktap.finish()
+    a.run_tests(tests)
 
 
 if __name__ == '__main__':

@@ -226,19 +226,7 @@ def test_removed_meanwhile(ktap):
 
 def main():
     tests = [test_interrupt, test_removed_meanwhile]
-    ktap = d.Ktap(len(tests))
-    if not a.exists('kdamonds/nr_kdamonds'):
-        for t in tests:
-            ktap.result(True, t.__name__, 'no DAMON sysfs interface')
-        ktap.finish()
-    for t in tests:
-        try:
-            t(ktap)
-        except (OSError, RuntimeError) as e:
-            ktap.diag(f'{t.__name__}: {e}')
-            ktap.result(False, t.__name__)
-            a.reset()
-    ktap.finish()
+    a.run_tests(tests)
 
 
 if __name__ == '__main__':
