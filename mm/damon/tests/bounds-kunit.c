@@ -157,26 +157,33 @@ static void bounds_check_change(struct kunit *test,
 	bounds_run(test, ctx, 2 * bounds_window(to));
 }
 
-/* Fewer samples per window, changed at every point of a window. */
+/* Check a change of intervals made at every point of a window. */
+static void bounds_check_every_point(struct kunit *test,
+				     const struct damon_attrs *from,
+				     const struct damon_attrs *to)
+{
+	unsigned long passed;
+
+	for (passed = 0; passed < bounds_window(from); passed++)
+		bounds_check_change(test, from, to, passed);
+}
+
+/* Fewer samples per window. */
 static void bounds_test_shrink(struct kunit *test)
 {
 	struct damon_attrs from = bounds_attrs(5000, 100000);
 	struct damon_attrs to = bounds_attrs(10000, 50000);
-	unsigned long passed;
 
-	for (passed = 0; passed < bounds_window(&from); passed++)
-		bounds_check_change(test, &from, &to, passed);
+	bounds_check_every_point(test, &from, &to);
 }
 
-/* More samples per window, changed at every point of a window. */
+/* More samples per window. */
 static void bounds_test_grow(struct kunit *test)
 {
 	struct damon_attrs from = bounds_attrs(10000, 50000);
 	struct damon_attrs to = bounds_attrs(5000, 100000);
-	unsigned long passed;
 
-	for (passed = 0; passed < bounds_window(&from); passed++)
-		bounds_check_change(test, &from, &to, passed);
+	bounds_check_every_point(test, &from, &to);
 }
 
 /*
