@@ -33,6 +33,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.environ['DAMON_E2E_DIR'])
+import damon_e2e as d  # noqa: E402
 ADMIN = '/sys/kernel/mm/damon/admin'
 KD = f'{ADMIN}/kdamonds'
 CTX = f'{KD}/0/contexts/0'
@@ -72,9 +74,7 @@ def cpu_seconds(pid):
     try:
         return int(read(f'/proc/{pid}/schedstat').split()[0]) / 1e9
     except (OSError, ValueError, IndexError):
-        with open(f'/proc/{pid}/stat') as f:
-            fields = f.read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+        return d.kdamond_cpu_ticks(pid) / os.sysconf('SC_CLK_TCK')
 
 
 def kdamond_off():
