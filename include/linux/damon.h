@@ -19,6 +19,7 @@
 #define _LINUX_DAMON_H
 
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/stddef.h>
@@ -186,6 +187,92 @@ struct damon_probe {
 	struct list_head list;
 };
 
+/* ==================== Sample control ==================== */
+
+/**
+ * enum damon_sample_filter_type - What a sample filter looks at, on an
+ * access a sample found.
+ * @DAMON_SAMPLE_FILTER_CPUMASK:	The accessing CPU is in the filter's
+ *					cpumask.
+ * @DAMON_SAMPLE_FILTER_THREADS:	The accessing thread's id is in the
+ *					filter's tids.
+ * @DAMON_SAMPLE_FILTER_WRITE:		The access was a write.
+ * @NR_DAMON_SAMPLE_FILTER_TYPES:	Count of the above.
+ *
+ * User-visible names are in &damon_sample_filter_type_names.
+ */
+enum damon_sample_filter_type {
+	DAMON_SAMPLE_FILTER_CPUMASK,
+	DAMON_SAMPLE_FILTER_THREADS,
+	DAMON_SAMPLE_FILTER_WRITE,
+	NR_DAMON_SAMPLE_FILTER_TYPES,
+};
+
+/**
+ * struct damon_sample_filter - A filter on the accesses samples find.
+ * @type:	What the filter looks at.
+ * @matching:	Whether the filter applies to accesses that have the
+ *		property (true) or to accesses that have not.
+ * @allow:	Whether an access the filter applies to counts (true) or not.
+ * @cpumask:	The CPUs, for &DAMON_SAMPLE_FILTER_CPUMASK.
+ * @tids:	The thread ids, for &DAMON_SAMPLE_FILTER_THREADS; NULL if
+ *		@nr_tids is 0.
+ * @nr_tids:	Number of entries of @tids.
+ * @list:	Link in &damon_sample_control->filters.
+ *
+ * The filters are evaluated in order, as DAMOS filters are: the first that
+ * applies decides; when none applies, the access counts if the last filter
+ * does not allow.  Without filters every access counts.  A property the
+ * sampling primitive cannot tell (the CPU or thread of an Accessed bit)
+ * makes damon_validate_ctx() refuse the filter.
+ */
+struct damon_sample_filter {
+	enum damon_sample_filter_type type;
+	bool matching;
+	bool allow;
+	cpumask_var_t cpumask;
+	pid_t *tids;
+	unsigned int nr_tids;
+	struct list_head list;
+};
+
+/**
+ * struct damon_sample_primitives - How a context samples accesses.
+ * @page_table:	Accessed bits of page table entries, and Dirty bits for
+ *		write filters.
+ * @page_fault:	Faults DAMON induces on sampled pages.
+ *
+ * Exactly one must be set.
+ */
+struct damon_sample_primitives {
+	bool page_table;
+	bool page_fault;
+};
+
+/**
+ * struct damon_sample_control - How a context samples, and which of the
+ * accesses it finds count.
+ * @primitives:	The sampling primitive.
+ * @filters:	&struct damon_sample_filter list, in order.
+ */
+struct damon_sample_control {
+	struct damon_sample_primitives primitives;
+	struct list_head filters;
+};
+
+/**
+ * struct damon_sample_access - An access a sample found, as the sample
+ * filters see it.
+ * @cpu:	The accessing CPU, or -1 if the primitive cannot tell.
+ * @tid:	The accessing thread's id, or 0 if the primitive cannot tell.
+ * @write:	Whether the access was a write.
+ */
+struct damon_sample_access {
+	int cpu;
+	pid_t tid;
+	bool write;
+};
+
 /**
  * struct damon_target - A monitoring target.
  * @pid:	The process whose address space is monitored, for the vaddr
@@ -260,6 +347,12 @@ enum damon_ops_id {
  *			interval starts: after @start_sample, on its
  *			addresses, or in attributes-only mode on addresses
  *			the core picked.  Called only if a probe has preps.
+ * @sample_filters:	Bitmap of the &enum damon_sample_filter_type values
+ *			the page_table primitive of this set can tell,
+ *			BIT(type) each.  damon_validate_ctx() refuses other
+ *			sample filters.
+ * @page_fault:		Whether this set implements the page_fault
+ *			sampling primitive.
  * @actions:		Bitmap of the &enum damos_action values this set
  *			can apply, BIT(action) each.  Schemes with other
  *			actions are refused by damon_start() and
@@ -286,6 +379,8 @@ struct damon_operations {
 				    struct damon_region *r, int nid);
 	void (*apply_probes)(struct damon_ctx *ctx);
 	void (*prep_probes)(struct damon_ctx *ctx);
+	unsigned long sample_filters;
+	bool page_fault;
 	unsigned long actions;
 };
 
@@ -754,6 +849,7 @@ struct damos_walk_control {
  * @schemes:	The schemes (&struct damos), applied in order.
  * @probes:	The data attribute probes (&struct damon_probe), at most
  *		&DAMON_MAX_PROBES.
+ * @sample:	How accesses are sampled and which count.
  *
  * Set up a context with damon_new_ctx(), damon_select_ops(),
  * damon_set_attrs() and damon_add_target(), start it with damon_start(),
@@ -769,6 +865,7 @@ struct damon_ctx {
 	bool pause;
 	struct list_head schemes;
 	struct list_head probes;
+	struct damon_sample_control sample;
 
 /* private: kdamond state, see mm/damon/core.c */
 	struct mutex kdamond_lock;	/* see mm/damon/core.c */
@@ -841,6 +938,10 @@ struct damon_ctx {
 #define damon_for_each_probe(p, ctx)	__damon_each(p, &(ctx)->probes)
 #define damon_for_each_filter(f, p)	__damon_each(f, &(p)->filters)
 #define damon_for_each_prep(prep, p)	__damon_each(prep, &(p)->preps)
+#define damon_for_each_sample_filter(f, ctx)	\
+	__damon_each(f, &(ctx)->sample.filters)
+#define damon_for_each_sample_filter_safe(f, next, ctx)	\
+	__damon_each_safe(f, next, &(ctx)->sample.filters)
 #define damon_for_each_probe_safe(p, next, ctx)	\
 	__damon_each_safe(p, next, &(ctx)->probes)
 #define damon_for_each_filter_safe(f, next, p)	\
@@ -988,6 +1089,22 @@ struct damon_prep *damon_new_prep(enum damon_prep_action action);
 void damon_add_prep(struct damon_probe *p, struct damon_prep *prep);
 void damon_destroy_prep(struct damon_prep *prep);
 bool damon_attrs_only(const struct damon_ctx *ctx);
+
+/* Sample control: mm/damon/sample.c */
+extern const char * const
+damon_sample_filter_type_names[NR_DAMON_SAMPLE_FILTER_TYPES];
+
+struct damon_sample_filter *
+damon_new_sample_filter(enum damon_sample_filter_type type, bool matching,
+			bool allow);
+int damon_sample_filter_set_tids(struct damon_sample_filter *f,
+				 const pid_t *tids, unsigned int nr_tids);
+void damon_add_sample_filter(struct damon_ctx *ctx,
+			     struct damon_sample_filter *f);
+void damon_destroy_sample_filter(struct damon_sample_filter *f);
+bool damon_sample_filters_pass(const struct damon_ctx *ctx,
+			       const struct damon_sample_access *access);
+bool damon_sample_wants_write(const struct damon_ctx *ctx);
 
 /* Operation sets: mm/damon/ops.c */
 const char *damon_ops_name(enum damon_ops_id id);

@@ -324,6 +324,38 @@ static void damon_install_probes(struct damon_ctx *dst,
 
 /* ==================== Contexts ==================== */
 
+/*
+ * Commit the attributes, the probes and the sample control of @src, which
+ * is valid, all or nothing: the copies are made first, so that running
+ * out of memory changes nothing.
+ */
+static int damon_commit_params(struct damon_ctx *dst, struct damon_ctx *src)
+{
+	struct damon_sample_control sample;
+	LIST_HEAD(probes);
+	int err;
+
+	err = damon_copy_probes(&probes, src);
+	if (err)
+		return err;
+	err = damon_copy_sample(&sample, src);
+	if (err)
+		goto free_probes;
+	/* validated: it changes nothing when it fails */
+	err = damon_set_attrs(dst, &src->attrs);
+	if (err)
+		goto free_sample;
+	damon_install_probes(dst, &probes);
+	damon_install_sample(dst, &sample);
+	return 0;
+
+free_sample:
+	damon_destroy_sample_filters(&sample.filters);
+free_probes:
+	damon_destroy_probes(&probes);
+	return err;
+}
+
 /**
  * damon_min_sz_region_of() - Region size unit for an address unit.
  * @addr_unit:	How many bytes of physical memory one DAMON address stands
@@ -357,7 +389,9 @@ unsigned long damon_min_sz_region_of(unsigned long addr_unit)
  * committed with damos_commit_quota_goals(), its filters and migration
  * destinations replaced.  Extra schemes are removed, missing ones added.
  * The probes of @dst are replaced by copies of those of @src, with their
- * filters and preps; the regions keep their probe hit counts.
+ * filters and preps; the regions keep their probe hit counts.  The
+ * sample control of @dst is replaced too: the primitive, and copies of
+ * the sample filters with their cpumasks and thread ids.
  *
  * @src is checked first with damon_validate_ctx(), the check damon_start()
  * runs too.
@@ -368,12 +402,11 @@ unsigned long damon_min_sz_region_of(unsigned long addr_unit)
  * Return: 0 on success, -EINVAL for parameters damon_validate_ctx()
  * refuses (nothing changes), -EBUSY when changing the operation set of a
  * running context (nothing changes), -ENOMEM when out of memory (nothing
- * changes if the probes could not be copied; targets may be partially
- * committed otherwise).
+ * changes if the probes or sample filters could not be copied; targets
+ * may be partially committed otherwise).
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
-	LIST_HEAD(probes);
 	int err;
 
 	damon_assert_ctx_owned(dst);
@@ -384,17 +417,9 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	if (dst->ops && dst->ops != src->ops &&
 	    READ_ONCE(dst->kdamond) == current)
 		return -EBUSY;
-	err = damon_copy_probes(&probes, src);
+	err = damon_commit_params(dst, src);
 	if (err)
 		return err;
-
-	/* validated above: it changes nothing when it fails */
-	err = damon_set_attrs(dst, &src->attrs);
-	if (err) {
-		damon_destroy_probes(&probes);
-		return err;
-	}
-	damon_install_probes(dst, &probes);
 	dst->ops = src->ops;
 	dst->min_sz_region = src->min_sz_region;
 	dst->addr_unit = src->addr_unit;

@@ -97,7 +97,9 @@ void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx)
  * damon_new_ctx() - Allocate a context with the default attributes.
  *
  * The defaults sample every 5 ms, aggregate every 100 ms, refresh the
- * operation set's view every 60 s and keep 10 to 1000 regions.
+ * operation set's view every 60 s and keep 10 to 1000 regions.  Accesses
+ * are sampled with the page_table primitive, and all count (no sample
+ * filters).
  *
  * Return: the context, or NULL when out of memory.
  */
@@ -121,6 +123,8 @@ struct damon_ctx *damon_new_ctx(void)
 	INIT_LIST_HEAD(&ctx->adaptive_targets);
 	INIT_LIST_HEAD(&ctx->schemes);
 	INIT_LIST_HEAD(&ctx->probes);
+	ctx->sample.primitives.page_table = true;
+	INIT_LIST_HEAD(&ctx->sample.filters);
 	mutex_init(&ctx->walk_control_lock);
 	mutex_init(&ctx->kdamond_lock);
 	mutex_init(&ctx->call_controls_lock);
@@ -129,7 +133,8 @@ struct damon_ctx *damon_new_ctx(void)
 }
 
 /**
- * damon_destroy_ctx() - Free a context, its targets, schemes and probes.
+ * damon_destroy_ctx() - Free a context, its targets, schemes, probes and
+ * sample filters.
  * @ctx:	The context.  Its kdamond must have been stopped, or have
  *		finished on its own.
  */
@@ -151,6 +156,7 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 	damon_for_each_scheme_safe(s, next_s, ctx)
 		damon_destroy_scheme(s);
 	damon_destroy_probes(&ctx->probes);
+	damon_destroy_sample_filters(&ctx->sample.filters);
 	mutex_destroy(&ctx->kdamond_lock);
 	mutex_destroy(&ctx->walk_control_lock);
 	mutex_destroy(&ctx->call_controls_lock);
@@ -309,8 +315,8 @@ static int damon_validate_ranges(struct damon_ctx *ctx)
  * Return: 0 if @ctx can run; -EINVAL if it has no operation set, a
  * min_sz_region that is not a power of two, an addr_unit of 0, invalid
  * attributes, target regions that are empty, unsorted or overlapping,
- * schemes damos_check_schemes() refuses, or invalid probes
- * (damon_check_probes()).
+ * schemes damos_check_schemes() refuses, an invalid sample control
+ * (damon_check_sample()) or invalid probes (damon_check_probes()).
  */
 int damon_validate_ctx(struct damon_ctx *ctx)
 {
@@ -327,6 +333,9 @@ int damon_validate_ctx(struct damon_ctx *ctx)
 		return err;
 	if (damos_check_schemes(ctx, ctx->ops))
 		return -EINVAL;
+	err = damon_check_sample(ctx);
+	if (err)
+		return err;
 	return damon_check_probes(ctx, &ctx->attrs);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the context code (core.c, commit.c, probes.c, and apply.c for the
- * kdamond's wakeups) shares, and the KUnit suites with it.  Not an API.
+ * What the context code (core.c, commit.c, probes.c, sample.c, and apply.c
+ * for the kdamond's wakeups) shares, and the KUnit suites with it.  Not an
+ * API.
  */
 
 #ifndef _MM_DAMON_CORE_H
@@ -14,6 +15,14 @@ void damon_destroy_probes(struct list_head *probes);
 bool damon_ctx_has_preps(const struct damon_ctx *ctx);
 int damon_check_probes(const struct damon_ctx *ctx,
 		       const struct damon_attrs *attrs);
+
+/* Sample control: mm/damon/sample.c */
+void damon_destroy_sample_filters(struct list_head *filters);
+int damon_check_sample(const struct damon_ctx *ctx);
+int damon_copy_sample(struct damon_sample_control *copy,
+		      const struct damon_ctx *src);
+void damon_install_sample(struct damon_ctx *dst,
+			  struct damon_sample_control *copy);
 
 /* Contexts: mm/damon/core.c */
 int damon_validate_ctx(struct damon_ctx *ctx);

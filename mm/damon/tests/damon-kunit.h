@@ -363,6 +363,42 @@ static inline const struct damon_operations *damon_test_hot_ops(void)
 	return &ops;
 }
 
+/*
+ * The hot set whose page_table primitive tells writes, as vaddr and paddr
+ * do; for the checks of sample control.
+ */
+static inline const struct damon_operations *damon_test_write_ops(void)
+{
+	static const struct damon_operations ops = {
+		.id = DAMON_OPS_PADDR,
+		.name = "write-test",
+		.start_sample = damon_test_sample_first_pages,
+		.finish_sample = damon_test_hot_finish,
+		.apply_scheme = damon_test_hot_apply,
+		.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
+		.actions = BIT(DAMOS_STAT),
+	};
+
+	return &ops;
+}
+
+/* The hot set, with a page_fault primitive too; for the checks. */
+static inline const struct damon_operations *damon_test_fault_ops(void)
+{
+	static const struct damon_operations ops = {
+		.id = DAMON_OPS_PADDR,
+		.name = "fault-test",
+		.start_sample = damon_test_sample_first_pages,
+		.finish_sample = damon_test_hot_finish,
+		.apply_scheme = damon_test_hot_apply,
+		.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
+		.page_fault = true,
+		.actions = BIT(DAMOS_STAT),
+	};
+
+	return &ops;
+}
+
 /* ==================== A fake operation set that logs its calls ==================== */
 
 /* Calls logged; enough for a few dozen samples. */
