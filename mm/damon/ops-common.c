@@ -30,8 +30,17 @@
  * rig, sets damon_ops.flush_tlb_for_emulators=Y: each sample then flushes
  * the TLBs of each monitored address space once (damon_emulator_flush()).
  * Off, the cost is one load and branch per address space and sample.
+ *
+ * Write monitoring (a write sample filter, see damon_sample_wants_write())
+ * adds the Dirty bit of the same entries: a sample starts by making the
+ * sampled page's mappings clean and finds it written if a mapping is dirty
+ * again.  Unlike the Accessed bit, a cleared Dirty bit is followed by a TLB
+ * flush, and what it said is first moved to the folio: see
+ * damon_ptep_mkclean() and Documentation/mm/damon/design.rst.
  */
 
+#include <linux/cacheflush.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mmu_notifier.h>
@@ -135,6 +144,121 @@ bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,
 		mmu_notifier_test_young(vma->vm_mm, addr);
 }
 
+/* Assert that the lock of the page table holding @pte is held. */
+static void damon_assert_pte_locked(struct vm_area_struct *vma, pte_t *pte)
+{
+	/* with page tables in high memory, @pte is a kmap address */
+#ifndef CONFIG_HIGHPTE
+	lockdep_assert_held(ptep_lockptr(vma->vm_mm, pte));
+#endif
+}
+
+/**
+ * damon_ptep_mkclean() - Make a dirty PTE-mapped page clean, keeping its
+ * dirtiness in the folio.
+ * @pte:	Pointer to the page table entry, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	The virtual address.
+ *
+ * A write monitoring sample starts with this, so that a Dirty bit found at
+ * its end means a write during the sample.  Two rules keep a write from
+ * ever being lost, for reclaim, writeback or swap-out:
+ *
+ * - The folio is marked dirty before the Dirty bit goes, as
+ *   zap_present_ptes() and try_to_unmap_one() do.  The page table lock
+ *   (with the folio mapped) keeps truncation away, as folio_mark_dirty()
+ *   requires of its callers.
+ * - The entry is cleared and the TLBs flushed (ptep_clear_flush()) before
+ *   the clean entry is set and the lock dropped.  A CPU caching the
+ *   translation with Dirty set would otherwise write without setting the
+ *   bit again, while reclaim's batched unmap trusts a clean entry to mean
+ *   that no such TLB entry exists (set_tlb_ubc_flush_pending()).  The
+ *   exchange also catches a Dirty bit a CPU sets meanwhile; a fault on the
+ *   briefly empty entry waits for the lock and finds the clean one.
+ *
+ * The write permission, the Accessed bit and every other bit are kept.  A
+ * clean entry is not touched: no flush for pages that were not written.
+ * Secondary MMUs are not notified, as neither the page nor the permissions
+ * change.
+ *
+ * Context: the page table lock of @pte held; does not sleep.
+ * Return: true if a set Dirty bit was cleared, false if the entry was
+ * clean, not present or not mapping a normal folio.
+ */
+bool damon_ptep_mkclean(pte_t *pte, struct vm_area_struct *vma,
+			unsigned long addr)
+{
+	pte_t entry = ptep_get(pte);
+	struct folio *folio;
+
+	damon_assert_pte_locked(vma, pte);
+	if (!pte_present(entry) || !pte_dirty(entry))
+		return false;
+	folio = vm_normal_folio(vma, addr, entry);
+	if (!folio)
+		return false;
+	flush_cache_page(vma, addr, pte_pfn(entry));
+	entry = ptep_clear_flush(vma, addr, pte);
+	/* the CPUs set bits, never clear them: still dirty */
+	folio_mark_dirty(folio);
+	set_pte_at(vma->vm_mm, addr, pte, pte_mkclean(entry));
+	return true;
+}
+
+/**
+ * damon_ptep_dirty() - Whether a PTE-mapped page was written.
+ * @pte:	Pointer to the page table entry, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	The virtual address.
+ *
+ * Changes nothing.
+ *
+ * Context: the page table lock of @pte held; does not sleep.
+ * Return: true if the entry maps a normal folio and is dirty, that is was
+ * written since damon_ptep_mkclean() (or since it was made).
+ */
+bool damon_ptep_dirty(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pte_t entry = ptep_get(pte);
+
+	damon_assert_pte_locked(vma, pte);
+	return pte_present(entry) && pte_dirty(entry) &&
+		vm_normal_folio(vma, addr, entry);
+}
+
+/**
+ * damon_sample_counts() - Whether what a page_table sample found counts as
+ * an access.
+ * @ctx:	The context sampling.
+ * @young:	Whether the sampled page was accessed (Accessed bits, idle
+ *		flag, secondary MMUs).
+ * @written:	Whether it was written (Dirty bits); false unless
+ *		damon_sample_wants_write().
+ *
+ * The Accessed and Dirty bits tell no CPU or thread: the sample filters
+ * see the access with CPU -1 and thread 0.
+ *
+ * Context: the kdamond of @ctx.
+ * Return: true if the page was accessed and the sample filters of @ctx
+ * let the access count.
+ */
+bool damon_sample_counts(const struct damon_ctx *ctx, bool young,
+			 bool written)
+{
+	const struct damon_sample_access access = {
+		.cpu = -1,
+		.tid = 0,
+		.write = written,
+	};
+
+	if (!young && !written)
+		return false;
+	if (list_empty(&ctx->sample.filters))
+		return true;
+	return damon_sample_filters_pass(ctx, &access);
+}
+
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 /**
  * damon_pmdp_mkold() - Clear the accessed state of a PMD-mapped THP.
@@ -180,5 +304,64 @@ bool damon_pmdp_young(pmd_t *pmd, struct vm_area_struct *vma,
 	folio = pmd_folio(entry);
 	return pmd_young(entry) || !folio_test_idle(folio) ||
 		mmu_notifier_test_young(vma->vm_mm, addr);
+}
+
+/* A THP whose Dirty bit the write monitoring handles: not zero nor DAX. */
+static bool damon_pmd_normal_thp(pmd_t entry)
+{
+	return pmd_present(entry) && !is_huge_zero_pmd(entry) &&
+		!pmd_devmap(entry);
+}
+
+/**
+ * damon_pmdp_mkclean() - Make a dirty PMD-mapped THP clean, keeping its
+ * dirtiness in the folio.
+ * @pmd:	Pointer to the PMD, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	A virtual address inside the THP.
+ *
+ * Does for a PMD what damon_ptep_mkclean() does for a PTE, under the same
+ * rules: the folio is marked dirty first, and pmdp_invalidate() flushes
+ * the TLBs before the clean entry is set.  The invalid (not none) entry
+ * in between keeps lockless walkers from taking the PMD for a page table.
+ * DAX (devmap) PMDs are left alone.
+ *
+ * Context: the PMD lock held; does not sleep.
+ * Return: true if a set Dirty bit was cleared.
+ */
+bool damon_pmdp_mkclean(pmd_t *pmd, struct vm_area_struct *vma,
+			unsigned long addr)
+{
+	pmd_t entry = pmdp_get(pmd);
+	unsigned long haddr = addr & HPAGE_PMD_MASK;
+	struct folio *folio;
+
+	lockdep_assert_held(pmd_lockptr(vma->vm_mm, pmd));
+	if (!damon_pmd_normal_thp(entry) || !pmd_dirty(entry))
+		return false;
+	folio = pmd_folio(entry);
+	flush_cache_range(vma, haddr, haddr + HPAGE_PMD_SIZE);
+	entry = pmdp_invalidate(vma, haddr, pmd);
+	folio_mark_dirty(folio);
+	set_pmd_at(vma->vm_mm, haddr, pmd, pmd_mkclean(entry));
+	return true;
+}
+
+/**
+ * damon_pmdp_dirty() - Whether a PMD-mapped THP was written.
+ * @pmd:	Pointer to the PMD, with its lock held.
+ * @vma:	The VMA mapping @addr.
+ * @addr:	A virtual address inside the THP.
+ *
+ * Context: the PMD lock held; does not sleep.
+ * Return: true if the PMD maps a THP (not DAX) and is dirty.
+ */
+bool damon_pmdp_dirty(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pmd_t entry = pmdp_get(pmd);
+
+	lockdep_assert_held(pmd_lockptr(vma->vm_mm, pmd));
+	return damon_pmd_normal_thp(entry) && pmd_dirty(entry);
 }
 #endif	/* CONFIG_TRANSPARENT_HUGEPAGE */

@@ -36,12 +36,22 @@ bool damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr);
 bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr);
+bool damon_ptep_mkclean(pte_t *pte, struct vm_area_struct *vma,
+			unsigned long addr);
+bool damon_ptep_dirty(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr);
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 bool damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 		      unsigned long addr);
 bool damon_pmdp_young(pmd_t *pmd, struct vm_area_struct *vma,
 		      unsigned long addr);
+bool damon_pmdp_mkclean(pmd_t *pmd, struct vm_area_struct *vma,
+			unsigned long addr);
+bool damon_pmdp_dirty(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr);
 #endif
+bool damon_sample_counts(const struct damon_ctx *ctx, bool young,
+			 bool written);
 
 /**
  * struct damon_folio_young - How an operation set tells whether a folio was

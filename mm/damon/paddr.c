@@ -7,6 +7,11 @@
  * mapping, and in its idle flag, which covers accesses that reached it
  * without a mapping (page cache reads) and accesses whose Accessed bit
  * someone else already consumed.
+ *
+ * With a write sample filter, the sample also makes the mappings of the
+ * sampled page clean and finds it written if one is dirty again (see
+ * ops-common.c).  Only mappings are seen: a write() to a page cache page
+ * that is not mapped dirties no page table entry.
  */
 
 #define pr_fmt(fmt) "damon-pa: " fmt
@@ -25,22 +30,86 @@
 
 /* ==================== Reverse-mapping walks ==================== */
 
+/*
+ * What a walk over the mappings of a folio does or found.  Accessed bits
+ * are those of the whole folio; Dirty bits only those of the sampled page,
+ * @pfn, so that writes are told per page as vaddr tells them, and so that
+ * a sample flushes the TLBs for one page at most per mapping.
+ */
+struct damon_pa_check {
+	unsigned long pfn;	/* the sampled page */
+	bool write;	/* make clean, or test dirty, too */
+	bool young;	/* test: accessed */
+	bool dirty;	/* test: @pfn written */
+};
+
+/* Whether the entry @pvmw is at maps @pfn: a PMD maps the whole folio. */
+static bool damon_pa_maps_pfn(struct page_vma_mapped_walk *pvmw,
+			      unsigned long pfn)
+{
+	pte_t entry;
+
+	if (!pvmw->pte)
+		return true;
+	entry = ptep_get(pvmw->pte);
+	return pte_present(entry) && pte_pfn(entry) == pfn;
+}
+
 static bool damon_pa_mkold_one(struct folio *folio,
 			       struct vm_area_struct *vma,
 			       unsigned long addr, void *arg)
 {
 	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+	struct damon_pa_check *c = arg;
+	bool clean;
 
-	/* no TLB flush: see ops-common.c */
+	/* no TLB flush for the Accessed bits: see ops-common.c */
 	while (page_vma_mapped_walk(&pvmw)) {
-		if (pvmw.pte)
+		clean = c->write && damon_pa_maps_pfn(&pvmw, c->pfn);
+		if (pvmw.pte) {
 			damon_ptep_mkold(pvmw.pte, vma, pvmw.address);
+			if (clean)
+				damon_ptep_mkclean(pvmw.pte, vma,
+						   pvmw.address);
+			continue;
+		}
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-		else
-			damon_pmdp_mkold(pvmw.pmd, vma, pvmw.address);
+		damon_pmdp_mkold(pvmw.pmd, vma, pvmw.address);
+		if (clean)
+			damon_pmdp_mkclean(pvmw.pmd, vma, pvmw.address);
 #endif
 	}
 	return true;
+}
+
+/* Whether @c knows all it looks for: a written page was accessed, too. */
+static bool damon_pa_check_done(const struct damon_pa_check *c)
+{
+	return c->write ? c->dirty : c->young;
+}
+
+/* Test the entry @pvmw is at, as @c asks. */
+static void damon_pa_check_entry(struct page_vma_mapped_walk *pvmw,
+				 struct damon_pa_check *c)
+{
+	struct vm_area_struct *vma = pvmw->vma;
+	bool page = c->write && damon_pa_maps_pfn(pvmw, c->pfn);
+
+	if (pvmw->pte) {
+		if (!c->young)
+			c->young = damon_ptep_young(pvmw->pte, vma,
+						    pvmw->address);
+		if (page)
+			c->dirty = damon_ptep_dirty(pvmw->pte, vma,
+						    pvmw->address);
+		return;
+	}
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (!c->young)
+		c->young = damon_pmdp_young(pvmw->pmd, vma, pvmw->address);
+	if (page)
+		c->dirty = damon_pmdp_dirty(pvmw->pmd, vma, pvmw->address);
+#endif
 }
 
 static bool damon_pa_young_one(struct folio *folio,
@@ -48,21 +117,15 @@ static bool damon_pa_young_one(struct folio *folio,
 			       unsigned long addr, void *arg)
 {
 	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
-	bool *young = arg;
+	struct damon_pa_check *c = arg;
 
 	/* the walk ends by itself past this folio's entries in @vma */
 	while (page_vma_mapped_walk(&pvmw)) {
-		if (*young)
-			continue;
-		if (pvmw.pte)
-			*young = damon_ptep_young(pvmw.pte, vma, pvmw.address);
-#ifdef CONFIG_TRANSPARENT_HUGEPAGE
-		else
-			*young = damon_pmdp_young(pvmw.pmd, vma, pvmw.address);
-#endif
+		if (!damon_pa_check_done(c))
+			damon_pa_check_entry(&pvmw, c);
 	}
-	/* one young mapping is enough: stop the reverse map walk */
-	return !*young;
+	/* one young (or, for writes, dirty) mapping is enough: stop */
+	return !damon_pa_check_done(c);
 }
 
 /*
@@ -111,56 +174,93 @@ static unsigned long damon_pa_core_addr(struct damon_ctx *ctx,
 	return div_u64(phys, ctx->addr_unit);
 }
 
-/* Make @folio look unaccessed: clear its mappings' Accessed bits. */
+/*
+ * Make @folio look unaccessed: clear its mappings' Accessed bits, and
+ * with @c->write make the mappings of page @c->pfn clean.  A file or KSM
+ * folio whose lock is contended keeps its bits (and so may look written
+ * in this sample).
+ */
+static void damon_pa_folio_start(struct folio *folio, struct damon_pa_check *c)
+{
+	damon_pa_walk_mappings(folio, damon_pa_mkold_one, c);
+	folio_set_idle(folio);
+}
+
+/* Make @folio look unaccessed, as the young filters and preps do. */
 static void damon_pa_folio_mkold(struct folio *folio)
 {
-	damon_pa_walk_mappings(folio, damon_pa_mkold_one, NULL);
-	folio_set_idle(folio);
+	struct damon_pa_check c = {};
+
+	damon_pa_folio_start(folio, &c);
+}
+
+/*
+ * Whether @folio was accessed (and, with @c->write, page @c->pfn written)
+ * since damon_pa_folio_start(), in @c->young and @c->dirty.
+ */
+static void damon_pa_folio_check(struct folio *folio, struct damon_pa_check *c)
+{
+	c->young = !folio_test_idle(folio);
+	c->dirty = false;
+	if (damon_pa_check_done(c))
+		return;
+	/* a locked folio is in use; whether it was written is not known */
+	if (!damon_pa_walk_mappings(folio, damon_pa_young_one, c))
+		c->young = true;
 }
 
 /* Whether @folio was accessed since damon_pa_folio_mkold(). */
 static bool damon_pa_folio_young(struct folio *folio)
 {
-	bool young = false;
+	struct damon_pa_check c = {};
 
-	if (!folio_test_idle(folio))
-		return true;
-	if (!damon_pa_walk_mappings(folio, damon_pa_young_one, &young))
-		return true;	/* a locked folio is in use */
-	return young;
+	damon_pa_folio_check(folio, &c);
+	return c.young;
 }
 
-static void damon_pa_mkold(phys_addr_t paddr)
+/* Start a sample at DAMON address @addr of @ctx. */
+static void damon_pa_start_page(struct damon_ctx *ctx, unsigned long addr,
+				bool write)
 {
-	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
+	struct damon_pa_check c = {
+		.pfn = PHYS_PFN(damon_pa_phys(ctx, addr)),
+		.write = write,
+	};
+	struct folio *folio = damon_get_folio(c.pfn);
 
 	if (!folio)
 		return;
-	damon_pa_folio_mkold(folio);
+	damon_pa_folio_start(folio, &c);
 	folio_put(folio);
 }
 
-static bool damon_pa_young(phys_addr_t paddr)
+/* Whether the page at DAMON address @addr counts as accessed for @ctx. */
+static bool damon_pa_check_page(struct damon_ctx *ctx, unsigned long addr,
+				bool write)
 {
-	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
-	bool young;
+	struct damon_pa_check c = {
+		.pfn = PHYS_PFN(damon_pa_phys(ctx, addr)),
+		.write = write,
+	};
+	struct folio *folio = damon_get_folio(c.pfn);
 
 	if (!folio)
 		return false;
-	young = damon_pa_folio_young(folio);
+	damon_pa_folio_check(folio, &c);
 	folio_put(folio);
-	return young;
+	return damon_sample_counts(ctx, c.young, c.dirty);
 }
 
 static void damon_pa_start_sample(struct damon_ctx *ctx)
 {
+	bool write = damon_sample_wants_write(ctx);
 	struct damon_target *t;
 	struct damon_region *r;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
-			damon_pa_mkold(damon_pa_phys(ctx, r->sampling_addr));
+			damon_pa_start_page(ctx, r->sampling_addr, write);
 		}
 		cond_resched();
 	}
@@ -168,15 +268,16 @@ static void damon_pa_start_sample(struct damon_ctx *ctx)
 
 static void damon_pa_finish_sample(struct damon_ctx *ctx)
 {
+	bool write = damon_sample_wants_write(ctx);
 	struct damon_target *t;
 	struct damon_region *r;
-	bool young;
+	bool accessed;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			young = damon_pa_young(damon_pa_phys(ctx,
-							     r->sampling_addr));
-			damon_update_region_access_rate(r, young);
+			accessed = damon_pa_check_page(ctx, r->sampling_addr,
+						       write);
+			damon_update_region_access_rate(r, accessed);
 		}
 		cond_resched();
 	}
@@ -483,6 +584,7 @@ static const struct damon_operations damon_pa_ops = {
 	.sz_on_node = damon_pa_sz_on_node,
 	.apply_probes = damon_pa_apply_probes,
 	.prep_probes = damon_pa_prep_probes,
+	.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
 	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
 		BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_STAT) |
 		DAMON_PA_MIGRATE_ACTIONS,

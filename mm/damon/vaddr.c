@@ -5,7 +5,8 @@
  * Both sample the Accessed bits of the page table entries mapping one
  * random address per region.  vaddr covers the mapped areas of the process
  * (see damon_three_regions_of()) and follows them as they change; fvaddr
- * monitors exactly the ranges the user gave.
+ * monitors exactly the ranges the user gave.  With a write sample filter
+ * they also sample the Dirty bits of the same entries (see ops-common.c).
  *
  * A target holds a reference to a struct pid, not to the process: the
  * process may exit at any moment, after which its target is invalid and its
@@ -127,6 +128,8 @@ enum damon_va_walk_op {
 struct damon_va_walk {
 	enum damon_va_walk_op op;
 	bool young;	/* YOUNG: accessed; MKOLD: a set Accessed bit cleared */
+	bool write;	/* MKOLD: also make clean; YOUNG: also test dirty */
+	bool dirty;	/* YOUNG: written; MKOLD: a set Dirty bit cleared */
 	const struct damon_ctx *ctx;	/* PROBE: whose probes ... */
 	struct damon_region *r;		/* ... count hits in @r */
 };
@@ -210,9 +213,13 @@ static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
 	switch (w->op) {
 	case DAMON_VA_MKOLD:
 		w->young = damon_ptep_mkold(pte, walk->vma, addr);
+		if (w->write)
+			w->dirty = damon_ptep_mkclean(pte, walk->vma, addr);
 		break;
 	case DAMON_VA_YOUNG:
 		w->young = damon_ptep_young(pte, walk->vma, addr);
+		if (w->write)
+			w->dirty = damon_ptep_dirty(pte, walk->vma, addr);
 		break;
 	case DAMON_VA_PROBE:
 		damon_va_probe_pte(pte, walk, addr);
@@ -249,9 +256,13 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 	switch (w->op) {
 	case DAMON_VA_MKOLD:
 		w->young = damon_pmdp_mkold(pmd, walk->vma, addr);
+		if (w->write)
+			w->dirty = damon_pmdp_mkclean(pmd, walk->vma, addr);
 		break;
 	case DAMON_VA_YOUNG:
 		w->young = damon_pmdp_young(pmd, walk->vma, addr);
+		if (w->write)
+			w->dirty = damon_pmdp_dirty(pmd, walk->vma, addr);
 		break;
 	case DAMON_VA_PROBE:
 		damon_va_probe_pmd(pmd, walk, addr);
@@ -323,6 +334,11 @@ static void damon_va_hugetlb_probe(struct mm_walk *walk, pte_t entry,
 	damon_va_probe_folio(pfn_folio(pte_pfn(entry)), &at);
 }
 
+/*
+ * hugetlb pages are never written: their Dirty bits are not looked at.
+ * Nothing reclaims or writes back a hugetlb page, so no dirtiness needs
+ * keeping there; write filters just see their accesses as reads.
+ */
 static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 				  unsigned long addr, unsigned long end,
 				  struct mm_walk *walk)
@@ -362,16 +378,29 @@ static const struct mm_walk_ops damon_va_walk_ops = {
 };
 
 /*
+ * Walk the page at @addr with @w: make it old (and clean if @w->write),
+ * or test whether it is young (and dirty).  The results go to @w->young
+ * and @w->dirty; both stay false where nothing is mapped.
+ */
+static void damon_va_sample_addr(struct mm_struct *mm, unsigned long addr,
+				 struct damon_va_walk *w)
+{
+	w->young = false;
+	w->dirty = false;
+	walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, w);
+}
+
+/*
  * Make the page at @addr old, without a TLB flush (see ops-common.c), or
  * test whether it is young.  Return, for mkold, whether a set Accessed bit
- * was cleared; else whether it is young.
+ * was cleared; else whether it is young.  Dirty bits are not looked at.
  */
 static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 			       enum damon_va_walk_op op)
 {
 	struct damon_va_walk w = { .op = op };
 
-	walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, &w);
+	damon_va_sample_addr(mm, addr, &w);
 	return w.young;
 }
 
@@ -390,6 +419,10 @@ static void damon_va_yield_mmap_lock(struct mm_struct *mm)
 
 static void damon_va_start_sample(struct damon_ctx *ctx)
 {
+	struct damon_va_walk w = {
+		.op = DAMON_VA_MKOLD,
+		.write = damon_sample_wants_write(ctx),
+	};
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
@@ -403,7 +436,7 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
 								 r->ar.end),
 						      PAGE_SIZE);
-			damon_va_walk_addr(mm, r->sampling_addr, DAMON_VA_MKOLD);
+			damon_va_sample_addr(mm, r->sampling_addr, &w);
 			damon_va_yield_mmap_lock(mm);
 		}
 		mmap_read_unlock(mm);
@@ -414,19 +447,27 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 
 static void damon_va_finish_sample(struct damon_ctx *ctx)
 {
+	struct damon_va_walk w = {
+		.op = DAMON_VA_YOUNG,
+		.write = damon_sample_wants_write(ctx),
+	};
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
-	bool young;
+	bool accessed;
 
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
 		if (mm)
 			mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
-			young = mm && damon_va_walk_addr(mm, r->sampling_addr,
-							 DAMON_VA_YOUNG);
-			damon_update_region_access_rate(r, young);
+			accessed = false;
+			if (mm) {
+				damon_va_sample_addr(mm, r->sampling_addr, &w);
+				accessed = damon_sample_counts(ctx, w.young,
+							       w.dirty);
+			}
+			damon_update_region_access_rate(r, accessed);
 			if (mm)
 				damon_va_yield_mmap_lock(mm);
 		}
@@ -978,6 +1019,7 @@ static const struct damon_operations damon_va_ops = {
 	.sz_on_node = damon_va_sz_on_node,
 	.apply_probes = damon_va_apply_probes,
 	.prep_probes = damon_va_prep_probes,
+	.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
 	.actions = DAMON_VA_ACTIONS,
 };
 
@@ -991,6 +1033,7 @@ static const struct damon_operations damon_fva_ops = {
 	.sz_on_node = damon_va_sz_on_node,
 	.apply_probes = damon_va_apply_probes,
 	.prep_probes = damon_va_prep_probes,
+	.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
 	.actions = DAMON_VA_ACTIONS,
 };
 
