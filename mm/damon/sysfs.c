@@ -167,6 +167,7 @@ static const struct damon_sysfs_child damon_sysfs_attrs_children[] = {
 	[DAMON_SYSFS_ATTRS_NR_REGIONS] = {
 		"nr_regions", &damon_sysfs_nr_regions_type },
 	[DAMON_SYSFS_ATTRS_PROBES] = { "probes", &damon_sysfs_probes_type },
+	[DAMON_SYSFS_ATTRS_SAMPLE] = { "sample", &damon_sysfs_sample_type },
 };
 
 static const struct damon_sysfs_type damon_sysfs_attrs_type = {
@@ -441,6 +442,10 @@ struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_dir *context_dir)
 		goto destroy_ctx;
 	err = damon_sysfs_add_probes(ctx, attrs_dir->children
 				     [DAMON_SYSFS_ATTRS_PROBES]);
+	if (err)
+		goto destroy_ctx;
+	err = damon_sysfs_set_sample(ctx, attrs_dir->children
+				     [DAMON_SYSFS_ATTRS_SAMPLE]);
 	if (err)
 		goto destroy_ctx;
 	for (i = 0; i < targets->nr_items; i++) {

@@ -58,6 +58,7 @@ enum damon_sysfs_attrs_child {
 	DAMON_SYSFS_ATTRS_INTERVALS,
 	DAMON_SYSFS_ATTRS_NR_REGIONS,
 	DAMON_SYSFS_ATTRS_PROBES,
+	DAMON_SYSFS_ATTRS_SAMPLE,
 };
 
 /**
@@ -84,6 +85,13 @@ extern const struct damon_sysfs_type damon_sysfs_probes_type;
 
 int damon_sysfs_add_probes(struct damon_ctx *ctx,
 			   struct damon_sysfs_dir *probes);
+
+/* ==================== monitoring_attrs/sample ==================== */
+
+extern const struct damon_sysfs_type damon_sysfs_sample_type;
+
+int damon_sysfs_set_sample(struct damon_ctx *ctx,
+			   struct damon_sysfs_dir *sample);
 
 /* ==================== contexts/<C>/schemes ==================== */
 

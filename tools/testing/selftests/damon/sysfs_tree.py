@@ -58,6 +58,10 @@ TREE = {
     S + '/quotas/goals/0/path': 0o600,
     S + '/quotas/goals/0/complement': 0o600,
     C + '/monitoring_attrs/probes/nr_probes': 0o600,
+    # damon/next sample control (sample_sysfs.py tests its filters)
+    C + '/monitoring_attrs/sample/primitives/page_table': 0o600,
+    C + '/monitoring_attrs/sample/primitives/page_fault': 0o600,
+    C + '/monitoring_attrs/sample/filters/nr_filters': 0o600,
     S + '/watermarks/metric': 0o600,
     S + '/watermarks/interval_us': 0o600,
     S + '/watermarks/high': 0o600,
@@ -100,6 +104,8 @@ DEFAULTS = {
     C + '/monitoring_attrs/intervals/update_us': '60000000',
     C + '/monitoring_attrs/nr_regions/min': '10',
     C + '/monitoring_attrs/nr_regions/max': '1000',
+    C + '/monitoring_attrs/sample/primitives/page_table': 'Y',
+    C + '/monitoring_attrs/sample/primitives/page_fault': 'N',
     C + '/targets/0/obsolete_target': 'N',
     S + '/quotas/goal_tuner': 'consist',
     S + '/watermarks/metric': 'none',
@@ -136,6 +142,9 @@ def rules(f):
         # 0 is staged; "on" refuses it (consistency_on_start)
         'addr_unit': (['4', '0', '1'], NUMBER_BAD),
         'pause': BOOL,
+        # ends on the default: exactly one primitive
+        'page_table': (['N', 'Y'], BOOL[1]),
+        'page_fault': BOOL,
         'obsolete_target': BOOL,
         'matching': BOOL,
         'allow': BOOL,
