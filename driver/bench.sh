@@ -28,7 +28,12 @@ mkdir -p "$bin"
 gcc -O2 -Wall -o "$bin/access_hotcold" \
 	"$REPO/tools/testing/selftests/damon/access_hotcold.c"
 gcc -O2 -Wall -Wextra -pthread -o "$bin/membound" "$DRIVER/bench/membound.c"
-cp "$REPO/tools/testing/selftests/damon/damon_e2e.py" "$bin/"
+# the write section: the write-monitoring selftest's workload and scoring
+gcc -O2 -Wall -D_GNU_SOURCE= -pthread -o "$bin/rw_areas" \
+	"$REPO/tools/testing/selftests/damon/rw_areas.c"
+for f in damon_e2e damon_admin damos_checks sample_write; do
+	cp "$REPO/tools/testing/selftests/damon/$f.py" "$bin/"
+done
 
 # One guest per kernel, every section of bench.py.
 full() {

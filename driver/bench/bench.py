@@ -19,6 +19,9 @@ Sections:
   reclaim   kdamond CPU of DAMON_RECLAIM whose watermarks keep it
             inactive (free memory above the high watermark)
   memcg     N writes of a scheme filter's memcg_path
+  write     write monitoring beside plain vaddr monitoring: workload
+            slowdown and kdamond CPU, and the write filter's accuracy
+            (bench_write.py)
   tried     a vaddr kdamond with min_nr_regions=1000 and a stat scheme:
             update_schemes_tried_regions, then a read of every tried
             region's start, end, nr_accesses and age
@@ -41,7 +44,7 @@ CTX = f'{KD}/0/contexts/0'
 RECLAIM = '/sys/module/damon_reclaim/parameters'
 # tried last: a kernel whose update_schemes_tried_regions never returns
 # leaves the task that wrote it unkillable, and maybe DAMON's sysfs locked.
-SECTIONS = ['cpu', 'slowdown', 'reclaim', 'memcg', 'tried']
+SECTIONS = ['cpu', 'slowdown', 'reclaim', 'memcg', 'write', 'tried']
 TRIED_TIMEOUT = 120
 
 
@@ -289,6 +292,15 @@ def section_tried(a):
         w.wait()
 
 
+# --- write monitoring --------------------------------------------------
+
+def section_write(a):
+    # imported here: it needs the selftest's modules in DAMON_E2E_DIR,
+    # which the other sections do without
+    import bench_write  # pylint: disable=import-outside-toplevel
+    bench_write.section(a, emit, cpu_seconds)
+
+
 # --- memcg_path writes -------------------------------------------------
 
 def section_memcg(a):
@@ -328,6 +340,9 @@ def main():
     a.reclaim_seconds = 5 if a.quick else 20
     a.tried_rounds = 1 if a.quick else 3
     a.memcg_writes = 1024 if a.quick else 10240
+    a.write_runs = 1 if a.quick else 3
+    a.write_seconds = 3 if a.quick else 10
+    a.write_accuracy_timeout = 20 if a.quick else 60
 
     emit('kernel', os.uname().release, '')
     emit('quick', int(a.quick), '')

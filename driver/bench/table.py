@@ -33,10 +33,26 @@ ROWS = [
     ('tried_read_ms', 'read of every tried region\'s 4 files (ms)', 1),
     ('tried_read_per_1000_ms', '... per 1,000 regions (ms)', 1),
     ('memcg_write_us', 'memcg_path write, open+write+close (µs each)', 1),
+    ('write_passes_per_s_none', 'rw_areas passes/s, unmonitored (median)', 1),
+    ('write_passes_per_s_plain', 'rw_areas passes/s, vaddr-monitored', 1),
+    ('write_passes_per_s_write', 'rw_areas passes/s, vaddr write-monitored',
+     1),
+    ('write_slowdown_plain', 'rw_areas slowdown, vaddr monitoring (%)', 2),
+    ('write_slowdown_write', 'rw_areas slowdown, write monitoring (%)', 2),
+    ('write_kdamond_cpu_plain',
+     'kdamond CPU, rw_areas, vaddr (% of a vCPU)', 2),
+    ('write_kdamond_cpu_write',
+     'kdamond CPU, rw_areas, vaddr write monitoring (% of a vCPU)', 2),
+    ('write_found_vaddr', 'write filter: written area found, vaddr', 3),
+    ('write_read_seen_vaddr', 'write filter: read-only area seen, vaddr', 3),
+    ('write_found_paddr', 'write filter: written area found, paddr', 3),
+    ('write_read_seen_paddr', 'write filter: read-only area seen, paddr', 3),
 ]
 INFO = ['kernel', 'quick', 'mean_nr_regions_vaddr', 'mean_nr_regions_paddr',
         'mean_nr_regions_vaddr_rigflush', 'membound_ops_per_thread', 'membound_runs',
         'reclaim_free_permille', 'memcg_writes', 'tried_total_bytes', 'tried_hung']
+INFO += ['write_monitoring_supported', 'write_runs', 'write_accuracy_at_vaddr',
+         'write_accuracy_at_paddr']
 
 
 def load(path):
@@ -70,7 +86,7 @@ def fmt(v, digits):
 
 
 def ratio(a, b, metric=''):
-    if metric == 'slowdown' and isinstance(a, (int, float)) and \
+    if 'slowdown' in metric and isinstance(a, (int, float)) and \
             isinstance(b, (int, float)):
         # A ratio of two percentages near 0 says nothing: compare the
         # relative run times instead, (1 + ours) / (1 + upstream).
@@ -93,7 +109,7 @@ def main():
         out.append(f'| {label} | {fmt(a, digits)} | {fmt(b, digits)} '
                    f'| {ratio(a, b, m)} |')
     out.append('')
-    out.append('\\* slowdown row: (1 + ours) / (1 + upstream), the ratio of '
+    out.append('\\* slowdown rows: (1 + ours) / (1 + upstream), the ratio of '
                'the monitored run times relative to the unmonitored ones.')
     out.append('')
     for m in INFO:
