@@ -19,12 +19,12 @@
 #define _LINUX_DAMON_H
 
 #include <linux/completion.h>
-#include <linux/cpumask.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 
+struct cpumask;
 struct pid;
 struct task_struct;
 
@@ -230,7 +230,7 @@ struct damon_sample_filter {
 	enum damon_sample_filter_type type;
 	bool matching;
 	bool allow;
-	cpumask_var_t cpumask;
+	struct cpumask *cpumask;
 	pid_t *tids;
 	unsigned int nr_tids;
 	struct list_head list;

@@ -50,7 +50,8 @@ damon_new_sample_filter(enum damon_sample_filter_type type, bool matching,
 
 	if (!f)
 		return NULL;
-	if (!zalloc_cpumask_var(&f->cpumask, GFP_KERNEL)) {
+	f->cpumask = kzalloc(cpumask_size(), GFP_KERNEL);
+	if (!f->cpumask) {
 		kfree(f);
 		return NULL;
 	}
@@ -110,7 +111,7 @@ void damon_add_sample_filter(struct damon_ctx *ctx,
 void damon_destroy_sample_filter(struct damon_sample_filter *f)
 {
 	list_del(&f->list);
-	free_cpumask_var(f->cpumask);
+	kfree(f->cpumask);
 	kfree(f->tids);
 	kfree(f);
 }
