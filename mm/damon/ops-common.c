@@ -28,7 +28,8 @@
  * grow to hold a whole hot set and is only flushed on CR3 writes, so a hot
  * set may look idle there for seconds.  The test rig, and only the test
  * rig, sets damon_ops.flush_tlb_for_emulators=Y: each sample then flushes
- * the TLBs of each monitored address space once (damon_emulator_flush()).
+ * the TLBs of each monitored address space once (damon_emulator_flush()),
+ * or for paddr those of every CPU (damon_emulator_flush_all()).
  * Off, the cost is one load and branch per address space and sample.
  *
  * Write monitoring (a write sample filter, see damon_sample_wants_write())
@@ -164,10 +165,12 @@ static void damon_assert_pte_locked(struct vm_area_struct *vma, pte_t *pte)
  * its end means a write during the sample.  Two rules keep a write from
  * ever being lost, for reclaim, writeback or swap-out:
  *
- * - The folio is marked dirty before the Dirty bit goes, as
- *   zap_present_ptes() and try_to_unmap_one() do.  The page table lock
- *   (with the folio mapped) keeps truncation away, as folio_mark_dirty()
- *   requires of its callers.
+ * - The folio is marked dirty, from the entry the flush returned, before
+ *   the clean entry is installed and the lock dropped, as
+ *   zap_present_ptes() and try_to_unmap_one() do: whoever takes the lock
+ *   next and finds the entry clean finds the folio dirty.  The page
+ *   table lock (with the folio mapped) keeps truncation away, as
+ *   folio_mark_dirty() requires of its callers.
  * - The entry is cleared and the TLBs flushed (ptep_clear_flush()) before
  *   the clean entry is set and the lock dropped.  A CPU caching the
  *   translation with Dirty set would otherwise write without setting the
@@ -321,8 +324,8 @@ static bool damon_pmd_normal_thp(pmd_t entry)
  * @addr:	A virtual address inside the THP.
  *
  * Does for a PMD what damon_ptep_mkclean() does for a PTE, under the same
- * rules: the folio is marked dirty first, and pmdp_invalidate() flushes
- * the TLBs before the clean entry is set.  The invalid (not none) entry
+ * rules: pmdp_invalidate() flushes the TLBs, and the folio is marked
+ * dirty, before the clean entry is set.  The invalid (not none) entry
  * in between keeps lockless walkers from taking the PMD for a page table.
  * DAX (devmap) PMDs are left alone.
  *

@@ -32,6 +32,22 @@ static inline void damon_emulator_flush(struct mm_struct *mm)
 		flush_tlb_mm(mm);
 }
 
+/**
+ * damon_emulator_flush_all() - Flush the TLBs of every CPU after a physical
+ * address sample cleared Accessed bits, on emulators only.
+ *
+ * The paddr counterpart of damon_emulator_flush(): its mappings belong to
+ * any address space.  Does nothing unless
+ * damon_ops.flush_tlb_for_emulators is set.
+ *
+ * Context: process context, interrupts enabled.
+ */
+static inline void damon_emulator_flush_all(void)
+{
+	if (unlikely(READ_ONCE(damon_flush_tlb_for_emulators)))
+		flush_tlb_all();
+}
+
 bool damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr);
 bool damon_ptep_young(pte_t *pte, struct vm_area_struct *vma,

@@ -264,6 +264,7 @@ static void damon_pa_start_sample(struct damon_ctx *ctx)
 		}
 		cond_resched();
 	}
+	damon_emulator_flush_all();
 }
 
 static void damon_pa_finish_sample(struct damon_ctx *ctx)

@@ -43,14 +43,19 @@ static const struct damon_sysfs_type damon_sysfs_primitives_type = {
 
 /* ==================== sample/filters/<F> ==================== */
 
-/*
- * Most thread ids of one tid_arr.  Far more than a filter needs; a written
- * list fits a page anyway, and it reads back as written.
- */
-#define DAMON_SYSFS_MAX_TIDS		1024
-
-/* Most digits of a thread id: those of PID_MAX_LIMIT. */
+/* Most digits of a thread id: those of PID_MAX_LIMIT - 1. */
 #define DAMON_SYSFS_TID_MAX_DIGITS	7
+
+/*
+ * Most thread ids of one tid_arr.  Far more than a filter needs, and few
+ * enough that the longest list, its commas and a newline fit in what one
+ * store takes and one show gives (PAGE_SIZE - 2 bytes: the generic store
+ * refuses writes that fill the page), so that it reads back as written.
+ */
+#define DAMON_SYSFS_MAX_TIDS		511
+/* The longest list with its newline: each id has a comma or the newline. */
+#define DAMON_SYSFS_TIDS_MAX_LEN	\
+	(DAMON_SYSFS_MAX_TIDS * (DAMON_SYSFS_TID_MAX_DIGITS + 1))
 
 static const struct damon_sysfs_names damon_sysfs_sample_filter_names = {
 	.names = damon_sample_filter_type_names,
@@ -115,6 +120,8 @@ static ssize_t damon_sysfs_tids_show(struct damon_sysfs_dir *dir, char *buf)
 	unsigned int i;
 	int len = 0;
 
+	/* written and shown whole: see DAMON_SYSFS_MAX_TIDS */
+	BUILD_BUG_ON(DAMON_SYSFS_TIDS_MAX_LEN + 2 > PAGE_SIZE);
 	for (i = 0; i < filter->nr_tids; i++)
 		len += sysfs_emit_at(buf, len, "%s%d", i ? "," : "",
 				     filter->tids[i]);
@@ -173,7 +180,8 @@ static pid_t *damon_sysfs_parse_tids(const char *buf, int nr)
 	if (ints[0] != nr || (*end && *end != '\n'))
 		goto invalid;
 	for (i = 1; i <= nr; i++) {
-		if (ints[i] <= 0 || ints[i] > PID_MAX_LIMIT)
+		/* PID_MAX_LIMIT itself is never a pid */
+		if (ints[i] <= 0 || ints[i] >= PID_MAX_LIMIT)
 			goto invalid;
 	}
 	memmove(ints, ints + 1, nr * sizeof(*ints));

@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "damon-va: " fmt
 
+#include <linux/cacheflush.h>
 #include <linux/damon.h>
 #include <linux/hugetlb.h>
 #include <linux/mman.h>
@@ -302,16 +303,25 @@ static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 }
 
 #ifdef CONFIG_HUGETLB_PAGE
-/* Clear the Accessed bit of a huge PTE; return whether it was set. */
+/*
+ * Clear the Accessed bit of a huge PTE; return whether it was set.  The
+ * entry is exchanged, as hugetlb_change_protection() does, not rewritten
+ * from an earlier read: a Dirty bit a CPU sets meanwhile is kept.  No TLB
+ * flush, as for every Accessed bit (see ops-common.c).
+ */
 static bool damon_va_hugetlb_mkold(struct mm_walk *walk, pte_t *pte,
 				   pte_t entry, unsigned long haddr,
 				   unsigned long size)
 {
 	struct folio *folio = pfn_folio(pte_pfn(entry));
 	bool was_young = pte_young(entry);
+	pte_t old;
 
-	if (was_young)
-		set_huge_pte_at(walk->mm, haddr, pte, pte_mkold(entry), size);
+	if (was_young) {
+		old = huge_ptep_modify_prot_start(walk->vma, haddr, pte);
+		huge_ptep_modify_prot_commit(walk->vma, haddr, pte, old,
+					     pte_mkold(old));
+	}
 #ifdef CONFIG_MMU_NOTIFIER
 	if (mmu_notifier_clear_young(walk->mm, haddr, haddr + size))
 		folio_set_young(folio);
@@ -320,6 +330,30 @@ static bool damon_va_hugetlb_mkold(struct mm_walk *walk, pte_t *pte,
 		folio_set_young(folio);
 	folio_set_idle(folio);
 	return was_young;
+}
+
+/*
+ * Make a dirty huge PTE clean; return whether it was dirty.  The rules of
+ * damon_ptep_mkclean(): the entry is cleared and the TLBs flushed, and
+ * the folio marked dirty, before the clean entry is installed.  Nothing
+ * reclaims or writes back a hugetlb folio, so its dirty flag is only kept
+ * as the kernel keeps it when it unmaps one (__unmap_hugepage_range());
+ * marking it dirty is harmless (hugetlbfs' dirty_folio only sets the
+ * flag).  Another process sharing the page table (PMD sharing) may still
+ * cache a dirty translation: it may then write unseen, never lose data.
+ */
+static bool damon_va_hugetlb_mkclean(struct mm_walk *walk, pte_t *pte,
+				     unsigned long haddr, unsigned long size)
+{
+	pte_t entry = huge_ptep_get(walk->mm, haddr, pte);
+
+	if (!huge_pte_dirty(entry))
+		return false;
+	flush_cache_range(walk->vma, haddr, haddr + size);
+	entry = huge_ptep_clear_flush(walk->vma, haddr, pte);
+	folio_mark_dirty(pfn_folio(pte_pfn(entry)));
+	set_huge_pte_at(walk->mm, haddr, pte, pte_mkclean(entry), size);
+	return true;
 }
 
 static void damon_va_hugetlb_probe(struct mm_walk *walk, pte_t entry,
@@ -335,9 +369,8 @@ static void damon_va_hugetlb_probe(struct mm_walk *walk, pte_t entry,
 }
 
 /*
- * hugetlb pages are never written: their Dirty bits are not looked at.
- * Nothing reclaims or writes back a hugetlb page, so no dirtiness needs
- * keeping there; write filters just see their accesses as reads.
+ * A huge PTE is sampled like a PTE: its Accessed bit, and its Dirty bit
+ * for write monitoring.
  */
 static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 				  unsigned long addr, unsigned long end,
@@ -355,9 +388,14 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 	case DAMON_VA_MKOLD:
 		w->young = damon_va_hugetlb_mkold(walk, pte, entry, haddr,
 						  size);
+		if (w->write)
+			w->dirty = damon_va_hugetlb_mkclean(walk, pte, haddr,
+							    size);
 		break;
 	case DAMON_VA_YOUNG:
 		w->young = damon_va_hugetlb_young(walk, entry, haddr);
+		if (w->write)
+			w->dirty = huge_pte_dirty(entry);
 		break;
 	case DAMON_VA_PROBE:
 		damon_va_hugetlb_probe(walk, entry, haddr);

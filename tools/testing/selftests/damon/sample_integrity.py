@@ -9,7 +9,7 @@ clean and drops it: a MADV_FREE page written again is discarded, an
 anonymous page in the swap cache keeps its old swap copy, a shared file
 page is not written back.
 
-write_verify runs in a memory cgroup whose memory.max (32 MiB) is well
+write_verify runs in a memory cgroup whose memory.high (32 MiB) is
 below its working set (3 areas of 16 MiB), with zram as swap, while a
 kdamond monitors writes with short intervals (1 ms samples): on vaddr
 (the process), on paddr (all of System RAM), and with a DAMOS pageout
@@ -22,6 +22,15 @@ the next round, the shared file (a memfd: the guest has no disk file
 system, and shmem goes to swap too) also through pread(); no byte may
 differ.  Pages must have been written to zram during the run, and some
 brought back into the swap cache (by MADV_WILLNEED).
+
+So that a run that monitored nothing cannot pass, the pageout scheme
+must have paged out some bytes (sz_applied), and a DAMOS stat scheme for
+the regions found written (nr_accesses >= 1 with the write filter),
+restricted to the workload's memory by an addr filter over its areas,
+must have tried some (sz_tried) on vaddr.  On paddr, with a memcg filter,
+the bytes of the workload it found written (sz_ops_filter_passed) are
+only reported: one sampled frame per region of a few MiB often misses
+pages written once a round.
 """
 
 import os
@@ -34,7 +43,10 @@ import damos_checks as c
 import sample_write as sw
 
 AREA_MIB = 16
-MEMORY_MAX = 32 << 20		# margin: a memcg OOM kill was once seen at 24
+# memory.high, not memory.max: reclaim and throttling above it, never an
+# OOM kill (memory.max at 24, 32 and 40 MiB saw the memcg OOM killer
+# end the workload before it finished a round)
+MEMORY_HIGH = 32 << 20
 ROUNDS = 3
 RUN_TIMEOUT_S = 65		# 4 runs within the kselftest timeout (300 s)
 CHECKS = ('lazyfree', 'swapped', 'shared', 'shared_read')
@@ -115,17 +127,29 @@ class WriteVerify:
         self.proc.wait()
 
 
+STAT, PAGEOUT = 0, 1		# the schemes' indexes
+
+
 def context(ops, w, pageout, m):
+    """The context: a stat scheme for the regions found written in the
+    workload's memory, then, if pageout, a pageout scheme for the
+    others."""
     if ops == 'vaddr':
         target = da.Target(pid=w.pid)
+        starts, ends = zip(*w.areas.values())
+        mine = [da.Filter('addr', matching=True, allow=True,
+                          addr_start=min(starts), addr_end=max(ends))]
+        filters = []
     else:
         target = da.Target(regions=[c.system_ram_span()])
-    schemes = []
+        # only the workload's memory, not the rest of the guest
+        mine = filters = [da.Filter('memcg', matching=False, allow=False,
+                                    memcg_path=m.path())]
+    # every aggregation: the workload writes each page once a round, so a
+    # region is found written in few aggregations
+    schemes = [da.Scheme('stat', nr_accesses=(1, da.UINT_MAX),
+                         filters=mine)]
     if pageout:
-        # paddr: only the workload's memory, not the rest of the guest
-        filters = [] if ops == 'vaddr' else [da.Filter(
-            'memcg', matching=False, allow=False, memcg_path=m.path())]
-        # every 100 ms: a paddr pageout walks every unwritten frame
         schemes.append(da.Scheme('pageout', nr_accesses=(0, 0),
                                  apply_interval_us=100000,
                                  filters=filters))
@@ -135,7 +159,7 @@ def context(ops, w, pageout, m):
 
 def run(ops, pageout):
     with c.Memcg(MEMCG) as m:
-        c.write_file(os.path.join(m.dir, 'memory.max'), MEMORY_MAX)
+        c.write_file(os.path.join(m.dir, 'memory.high'), MEMORY_HIGH)
         w = WriteVerify(m)
         try:
             return verify(ops, pageout, m, w)
@@ -143,8 +167,16 @@ def run(ops, pageout):
             w.stop()
 
 
+def scheme_stats(k, idx):
+    """The stats of scheme idx, with sz_ops_filter_passed."""
+    stats = k.stats(idx)
+    stats['sz_ops_filter_passed'] = da.read_int(os.path.join(
+        k.scheme_dir(idx), 'stats', 'sz_ops_filter_passed'))
+    return stats
+
+
 def verify(ops, pageout, m, w):
-    results, rounds, running, stats, times = {}, 0, [], None, []
+    results, rounds, running, stats, times = {}, 0, [], {}, []
     mstat, swapcache = {}, 0
     before = swap_io()
     with sw.SampledKdamond(context(ops, w, pageout, m), sw.WRITE_ONLY) as k:
@@ -157,8 +189,10 @@ def verify(ops, pageout, m, w):
                 mstat = memcg_stat(m)	# while the process lives
                 running.append(k.running())
                 # a vaddr kdamond ends with its target: ask now
-                if pageout and running[-1]:
-                    stats = k.stats()
+                if running[-1]:
+                    stats = {'stat': scheme_stats(k, STAT)}
+                    if pageout:
+                        stats['pageout'] = scheme_stats(k, PAGEOUT)
             elif fields[:1] == ['result']:
                 results[fields[1]] = [int(x) for x in fields[2:]]
             elif fields[:1] == ['swapcache']:
@@ -166,9 +200,16 @@ def verify(ops, pageout, m, w):
     swapin, swapout = (a - b for a, b in zip(swap_io(), before))
     w.stop()
     corrupted = sum(r[0] for r in results.values())
+    # writes found in the workload's memory, and paged out what was not.
+    # paddr samples one frame of a few MiB per region: it may miss writes
+    # made once a round, so only vaddr must find some.
+    found = stats.get('stat', {}).get(
+        'sz_tried' if ops == 'vaddr' else 'sz_ops_filter_passed', 0)
+    paged_out = stats.get('pageout', {}).get('sz_applied', 0)
     ok = (w.proc.returncode == 0 and rounds == ROUNDS and
           set(results) == set(CHECKS) and corrupted == 0 and
-          all(running) and swapout > 0 and swapcache > 0)
+          all(running) and swapout > 0 and swapcache > 0 and
+          (found > 0 or ops != 'vaddr') and (paged_out > 0 or not pageout))
     diag = [f'{rounds} of {ROUNDS} rounds (done at {", ".join(times)} s'
             f'{", then timed out" if w.timed_out else ""}), kdamond '
             f'running after each: {running}; corrupted bytes (pages, '
@@ -180,8 +221,8 @@ def verify(ops, pageout, m, w):
             f'memcg {mstat}; memory.events ' +
             c.read_file(os.path.join(m.dir, 'memory.events')).replace(
                 '\n', ', ')]
-    if stats:
-        diag.append(f'pageout scheme stats {stats}')
+    diag.append(f'written bytes found {found}, paged out {paged_out}; '
+                f'scheme stats {stats}')
     err = w.proc.stderr.read().strip()
     if err:
         diag.append(f'write_verify: {err}')

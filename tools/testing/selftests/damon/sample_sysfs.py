@@ -6,7 +6,8 @@ monitoring_attrs/sample/{primitives,filters}.
   tree, defaults   the files are there, 0600, with their default values
                    (and the directory damo's feature detection looks for)
   round_trip       every file reads back what was written
-  invalid          bad values fail with EINVAL and change nothing
+  invalid          bad values, and writes that fill a page (sysfs would
+                   cut longer ones), fail with EINVAL and change nothing
   nr_filters       nr_filters makes and removes directories
   on_refuses       what single files cannot check, "on" refuses: nothing
                    starts
@@ -58,10 +59,22 @@ BOOL_BAD = ['maybe', '2', '']
 NR_CPUS = os.cpu_count()
 LAST_CPU = str(NR_CPUS - 1)
 ALL_CPUS = f'0-{LAST_CPU}' if NR_CPUS > 1 else '0'
-# The most thread ids a tid_arr takes, and one more.
-MAX_TIDS = 1024
-TIDS_MAX = ','.join(str(t) for t in range(1, MAX_TIDS + 1))
+# PID_MAX_LIMIT (64-bit): never a pid; the ids below it have 7 digits
+PID_MAX_LIMIT = 4194304
+# The most thread ids a tid_arr takes, of the most digits: the longest
+# list (4088 bytes with its newline) fits in one page, reads back whole
+MAX_TIDS = 511
+TIDS_MAX = ','.join(str(PID_MAX_LIMIT - 1 - i) for i in range(MAX_TIDS))
+# one more, short ones
 TIDS_TOO_MANY = ','.join(str(t) for t in range(1, MAX_TIDS + 2))
+# Writes longer than a page, that sysfs would pass on in pieces: refused
+# whole.  600 ids of 7 digits (4800 bytes), and a cpulist of 4802 bytes.
+TIDS_TOO_LONG = ','.join(str(PID_MAX_LIMIT - 1 - i) for i in range(600))
+CPUS_TOO_LONG = '0' + ',0' * 2400
+# The longest write taken (4094 bytes with its newline), and one that
+# fills the page (4096 bytes), which may have been cut: refused.
+CPUS_LONGEST = '0' + ',0' * 2046
+CPUS_FILLS_PAGE = '0' + ',0' * 2047
 
 # (file, [(value written, value read back)]); '' writes a lone newline
 ROUND_TRIP = [
@@ -72,9 +85,10 @@ ROUND_TRIP = [
     (F0 + '/allow', BOOL_OK),
     (F0 + '/cpumask', [('0', '0'), (LAST_CPU, LAST_CPU),
                        (f'0-{LAST_CPU}', ALL_CPUS), ('all', ALL_CPUS),
-                       ('0-N', ALL_CPUS), ('0,0', '0'), ('', '')]),
+                       ('0-N', ALL_CPUS), ('0,0', '0'), (CPUS_LONGEST, '0'),
+                       ('', '')]),
     (F0 + '/tid_arr', [('1', '1'), ('1,2,3', '1,2,3'), ('42,7', '42,7'),
-                       ('4194304', '4194304'), (TIDS_MAX, TIDS_MAX),
+                       ('4194303', '4194303'), (TIDS_MAX, TIDS_MAX),
                        ('', '')]),
 ]
 
@@ -87,11 +101,13 @@ INVALID = [
     (F0 + '/matching', BOOL_BAD),
     (F0 + '/allow', BOOL_BAD),
     (F0 + '/cpumask', ['abc', '0-', '1-0', '0-1-2', 'x0', str(NR_CPUS),
-                       '4096', '4294967296', '-1']),
+                       '4096', '4294967296', '-1', CPUS_TOO_LONG,
+                       CPUS_FILLS_PAGE]),
     (F0 + '/tid_arr', ['0', '-1', 'abc', '1,abc', '1x', '1,', ',1', '1,,2',
                        '1 2', '1,0', '2,-1', '010', '0x10', '1-3',
-                       '4194305', '99999999', '18446744073709551617',
-                       TIDS_TOO_MANY]),
+                       '4194304', '4194305', '99999999',
+                       '18446744073709551617', TIDS_TOO_MANY,
+                       TIDS_TOO_LONG]),
     (FILTERS + '/nr_filters', ['abc', '-1', '100000']),
 ]
 

@@ -2,20 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 """DAMON write monitoring through sample control, end to end.
 
-rw_areas keeps reading one 32 MiB area and writing another.  A kdamond,
+rw_areas keeps reading some 32 MiB areas and writing others.  A kdamond,
 set up through sysfs with a stat scheme for every region, monitors it
 with the page_table primitive and the filter damo makes of
 --exp_ops_write_only (monitoring_attrs/sample/filters/0: write, matching
-Y, allow Y).  From the scheme's tried regions, within a deadline:
+Y, allow Y).  From the scheme's tried regions, within a deadline, of each
+area written every pass at least 90% of the bytes lie in regions with
+nr_accesses > 0 (of 20 samples an aggregation): "found"; of each area
+only read, at most 5% lie in such regions: "seen".  The cases:
 
-- of the written area, at least 90% of the bytes lie in regions with
-  nr_accesses > 0 (of 20 samples an aggregation): "found";
-- of the read-only area, at most 5% lie in such regions: "seen";
+- write_filter_finds_writes: the written area (small pages) found, a
+  read-only memfd mapping not seen; on vaddr (the whole process), fvaddr
+  (the areas) and paddr (the physical ranges of the areas' frames, scored
+  by those frames, from pagemap);
+- written_once_unseen: an anonymous area written once at the start, then
+  only read, not seen (its entries start dirty: this fails if a sample's
+  start does not clean the Dirty bit), on vaddr, fvaddr and paddr;
+- thp_write_filter: a MADV_HUGEPAGE area written every pass found, one
+  written once then only read not seen, on vaddr (the PMD path); skipped
+  without THPs (AnonHugePages of the areas in /proc/PID/smaps);
+- hugetlb_write_filter: the same with MAP_HUGETLB areas, for which the
+  test reserves huge pages (/proc/sys/vm/nr_hugepages); skipped if they
+  cannot be allocated.
 
-on vaddr (the whole process), fvaddr (the two areas) and paddr (the
-physical ranges of the areas' frames, scored by those frames, from
-pagemap).  Without the filter, at least 90% of each area must lie in
-regions with accesses, on vaddr and paddr.
+Without the filter, at least 90% of the read and written areas must lie
+in regions with accesses, on vaddr and paddr.
 
 bench.py imports measure() for make bench's "write" section.
 """
@@ -60,9 +71,12 @@ class Ktap(c.Ktap):
 class RwAreas:
     """An rw_areas process; areas maps 'read' and 'write' to (start, end)."""
 
-    def __init__(self, mib=AREA_MIB, binary=None, flush_tlb=False):
+    def __init__(self, mib=AREA_MIB, binary=None, flush_tlb=False,
+                 extras=()):
+        """extras: rw_areas options that add areas ('-o', '-H', '-g')."""
         binary = binary or os.path.join(HERE, 'rw_areas')
         args = [binary, '-s', str(mib)] + (['-t'] if flush_tlb else [])
+        args += list(extras)
         self.proc = subprocess.Popen(args,
                                      stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
@@ -82,6 +96,19 @@ class RwAreas:
 
     def region(self, name):
         return self.areas[name]
+
+    def anon_huge_kb(self, name):
+        """AnonHugePages of area name's mapping, in KiB, from smaps."""
+        head = f'{self.areas[name][0]:x}-'
+        inside = False
+        with open(f'/proc/{self.pid}/smaps') as f:
+            for line in f:
+                first = line.split(maxsplit=1)[0]
+                if not first.endswith(':'):	# a mapping's first line
+                    inside = first.startswith(head)
+                elif inside and first == 'AnonHugePages:':
+                    return int(line.split()[1])
+        return 0
 
     def phys(self, name):
         """The byte ranges of the frames behind area name (needs root)."""
@@ -125,16 +152,17 @@ class SampledKdamond(da.Kdamond):
                 da.write(os.path.join(s, 'filters', str(i), name), value)
 
 
-def context(ops, w, sample_us=SAMPLE_US, aggr_us=AGGR_US):
-    """A context of ops on w with a stat scheme trying every region."""
+def context(ops, w, names=('read', 'write'), sample_us=SAMPLE_US,
+            aggr_us=AGGR_US):
+    """A context of ops on w with a stat scheme trying every region;
+    fvaddr and paddr monitor only the areas names."""
     if ops == 'vaddr':
         target = da.Target(pid=w.pid)
     elif ops == 'fvaddr':
-        target = da.Target(pid=w.pid, regions=[w.region('read'),
-                                               w.region('write')])
+        target = da.Target(pid=w.pid,
+                           regions=sorted(w.region(n) for n in names))
     else:
-        target = da.Target(regions=c.phys_ranges([(w, 'read'),
-                                                  (w, 'write')]))
+        target = da.Target(regions=c.phys_ranges([(w, n) for n in names]))
     return da.Context(ops, targets=[target], schemes=[da.Scheme('stat')],
                       sample_us=sample_us, aggr_us=aggr_us,
                       max_nr_regions=200)
@@ -147,33 +175,40 @@ def fraction(regions, ranges):
     return d.covered(hot, ranges) / total if total else 0.0
 
 
-def measure(ops, w, filters, timeout=TIMEOUT_S):
+def measure(ops, w, filters, timeout=TIMEOUT_S, hot=None, cold=None):
     """Monitor w with ops and filters until the expected picture shows or
-    timeout seconds pass.  Returns a dict: ok, and of the best snapshot
-    seen: found (the fraction of the written area in regions with
-    accesses), seen (the same of the read area), nr_regions, at (seconds
-    after the start); plus kdamond_cpu_s and workload_passes over the
-    whole run, running (the kdamond at the end) and last (the last
-    snapshot's regions)."""
+    timeout seconds pass: the areas hot (by default 'write', and 'read'
+    too without filters) found, the areas cold (by default 'read' with
+    filters, none without) not seen.  Returns a dict: ok, and of the best
+    snapshot seen: areas (each area's fraction in regions with accesses),
+    found (the least of the hot areas), seen (the most of the cold ones, 0
+    without), nr_regions, at (seconds after the start); plus
+    kdamond_cpu_s and workload_passes over the whole run, running (the
+    kdamond at the end) and last (the last snapshot's regions)."""
+    if hot is None:
+        hot = ('write',) if filters else ('read', 'write')
+    if cold is None:
+        cold = ('read',) if filters else ()
+    names = tuple(hot) + tuple(cold)
     if ops == 'paddr':
-        ranges = {n: w.phys(n) for n in ('read', 'write')}
+        ranges = {n: w.phys(n) for n in names}
     else:
-        ranges = {n: [w.region(n)] for n in ('read', 'write')}
+        ranges = {n: [w.region(n)] for n in names}
     best = None
-    k = SampledKdamond(context(ops, w), filters)
+    k = SampledKdamond(context(ops, w, names), filters)
     with k:
         pid, p0 = k.pid(), w.passes()
         cpu0, t0 = d.kdamond_cpu_ticks(pid), time.monotonic()
         while True:
             _, regions = k.tried_regions()
-            r = {'found': fraction(regions, ranges['write']),
-                 'seen': fraction(regions, ranges['read']),
+            areas = {n: fraction(regions, ranges[n]) for n in names}
+            r = {'areas': areas,
+                 'found': min(areas[n] for n in hot),
+                 'seen': max([areas[n] for n in cold], default=0.0),
                  'nr_regions': len(regions),
                  'at': time.monotonic() - t0}
-            r['ok'] = (r['found'] >= FOUND_MIN and
-                       (r['seen'] <= SEEN_MAX if filters else
-                        r['seen'] >= FOUND_MIN))
-            if best is None or key(r, filters) > key(best, filters):
+            r['ok'] = r['found'] >= FOUND_MIN and r['seen'] <= SEEN_MAX
+            if best is None or key(r, cold) > key(best, cold):
                 best = r
             if r['ok'] or r['at'] > timeout:
                 break
@@ -186,57 +221,109 @@ def measure(ops, w, filters, timeout=TIMEOUT_S):
     return best
 
 
-def key(r, filters):
+def key(r, cold):
     """How close a snapshot came to the expected picture: one that shows
     it first."""
-    if filters:
+    if cold:
         return r['ok'], r['found'] - r['seen']
-    return r['ok'], min(r['found'], r['seen'])
+    return r['ok'], r['found']
 
 
 def describe(r):
-    return (f"written found {r['found']:.3f}, read-only seen "
-            f"{r['seen']:.3f}, {r['nr_regions']} regions, after "
+    return (', '.join(f'{n} {f:.3f}' for n, f in r['areas'].items()) +
+            f" in regions with accesses, {r['nr_regions']} regions, after "
             f"{r['at']:.1f} s; kdamond running {r['running']}, "
             f"{r['kdamond_cpu_s']:.1f} s CPU; workload passes "
             f"{r['workload_passes']}")
 
 
-def case(w, ops, filters):
+def check_areas(w, names):
+    """Raise da.Unsupported unless w has the areas names, each with THPs
+    if it is a THP area."""
+    missing = [n for n in names if n not in w.areas]
+    if missing:
+        raise da.Unsupported(f'rw_areas could not map {missing} (no '
+                             'huge pages?)')
+    no_thp = [n for n in names if n.startswith('thp') and
+              w.anon_huge_kb(n) == 0]
+    if no_thp:
+        raise da.Unsupported(f'no THP backs {no_thp} (AnonHugePages 0)')
+
+
+def case(w, ops, filters, hot=None, cold=None):
     def run():
-        r = measure(ops, w, filters)
+        check_areas(w, tuple(hot or ()) + tuple(cold or ()))
+        r = measure(ops, w, filters, hot=hot, cold=cold)
         diag = describe(r)
         if not r['ok']:
             diag += '\nlast tried regions: ' + ' '.join(
                 f'{s:#x}-{e:#x}:{n}' for s, e, n, _ in r['last'])
-            diag += (f"\nareas: read {w.region('read')[0]:#x}-"
-                     f"{w.region('read')[1]:#x} write "
-                     f"{w.region('write')[0]:#x}-{w.region('write')[1]:#x}")
+            diag += '\nareas: ' + ' '.join(
+                f'{n} {s:#x}-{e:#x}' for n, (s, e) in w.areas.items())
         return r['ok'] and r['running'], diag
     return run
 
 
+# name, ops, filters, areas found, areas not seen (None: the default)
 CASES = (
-    ('vaddr_write_filter_finds_writes', 'vaddr', WRITE_ONLY),
-    ('fvaddr_write_filter_finds_writes', 'fvaddr', WRITE_ONLY),
-    ('paddr_write_filter_finds_writes', 'paddr', WRITE_ONLY),
-    ('vaddr_no_filter_both_hot', 'vaddr', ()),
-    ('paddr_no_filter_both_hot', 'paddr', ()),
+    ('vaddr_write_filter_finds_writes', 'vaddr', WRITE_ONLY, None, None),
+    ('fvaddr_write_filter_finds_writes', 'fvaddr', WRITE_ONLY, None, None),
+    ('paddr_write_filter_finds_writes', 'paddr', WRITE_ONLY, None, None),
+    ('vaddr_written_once_unseen', 'vaddr', WRITE_ONLY, ('write',),
+     ('once',)),
+    ('fvaddr_written_once_unseen', 'fvaddr', WRITE_ONLY, ('write',),
+     ('once',)),
+    ('paddr_written_once_unseen', 'paddr', WRITE_ONLY, ('write',),
+     ('once',)),
+    ('vaddr_thp_write_filter', 'vaddr', WRITE_ONLY, ('thp',),
+     ('thp_once',)),
+    ('vaddr_hugetlb_write_filter', 'vaddr', WRITE_ONLY, ('hugetlb',),
+     ('hugetlb_once',)),
+    ('vaddr_no_filter_both_hot', 'vaddr', (), None, None),
+    ('paddr_no_filter_both_hot', 'paddr', (), None, None),
 )
+
+NR_HUGETLB_PAGES = 2 * AREA_MIB // 2	# two areas of 2 MiB pages
+HUGEPAGES = '/proc/sys/vm/nr_hugepages'
+
+
+class HugetlbPages:
+    """Adds NR_HUGETLB_PAGES to the persistent huge page pool while in
+    use, if the kernel has hugetlb; they may fail to be allocated, which
+    rw_areas then finds."""
+
+    def __enter__(self):
+        self.old = None
+        if os.path.exists(HUGEPAGES):
+            self.old = int(c.read_file(HUGEPAGES))
+            try:
+                c.write_file(HUGEPAGES, self.old + NR_HUGETLB_PAGES)
+            except OSError:
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            c.write_file(HUGEPAGES, self.old)
 
 
 def main():
-    names = [n for n, _, _ in CASES]
+    names = [n for n, _, _, _, _ in CASES]
     ktap = Ktap(len(names))
     if not da.available():
         c.skip_all(ktap, names, 'no DAMON sysfs interface')
-    # Without the filter, the Accessed bit tells: the workload then flushes
-    # its TLB every pass (see rw_areas.c, -t) for paddr's sake.
-    for flush_tlb in (False, True):
-        with RwAreas(flush_tlb=flush_tlb) as w:
-            for name, ops, filters in CASES:
-                if bool(filters) != flush_tlb:
-                    c.run_case(ktap, name, case(w, ops, filters))
+    # With the filter, every area; without it, the Accessed bit tells: the
+    # workload then flushes its TLB every pass (see rw_areas.c, -t) for
+    # paddr's sake.
+    with HugetlbPages():
+        with RwAreas(extras=('-o', '-H', '-g')) as w:
+            for name, ops, filters, hot, cold in CASES:
+                if filters:
+                    c.run_case(ktap, name, case(w, ops, filters, hot, cold))
+    with RwAreas(flush_tlb=True) as w:
+        for name, ops, filters, hot, cold in CASES:
+            if not filters:
+                c.run_case(ktap, name, case(w, ops, filters, hot, cold))
     ktap.finish()
 
 
