@@ -32,6 +32,8 @@ ROWS = [
     ('tried_update_ms', 'update_schemes_tried_regions (ms)', 1),
     ('tried_read_ms', 'read of every tried region\'s 4 files (ms)', 1),
     ('tried_read_per_1000_ms', '... per 1,000 regions (ms)', 1),
+    ('tried_all_read_ms', 'read of tried_regions_all, one file (ms)', 2),
+    ('tried_all_read_per_1000_ms', '... per 1,000 regions (ms)', 2),
     ('memcg_write_us', 'memcg_path write, open+write+close (µs each)', 1),
     ('write_passes_per_s_none', 'rw_areas passes/s, unmonitored (median)', 1),
     ('write_passes_per_s_plain', 'rw_areas passes/s, vaddr-monitored', 1),

@@ -274,6 +274,12 @@ struct damon_sysfs_dir *damon_sysfs_dir_add(struct kobject *parent_kobj,
 		if (err)
 			goto put_dir;
 	}
+	for (i = 0; i < type->nr_bin_attrs; i++) {
+		err = sysfs_create_bin_file(&dir->kobj,
+					    &type->bin_attrs[i].battr);
+		if (err)
+			goto put_dir;
+	}
 	for (i = 0; i < type->nr_children; i++) {
 		child = damon_sysfs_dir_add(&dir->kobj, dir,
 					    type->children[i].type,
@@ -431,6 +437,40 @@ ssize_t damon_sysfs_attr_show(struct kobject *kobj,
 	return ret;
 }
 
+/**
+ * damon_sysfs_bin_read() - The read callback of every file of any length.
+ * @file:	The open file.
+ * @kobj:	The kobject of the directory.
+ * @battr:	The binary attribute.
+ * @buf:	Where to copy to; sysfs gives at most a page per call.
+ * @off:	Offset in the file.
+ * @count:	Most bytes to copy.
+ *
+ * Waits for damon_sysfs_lock interruptibly, like the show of a file
+ * that is not one number.
+ *
+ * Return: the bytes copied (0 past the end), -ERESTARTSYS if a signal
+ * came first, -ENODEV if the directory was removed, or the error of the
+ * file's read callback.
+ */
+ssize_t damon_sysfs_bin_read(struct file *file, struct kobject *kobj,
+			     struct bin_attribute *battr, char *buf,
+			     loff_t off, size_t count)
+{
+	struct damon_sysfs_dir *dir =
+		container_of(kobj, struct damon_sysfs_dir, kobj);
+	const struct damon_sysfs_bin_attr *attr =
+		container_of(battr, struct damon_sysfs_bin_attr, battr);
+	ssize_t ret;
+
+	if (mutex_lock_interruptible(&damon_sysfs_lock))
+		return -ERESTARTSYS;
+	ret = dir->removed ? -ENODEV : attr->read(dir, buf, off, count);
+	/* a read never removes directories */
+	mutex_unlock(&damon_sysfs_lock);
+	return ret;
+}
+
 union damon_sysfs_value {
 	unsigned long ul;
 	unsigned int uint;
@@ -534,12 +574,13 @@ static int damon_sysfs_field_store(struct damon_sysfs_dir *dir,
  * @buf:	What was written.
  * @count:	Its length.
  *
- * Nothing changes unless the whole value is valid.  Waits for
- * damon_sysfs_lock interruptibly.
+ * Nothing changes unless the whole value is valid.  A write that fills
+ * the page sysfs gives (PAGE_SIZE - 1 bytes or more) may have been cut,
+ * and is refused.  Waits for damon_sysfs_lock interruptibly.
  *
- * Return: @count on success, -ERESTARTSYS if a signal came before the
- * lock, -ENODEV if the directory was removed, another negative errno
- * otherwise.
+ * Return: @count on success, -EINVAL for a write filling the page,
+ * -ERESTARTSYS if a signal came before the lock, -ENODEV if the directory
+ * was removed, another negative errno otherwise.
  */
 ssize_t damon_sysfs_attr_store(struct kobject *kobj,
 			       struct kobj_attribute *kattr, const char *buf,
@@ -551,6 +592,12 @@ ssize_t damon_sysfs_attr_store(struct kobject *kobj,
 		container_of(kattr, struct damon_sysfs_attr, kattr);
 	int err;
 
+	/*
+	 * kernfs cuts a longer write into page-sized stores, each of which
+	 * would be taken for a whole value; no value is that long.
+	 */
+	if (count >= PAGE_SIZE - 1)
+		return -EINVAL;
 	err = damon_sysfs_lock_for_store(dir);
 	if (err)
 		return err;

@@ -88,6 +88,20 @@ struct damon_sysfs_attr {
 };
 
 /**
+ * struct damon_sysfs_bin_attr - A read-only file of any length.
+ * @battr:	The sysfs binary attribute: unlike a show, which fills one
+ *		page, it is read at offsets, so that it may hold a table.
+ * @read:	Copy up to @count bytes of the file from offset @off into
+ *		@buf.  Return the bytes copied, 0 past the end, or a
+ *		negative errno.  Called with damon_sysfs_lock held.
+ */
+struct damon_sysfs_bin_attr {
+	struct bin_attribute battr;
+	ssize_t (*read)(struct damon_sysfs_dir *dir, char *buf, loff_t off,
+			size_t count);
+};
+
+/**
  * struct damon_sysfs_child - A named child directory.
  * @name:	Its name.
  * @type:	Its type.
@@ -102,6 +116,8 @@ struct damon_sysfs_child {
  * @data_size:	Size of the data of a directory of this type.
  * @attrs:	Its attribute files.
  * @nr_attrs:	Length of @attrs.
+ * @bin_attrs:	Its read-only files of any length.
+ * @nr_bin_attrs: Length of @bin_attrs.
  * @children:	Its named child directories, made with the directory.
  * @nr_children: Length of @children.
  * @item_type:	List types only: type of the numbered children.
@@ -114,6 +130,8 @@ struct damon_sysfs_type {
 	size_t data_size;
 	const struct damon_sysfs_attr *attrs;
 	unsigned int nr_attrs;
+	const struct damon_sysfs_bin_attr *bin_attrs;
+	unsigned int nr_bin_attrs;
 	const struct damon_sysfs_child *children;
 	unsigned int nr_children;
 	const struct damon_sysfs_type *item_type;
@@ -155,6 +173,9 @@ ssize_t damon_sysfs_attr_show(struct kobject *kobj,
 ssize_t damon_sysfs_attr_store(struct kobject *kobj,
 			       struct kobj_attribute *kattr, const char *buf,
 			       size_t count);
+ssize_t damon_sysfs_bin_read(struct file *file, struct kobject *kobj,
+			     struct bin_attribute *battr, char *buf,
+			     loff_t off, size_t count);
 ssize_t damon_sysfs_nr_show(struct damon_sysfs_dir *dir, char *buf);
 int damon_sysfs_nr_store(struct damon_sysfs_dir *dir, const char *buf);
 
@@ -210,12 +231,29 @@ int damon_sysfs_nr_store(struct damon_sysfs_dir *dir, const char *buf);
 	}
 
 /*
+ * A read-only (0400) file of any length, read by @_read at offsets.  Its
+ * size is 0: sysfs then leaves the end of the file to @_read.
+ */
+#define DAMON_SYSFS_BIN_RO(_name, _read)				\
+	{								\
+		.battr = __BIN_ATTR(_name, 0400, damon_sysfs_bin_read,	\
+				    NULL, 0),				\
+		.read = _read,						\
+	}
+
+/*
  * The .attrs and .nr_attrs of a &struct damon_sysfs_type, from an array.
  * ARRAY_SIZE() spelled out: the array is only looked at by sizeof.
  */
 #define DAMON_SYSFS_ATTRS(_attrs)					\
 	.attrs = _attrs,						\
 	.nr_attrs = sizeof(_attrs) / sizeof((_attrs)[0]) +		\
+		__must_be_array(_attrs)
+
+/* The .bin_attrs and .nr_bin_attrs of a &struct damon_sysfs_type, likewise. */
+#define DAMON_SYSFS_BIN_ATTRS(_attrs)					\
+	.bin_attrs = _attrs,						\
+	.nr_bin_attrs = sizeof(_attrs) / sizeof((_attrs)[0]) +		\
 		__must_be_array(_attrs)
 
 /* The .children and .nr_children of a &struct damon_sysfs_type, likewise. */

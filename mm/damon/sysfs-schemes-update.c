@@ -13,6 +13,7 @@
  */
 
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "sysfs-schemes.h"
 
@@ -406,20 +407,15 @@ static int damon_sysfs_set_probe_hits(struct damon_sysfs_dir *probes,
 	return 0;
 }
 
-/* Fill tried_regions of one scheme directory from what a walk collected. */
-static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
-					 struct damon_sysfs_walk_scheme *ws,
-					 unsigned int nr_probes,
-					 bool bytes_only)
+/* Fill the numbered directories of tried_regions from what a walk collected. */
+static int damon_sysfs_set_tried_dirs(struct damon_sysfs_dir *tried,
+				      const struct damon_sysfs_walk_scheme *ws,
+				      unsigned int nr_probes)
 {
-	struct damon_sysfs_tried_regions *data = damon_sysfs_data(tried);
 	struct damon_sysfs_dir *region;
 	unsigned int i;
 	int err;
 
-	data->total_bytes = ws->total_bytes;
-	if (bytes_only)
-		return 0;
 	err = damon_sysfs_resize(tried, ws->nr);
 	if (err)
 		return err;
@@ -434,6 +430,134 @@ static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * The longest line of tried_regions_all: five numbers of up to 20 digits
+ * and the hits of each probe, up to 10 digits, each after a separator,
+ * and the newline.
+ */
+#define DAMON_SYSFS_TRIED_LINE_MAX	(5 * 21 + DAMON_MAX_PROBES * 11 + 1)
+
+/* Write the line of one region into @buf, of @size bytes; return its length. */
+static size_t damon_sysfs_tried_line(char *buf, size_t size,
+				     const struct damon_sysfs_walk_region *wr,
+				     unsigned int nr_probes)
+{
+	const struct damon_sysfs_tried_region *r = &wr->region;
+	unsigned int p;
+	size_t n;
+
+	n = scnprintf(buf, size, "%lu %lu %u %u %lu", r->start, r->end,
+		      r->nr_accesses, r->age, r->sz_filter_passed);
+	for (p = 0; p < nr_probes; p++)
+		n += scnprintf(buf + n, size - n, " %u", wr->probe_hits[p]);
+	n += scnprintf(buf + n, size - n, "\n");
+	return n;
+}
+
+/*
+ * The text of tried_regions_all for what a walk collected: NULL for no
+ * region.  It is written before the directories are touched, so that
+ * running out of memory leaves both as they were.
+ */
+static int damon_sysfs_tried_table(const struct damon_sysfs_walk_scheme *ws,
+				   unsigned int nr_probes, char **table,
+				   size_t *len)
+{
+	size_t size, n = 0;
+	unsigned int i;
+	char *t;
+
+	*table = NULL;
+	*len = 0;
+	if (!ws->nr)
+		return 0;
+	size = array_size(ws->nr, DAMON_SYSFS_TRIED_LINE_MAX);
+	/* a huge max_nr_regions may ask too much: fail, do not warn */
+	t = kvmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < ws->nr; i++)
+		n += damon_sysfs_tried_line(t + n, size - n, &ws->regions[i],
+					    nr_probes);
+	*table = t;
+	*len = n;
+	return 0;
+}
+
+/* Fill tried_regions of one scheme directory from what a walk collected. */
+static int damon_sysfs_set_tried_regions(struct damon_sysfs_dir *tried,
+					 struct damon_sysfs_walk_scheme *ws,
+					 unsigned int nr_probes,
+					 bool bytes_only)
+{
+	struct damon_sysfs_tried_regions *data = damon_sysfs_data(tried);
+	size_t len;
+	char *table;
+	int err;
+
+	data->total_bytes = ws->total_bytes;
+	if (bytes_only)
+		return 0;
+	err = damon_sysfs_tried_table(ws, nr_probes, &table, &len);
+	if (err)
+		return err;
+	err = damon_sysfs_set_tried_dirs(tried, ws, nr_probes);
+	if (err) {
+		/* the directories are partly filled: no table matches them */
+		kvfree(table);
+		table = NULL;
+		len = 0;
+	}
+	kvfree(data->table);
+	data->table = table;
+	data->table_len = len;
+	return err;
+}
+
+/**
+ * damon_sysfs_tried_regions_release() - Free the table of a tried_regions
+ * directory.
+ * @tried:	The tried_regions directory, being released.
+ */
+void damon_sysfs_tried_regions_release(struct damon_sysfs_dir *tried)
+{
+	struct damon_sysfs_tried_regions *data = damon_sysfs_data(tried);
+
+	kvfree(data->table);
+}
+
+/**
+ * damon_sysfs_tried_regions_all_read() - Read schemes/<S>/tried_regions_all.
+ * @scheme:	The scheme directory.
+ * @buf:	Where to copy to.
+ * @off:	Offset in the file.
+ * @count:	Most bytes to copy.
+ *
+ * The file is the table made with the numbered directories of
+ * tried_regions by the last update_schemes_tried_regions, one line per
+ * region: "start end nr_accesses age sz_filter_passed", then the hits of
+ * each probe of the kdamond (none without probes), in decimal.  It is
+ * empty before any update and after clear_schemes_tried_regions.  Called
+ * with damon_sysfs_lock held: an update cannot change the table in the
+ * middle of one read() call, though it can between two.
+ *
+ * Return: the bytes copied, 0 past the end, or -EINVAL for a negative
+ * @off.
+ */
+ssize_t damon_sysfs_tried_regions_all_read(struct damon_sysfs_dir *scheme,
+					   char *buf, loff_t off,
+					   size_t count)
+{
+	struct damon_sysfs_tried_regions *data =
+		damon_sysfs_child_data(scheme,
+				       DAMON_SYSFS_SCHEME_TRIED_REGIONS);
+
+	lockdep_assert_held(&damon_sysfs_lock);
+
+	return memory_read_from_buffer(buf, count, &off, data->table,
+				       data->table_len);
 }
 
 /* Fill the tried_regions directories from what a walk collected. */

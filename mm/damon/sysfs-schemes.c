@@ -362,6 +362,7 @@ static const struct damon_sysfs_type damon_sysfs_tried_regions_type = {
 	.data_size = sizeof(struct damon_sysfs_tried_regions),
 	DAMON_SYSFS_ATTRS(damon_sysfs_tried_regions_attrs),
 	.item_type = &damon_sysfs_tried_region_type,
+	.release = damon_sysfs_tried_regions_release,
 };
 
 /* ==================== schemes ==================== */
@@ -397,6 +398,15 @@ static const struct damon_sysfs_attr damon_sysfs_scheme_attrs[] = {
 		       .max = INT_MAX),
 };
 
+/*
+ * Beside tried_regions/, not in it: tools that list tried_regions/ expect
+ * only total_bytes and the numbered directories there.
+ */
+static const struct damon_sysfs_bin_attr damon_sysfs_scheme_bin_attrs[] = {
+	DAMON_SYSFS_BIN_RO(tried_regions_all,
+			   damon_sysfs_tried_regions_all_read),
+};
+
 static const struct damon_sysfs_child damon_sysfs_scheme_children[] = {
 	[DAMON_SYSFS_SCHEME_ACCESS_PATTERN] = {
 		"access_pattern", &damon_sysfs_pattern_type },
@@ -418,6 +428,7 @@ static const struct damon_sysfs_child damon_sysfs_scheme_children[] = {
 static const struct damon_sysfs_type damon_sysfs_scheme_type = {
 	.data_size = sizeof(struct damon_sysfs_scheme),
 	DAMON_SYSFS_ATTRS(damon_sysfs_scheme_attrs),
+	DAMON_SYSFS_BIN_ATTRS(damon_sysfs_scheme_bin_attrs),
 	DAMON_SYSFS_CHILDREN(damon_sysfs_scheme_children),
 	.init = damon_sysfs_scheme_init,
 };

@@ -121,10 +121,21 @@ struct damon_sysfs_tried_region {
 /**
  * struct damon_sysfs_tried_regions - schemes/<S>/tried_regions.
  * @total_bytes:	Bytes of the regions the scheme was last tried on.
+ * @table:		What schemes/<S>/tried_regions_all shows: the
+ *			numbered directories as text, one line each, made
+ *			from the same snapshot.  kvmalloc()ed, or NULL.
+ * @table_len:		Length of @table.
  */
 struct damon_sysfs_tried_regions {
 	unsigned long total_bytes;
+	char *table;
+	size_t table_len;
 };
+
+void damon_sysfs_tried_regions_release(struct damon_sysfs_dir *tried);
+ssize_t damon_sysfs_tried_regions_all_read(struct damon_sysfs_dir *scheme,
+					   char *buf, loff_t off,
+					   size_t count);
 
 int damon_sysfs_add_goals(struct damos_quota *quota,
 			  struct damon_sysfs_dir *goals);

@@ -11,9 +11,17 @@ runs its phases, stops the kdamond and writes into OUT_DIR:
   accessgen.jsonl  accessgen's own output: layout and phases
   trace.txt        the damon_aggregated events (tracefs text, "mono"
                    clock, i.e. CLOCK_MONOTONIC seconds like accessgen's)
-  monitor.json     kernel, intervals, kdamond pid, lost events
+  monitor.json     kernel, intervals, kdamond pid, lost events, and how
+                   the tried regions were read and how long it took
+  tried.jsonl      DAMON's regions at the end of each phase, as a stat
+                   scheme that tries every region sees them: one JSON
+                   object a phase, {"phase", "time", "read_ms",
+                   "regions": [[start, end, nr_accesses, age], ...]}
 
-heatmap.py turns these into a heatmap.
+heatmap.py turns these into a heatmap.  The tried regions come from
+schemes/0/tried_regions_all, one file, where the kernel has it (this
+project's extension), and from the four files of each tried_regions/<R>
+otherwise (upstream kernels).
 """
 
 import argparse
@@ -61,6 +69,17 @@ class Kdamond:
         write(os.path.join(attrs, 'nr_regions/min'), min_regions)
         write(os.path.join(ctx, 'targets/nr_targets'), 1)
         write(os.path.join(ctx, 'targets/0/pid_target'), pid)
+        # A stat scheme changes no memory; it is tried on every region,
+        # so its tried regions are DAMON's view.  Upstream's default
+        # access pattern ranges are 0 to 0: set them all.
+        self.scheme = os.path.join(ctx, 'schemes/0')
+        write(os.path.join(ctx, 'schemes/nr_schemes'), 1)
+        write(os.path.join(self.scheme, 'action'), 'stat')
+        for name, hi in (('sz', (1 << 64) - 1), ('nr_accesses', 1 << 31),
+                         ('age', 1 << 31)):
+            pattern = os.path.join(self.scheme, 'access_pattern', name)
+            write(os.path.join(pattern, 'max'), hi)
+            write(os.path.join(pattern, 'min'), 0)
 
     def start(self, timeout=30):
         """Turn the kdamond on; return its pid once it runs."""
@@ -73,6 +92,26 @@ class Kdamond:
             time.sleep(0.05)
         raise SystemExit('record: the kdamond did not start')
 
+    def tried_regions(self):
+        """DAMON's regions now, [[start, end, nr_accesses, age], ...],
+        or None if the kernel refused the update."""
+        try:
+            with open(os.path.join(self.dir, 'state'), 'w') as f:
+                f.write('update_schemes_tried_regions\n')
+        except OSError as e:
+            print(f'record: update_schemes_tried_regions: {e}')
+            return None
+        one_file = os.path.join(self.scheme, 'tried_regions_all')
+        if os.path.exists(one_file):
+            return read_tried_all(one_file)
+        return read_tried_dirs(os.path.join(self.scheme, 'tried_regions'))
+
+    def tried_source(self):
+        """Which files tried_regions() reads."""
+        if os.path.exists(os.path.join(self.scheme, 'tried_regions_all')):
+            return 'tried_regions_all'
+        return 'tried_regions/<R>/'
+
     def stop(self):
         """Turn the kdamond off, unless it is off already."""
         state = os.path.join(self.dir, 'state')
@@ -82,6 +121,21 @@ class Kdamond:
         except OSError as e:
             if read(state) != 'off':
                 raise SystemExit(f'record: cannot stop kdamond: {e}') from e
+
+
+def read_tried_all(path):
+    """The regions of a tried_regions_all file: one line a region,
+    "start end nr_accesses age sz_filter_passed [probe hits...]"."""
+    with open(path) as f:
+        return [[int(v) for v in line.split()[:4]] for line in f]
+
+
+def read_tried_dirs(tried):
+    """The regions of the numbered directories of a tried_regions/."""
+    names = sorted((n for n in os.listdir(tried) if n.isdigit()), key=int)
+    return [[int(read(os.path.join(tried, n, f)))
+             for f in ('start', 'end', 'nr_accesses', 'age')]
+            for n in names]
 
 
 class Tracer:
@@ -166,6 +220,7 @@ def main():
     tracer = Tracer(args.buffer_kb)
     tracer.start()
     lines = [layout]
+    tried, read_ms = [], []
     try:
         kdamond_pid = kdamond.start()
         print(f'record: kdamond pid {kdamond_pid}, sample {args.sample_us} us,'
@@ -180,6 +235,13 @@ def main():
             phase = json.loads(line)
             print(f'record: phase {phase["index"]} done, hot: '
                   f'{" ".join(phase["hot"]) or "nothing"}')
+            t0 = time.monotonic()
+            regions = kdamond.tried_regions()
+            if regions is not None:
+                read_ms.append((time.monotonic() - t0) * 1000)
+                tried.append({'phase': phase['index'], 'time': t0,
+                              'read_ms': round(read_ms[-1], 3),
+                              'regions': regions})
     finally:
         # Stop monitoring before accessgen exits: a kdamond whose target
         # is gone stops by itself.
@@ -189,14 +251,25 @@ def main():
         rc = gen.wait()
     with open(os.path.join(args.out, 'accessgen.jsonl'), 'w') as f:
         f.writelines(lines)
+    with open(os.path.join(args.out, 'tried.jsonl'), 'w') as f:
+        for snap in tried:
+            f.write(json.dumps(snap) + '\n')
     with open(os.path.join(args.out, 'monitor.json'), 'w') as f:
         json.dump({'kernel': platform.release(), 'ops': 'vaddr',
                    'sample_us': args.sample_us, 'aggr_us': args.aggr_us,
                    'min_regions': args.min_regions,
                    'max_regions': args.max_regions,
-                   'kdamond_pid': kdamond_pid, 'lost_events': lost}, f)
+                   'kdamond_pid': kdamond_pid, 'lost_events': lost,
+                   'tried_source': kdamond.tried_source(),
+                   'tried_snapshots': len(tried),
+                   'tried_update_and_read_ms_max':
+                       round(max(read_ms), 3) if read_ms else None}, f)
         f.write('\n')
     print(f'record: {len(lines) - 1} phases, {lost} trace events lost')
+    if read_ms:
+        print(f'record: {len(tried)} tried-region snapshots from '
+              f'{kdamond.tried_source()}, update and read '
+              f'{min(read_ms):.1f} to {max(read_ms):.1f} ms')
     if rc != 0:
         raise SystemExit(f'record: accessgen exited with {rc}')
     return 0

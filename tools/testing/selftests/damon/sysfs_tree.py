@@ -71,6 +71,8 @@ TREE = {
     S + '/dests/0/id': 0o600,
     S + '/dests/0/weight': 0o600,
     S + '/tried_regions/total_bytes': 0o400,
+    # this project's extension (tried_regions_all.py tests its content)
+    S + '/tried_regions_all': 0o400,
 }
 for _m in ('sample_us', 'aggr_us', 'update_us'):
     TREE[f'{C}/monitoring_attrs/intervals/{_m}'] = 0o600
