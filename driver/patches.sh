@@ -5,52 +5,67 @@
 # build/patches.git, made once); the series is built with git plumbing on
 # a scratch index, so no 90,000-file checkout is needed.  Each patch is
 # checked with checkpatch, the series is applied in order onto the base
-# to prove that it applies, and its end state is compared with the
-# composed tree (which make guest-kernel builds).
+# to prove that it applies, its end state is compared with the composed
+# tree (which make guest-kernel builds), and every patch that changes
+# what a build reads is built: mm/damon/ with W=1, warnings as errors,
+# then a check that no patch calls code only a later one adds.
+#
+# Each patch brings its own Makefile lines and Kconfig options: the
+# Makefiles and the Kconfig under mm/damon/ are cut down, for each patch,
+# to the files and options the series has by then (driver/patches-
+# makefile.awk, driver/patches-kconfig.awk, KCONFIG_GROUPS below).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 serialize patches
 
 # The patches, in order: number|subject|body.
 PATCHES=(
-"1|mm/damon: remove the upstream implementation|Remove the DAMON implementation, its tests, documents and their translations, to make room for a new implementation written from scratch.  Its Kconfig, which mm/Kconfig sources, is replaced by the new one, so that the tree still configures and builds with DAMON disabled."
-"2|mm/damon: add the data access monitoring core|Add the public header, the trace events and the core of DAMON: monitoring contexts, targets and regions, and the kdamond thread that samples accesses and adjusts the regions."
+"1|mm/damon: remove the upstream implementation|Remove the DAMON implementation, its tests, documents and their translations, to make room for a new implementation written from scratch.  Its Kconfig, which mm/Kconfig sources, keeps only its license tag, so that the tree still configures and builds; each of the following patches adds the Kconfig options and Makefile lines of the code it brings."
+"2|mm/damon: add the data access monitoring core and DAMOS|Add the public header, the trace events and the core of DAMON: monitoring contexts, targets and regions, and the kdamond thread that samples accesses and adjusts the regions.  With it come DAMOS, access-aware operation schemes: memory management actions applied to regions of a given access pattern, under quotas tuned by goals, watermarks and filters, with statistics and a walk of the regions they were tried on.  The kdamond applies the schemes in its loop, so the two come in one patch."
 "3|mm/damon: add the address space operation sets|Add the operation sets that check accesses for virtual address spaces of processes and for the physical address space, and apply DAMOS actions to them."
-"4|mm/damon: add DAMOS, access-aware operation schemes|Add schemes that apply memory management actions to regions of a given access pattern, under quotas tuned by goals, watermarks and filters, with statistics and a walk of the regions they were tried on."
-"5|mm/damon: add the sysfs interface|Add /sys/kernel/mm/damon/admin, the user interface to kdamonds, their monitoring contexts and schemes."
-"6|mm/damon: add DAMON_RECLAIM, DAMON_LRU_SORT and DAMON_STAT|Add the built-in policy modules: proactive reclamation, LRU list sorting and always-on system memory monitoring, on one shared module skeleton and configured through module parameters."
-"7|mm/damon: add unit tests|Add KUnit suites for DAMON and user-space unit tests of its region arithmetic under tools/testing/damon, and the end-to-end test driver the selftests use."
-"8|Docs/mm/damon: document DAMON|Add the design, usage and interface documents of DAMON."
-"9|selftests/damon: add DAMON selftests|Add kselftests that run DAMON against real workloads."
-"10|MAINTAINERS: update the DAMON entry|List the files of the new implementation in the DAMON entry."
+"4|mm/damon: add the sysfs interface|Add /sys/kernel/mm/damon/admin, the user interface to kdamonds, their monitoring contexts and schemes."
+"5|mm/damon: add DAMON_RECLAIM, DAMON_LRU_SORT and DAMON_STAT|Add the built-in policy modules: proactive reclamation, LRU list sorting and always-on system memory monitoring, on one shared module skeleton and configured through module parameters."
+"6|mm/damon: add unit tests|Add KUnit suites for DAMON and user-space unit tests of its region arithmetic under tools/testing/damon, and the end-to-end test driver the selftests use."
+"7|Docs/mm/damon: document DAMON|Add the design, usage and interface documents of DAMON."
+"8|selftests/damon: add DAMON selftests|Add kselftests that run DAMON against real workloads."
+"9|MAINTAINERS: update the DAMON entry|List the files of the new implementation in the DAMON entry."
 )
 # Which patch a file of ours goes to: glob|patch, the first match wins.
 # A file that matches nothing stops the script: add a line here.
 FILE_GROUPS=(
 	'mm/damon/Kconfig|1'
-	'mm/damon/tests/*|7'
-	'tools/testing/damon/*|7'
+	'mm/damon/tests/*|6'
+	'tools/testing/damon/*|6'
 	'mm/damon/vaddr*|3'
 	'mm/damon/paddr*|3'
 	'mm/damon/ops-*|3'
 	'mm/damon/migrate*|3'
-	'mm/damon/damos.h|4'
-	'mm/damon/schemes*|4'
-	'mm/damon/quota*|4'
-	'mm/damon/goals*|4'
-	'mm/damon/apply*|4'
-	'mm/damon/sysfs*|5'
-	'mm/damon/modules-common*|6'
-	'mm/damon/reclaim*|6'
-	'mm/damon/lru_sort*|6'
-	'mm/damon/stat*|6'
+	'mm/damon/sysfs*|4'
+	'mm/damon/modules-common*|5'
+	'mm/damon/reclaim*|5'
+	'mm/damon/lru_sort*|5'
+	'mm/damon/stat*|5'
 	'mm/damon/*|2'
 	'include/linux/damon.h|2'
 	'include/trace/events/damon.h|2'
-	'Documentation/*|8'
-	'samples/damon/*|8'
-	'tools/testing/selftests/damon/*|9'
-	'MAINTAINERS|10'
+	'Documentation/*|7'
+	'samples/damon/*|7'
+	'tools/testing/selftests/damon/*|8'
+	'MAINTAINERS|9'
+)
+# Which patch a Kconfig option of mm/damon/Kconfig comes with: the patch
+# of the code it builds or configures (glob|patch, the first match wins).
+# An option that matches nothing stops the script: add a line here.
+KCONFIG_GROUPS=(
+	'DAMON|2'
+	'DAMON_VADDR|3'
+	'DAMON_PADDR|3'
+	'DAMON_SYSFS|4'
+	'DAMON_RECLAIM|5'
+	'DAMON_LRU_SORT|5'
+	'DAMON_STAT*|5'
+	'DAMON_KUNIT_TEST|6'
+	'DAMON_E2E_DRIVER|6'
 )
 AUTHOR_NAME="DAMON project" AUTHOR_EMAIL="damon@example.invalid"
 
@@ -95,6 +110,72 @@ for f in "${ours[@]}"; do
 	done
 	[[ -n ${group[$f]:-} ]] || die "$f belongs to no patch: add it to FILE_GROUPS"
 done
+declare -A kgroup=()
+mapfile -t ksyms < <(awk -v list=1 -f "$DRIVER/patches-kconfig.awk" \
+	"$REPO/mm/damon/Kconfig")
+for s in "${ksyms[@]}"; do
+	for row in "${KCONFIG_GROUPS[@]}"; do
+		# shellcheck disable=SC2053 # glob match on purpose
+		if [[ $s == ${row%|*} ]]; then
+			kgroup[$s]=${row##*|}
+			break
+		fi
+	done
+	[[ -n ${kgroup[$s]:-} ]] ||
+		die "Kconfig option $s belongs to no patch: add it to KCONFIG_GROUPS"
+done
+
+# Stage the Kconfig and the Makefiles under mm/damon/ as they are at
+# patch N: the options, objects and directories of the files the series
+# has by then.  An object list under CONFIG_X where X comes later would
+# be dead code in that patch: refused.
+stage_cut_files() {	# n
+	local f g dir have keep blob sym
+	for f in "${!group[@]}"; do
+		((group[$f] <= $1)) || continue
+		case $f in
+		mm/damon/Kconfig)
+			keep=""
+			for sym in "${!kgroup[@]}"; do
+				((kgroup[$sym] <= $1)) && keep+="$sym "
+			done
+			blob=$(awk -v keep="$keep" -f "$DRIVER/patches-kconfig.awk" \
+				"$REPO/$f" | git hash-object -w --stdin)
+			;;
+		mm/damon/Makefile | mm/damon/*/Makefile)
+			dir=${f%Makefile}
+			have=""
+			for g in "${!group[@]}"; do
+				[[ $g == "$dir"* ]] && ((group[$g] <= $1)) &&
+					have+="${g#"$dir"} "
+			done
+			blob=$(awk -v have="$have" -f "$DRIVER/patches-makefile.awk" \
+				"$REPO/$f" | git hash-object -w --stdin)
+			while read -r sym; do
+				[[ -n ${kgroup[$sym]:-} ]] || continue
+				((kgroup[$sym] <= $1)) || die "patch $1: $f" \
+					"builds objects under CONFIG_$sym, which" \
+					"comes in patch ${kgroup[$sym]} (KCONFIG_GROUPS)"
+			done < <(git cat-file blob "$blob" |
+				 grep -oE '^[A-Za-z0-9_]+-\$\(CONFIG_[A-Z0-9_]+\)' |
+				 sed 's/.*(CONFIG_//; s/)$//')
+			;;
+		*) continue ;;
+		esac
+		git update-index --add --cacheinfo "100644,$blob,$f"
+	done
+}
+
+# An option must come with code that uses it, not before.
+check_option_users() {	# n tree
+	local sym
+	for sym in "${!kgroup[@]}"; do
+		((kgroup[$sym] == $1)) || continue
+		git grep -q -w -e "CONFIG_$sym" "$2" -- mm include ||
+			die "patch $1 adds the Kconfig option $sym, but no code" \
+				"of it or an earlier patch uses CONFIG_$sym"
+	done
+}
 
 # Build the series on a scratch index (plumbing that wants a work tree
 # gets an empty one: it never looks at files).
@@ -121,7 +202,9 @@ for row in "${PATCHES[@]}"; do
 		fi
 		git update-index --add --cacheinfo "$mode,$blob,$f"
 	done
+	stage_cut_files "$n"
 	tree=$(git write-tree)
+	check_option_users "$n" "$tree"
 	if [[ $tree == $(git rev-parse "$parent^{tree}") ]]; then
 		say "patch $n ($subject): nothing yet, left out"
 		continue
@@ -170,5 +253,165 @@ while read -r f; do
 	fi
 done < <(git diff --name-only base series)
 rm -f "$BUILD/patches.index" "$BUILD/patches-apply.index"
-((bad == 0)) || die "the patch series has problems"
-say "series OK: checkpatch clean, applies to the base, ends at the composed tree"
+((bad == 0)) &&
+	say "series OK: checkpatch clean, applies to the base, ends at the composed tree"
+
+# 4: every patch builds.  build/patches-work/src is a hard-linked copy of
+# the base tree (made once; a file is replaced, never written through a
+# link) that is brought to each patch in turn, only the files that
+# differ being rewritten; build/patches-work/obj is the O= directory all
+# patches share, so each build is incremental over the one before.
+work=$BUILD/patches-work src=$BUILD/patches-work/src obj=$BUILD/patches-work/obj
+# The files of the series a build reads: all but documents, user-space
+# tools and MAINTAINERS.
+mapfile -t build_files < <(git diff --no-renames --name-only base series |
+	grep -vE '^(Documentation|tools)/|^MAINTAINERS$')
+mkdir -p "$work"
+
+# The base tree at $src, and in $work/src.manifest the build files it has
+# ("mode blob<TAB>path"): what sync_src compares against.
+make_src() {
+	local base
+	base=$(git rev-parse base)
+	[[ -d $src && $(cat "$work/src.base" 2>/dev/null) == "$base" ]] && return
+	say "making $src, a hard-linked copy of the base tree (once)"
+	rm -f "$work/src.base"
+	rm -rf "$work/configs"
+	discard "$src"
+	discard "$src.tmp"
+	if ! cp -al "$PRISTINE" "$src.tmp" || ! mv -T "$src.tmp" "$src"; then
+		die "cannot copy $PRISTINE to $src"
+	fi
+	git ls-tree -r base -- "${build_files[@]}" |
+		awk -F '\t' '{ split($1, m, " "); print m[1] " " m[3] "\t" $2 }' \
+		> "$work/src.manifest"
+	echo "$base" > "$work/src.base"
+}
+
+# Bring $src to the build files of COMMIT.  An unchanged file keeps its
+# time stamp, so that make does not rebuild what uses it.
+sync_src() {	# commit
+	local mode sha path
+	local -A old=() new=()
+	while IFS=$'\t' read -r mode path; do
+		old[$path]=$mode
+	done < "$work/src.manifest"
+	while IFS=$' \t' read -r mode _ sha path; do
+		new[$path]="$mode $sha"
+	done < <(git ls-tree -r "$1" -- "${build_files[@]}")
+	for path in "${!old[@]}"; do
+		[[ -n ${new[$path]:-} ]] || rm -f "${src:?}/$path"
+	done
+	for path in "${!new[@]}"; do
+		[[ ${old[$path]:-} == "${new[$path]}" && -f $src/$path ]] &&
+			continue
+		rm -f "${src:?}/$path"	# never write into the base's inode
+		if ! mkdir -p "$(dirname "$src/$path")" ||
+		   ! git cat-file blob "${new[$path]#* }" > "$src/$path"; then
+			die "cannot write $src/$path"
+		fi
+		[[ ${new[$path]%% *} != 100755 ]] || chmod +x "$src/$path"
+	done
+	for path in "${!new[@]}"; do
+		printf '%s\t%s\n' "${new[$path]}" "$path"
+	done | atomic_write "$work/src.manifest" || die "cannot write the manifest"
+}
+
+# $obj/.config for the patch $src is at: allnoconfig plus driver/
+# patches.config without the DAMON options the patch does not have yet.
+# Copied only when it changed, so that an unchanged one rebuilds nothing.
+# Made once for a given fragment and Kconfig (the base is fixed): kept in
+# $work/configs/ under their hash.
+config_src() {	# log
+	local scratch=$work/kconfig frag=$work/patch.config have="" key
+	[[ -f $src/mm/damon/Kconfig ]] && have=$(awk -v list=1 \
+		-f "$DRIVER/patches-kconfig.awk" "$src/mm/damon/Kconfig")
+	awk -v have="$have" '
+		BEGIN { n = split(have, h, "\n"); for (i = 1; i <= n; i++) ok[h[i]] = 1 }
+		match($0, /^CONFIG_DAMON[A-Z0-9_]*=/) {
+			if (!(substr($0, 8, RLENGTH - 8) in ok))
+				next
+		}
+		{ print }' "$DRIVER/patches.config" > "$frag"
+	key=$(cat "$frag" "$src/mm/damon/Kconfig" 2> /dev/null | sha1sum)
+	key=$work/configs/${key%% *}
+	mkdir -p "$scratch" "$obj" "$work/configs" || return
+	: > "$1"
+	if [[ -f $key ]]; then
+		cmp -s "$key" "$obj/.config" || cp "$key" "$obj/.config"
+		return
+	fi
+	{
+		make -s -C "$src" O="$scratch" ARCH=x86_64 allnoconfig &&
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$scratch" \
+			"$scratch/.config" "$frag" > /dev/null &&
+		make -s -C "$src" O="$scratch" ARCH=x86_64 olddefconfig &&
+		"$DRIVER/check-config.sh" "$scratch/.config" "$frag"
+	} > "$1" 2>&1 || return
+	if grep -qi 'warning' "$1"; then
+		return 1
+	fi
+	cmp -s "$scratch/.config" "$obj/.config" ||
+		cp "$scratch/.config" "$obj/.config"
+	atomic_write "$key" < "$scratch/.config"
+}
+
+# The symbols mm/damon/ defines (D) and leaves undefined (U) at a patch.
+record_symbols() {	# n
+	local a=$obj/mm/damon/built-in.a
+	nm -g --defined-only "$a" 2> /dev/null | awk 'NF == 3 { print $3 }' |
+		sort -u > "$work/defined-$1"
+	nm -u "$a" 2> /dev/null | awk '$1 == "U" { print $2 }' | sort -u |
+		comm -23 - "$work/defined-$1" > "$work/undefined-$1"
+}
+
+build_patches() {
+	local k=0 n=0 parent=base commit syms name log t0 t1 last=""
+	local -a built=() patches=("$out"/*.patch)
+	make_src
+	rm -f "$work"/defined-* "$work"/undefined-*
+	while read -r commit; do
+		k=$((k + 1))
+		name=$(basename "${patches[k - 1]}")
+		if git diff --quiet --no-renames "$parent" "$commit" -- \
+				"${build_files[@]}"; then
+			say "build $name: no build file changed, not built"
+			parent=$commit
+			continue
+		fi
+		parent=$commit
+		log=$LOGS/patches-build-$k.log
+		t0=$(date +%s)
+		sync_src "$commit"
+		config_src "$log" || { cat "$log" >&2
+			die "$name: the configuration fails (log: $log)"; }
+		if [[ -f $src/mm/damon/Makefile ]]; then
+			if ! make -s -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" \
+					W=1 mm/damon/ >> "$log" 2>&1 ||
+					grep -q 'warning' "$log"; then
+				grep -vE '^make(\[[0-9]+\])?: ' "$log" | head -40 >&2
+				die "$name does not build with W=1 (log: $log)"
+			fi
+			record_symbols "$k"
+			built+=("$k")
+			last=$k
+		fi
+		t1=$(date +%s)
+		say "build $name: OK ($((t1 - t0)) s)"
+	done < <(git rev-list --reverse base..series)
+	[[ -n $last ]] || return 0
+	# A symbol a patch leaves undefined that the whole series defines in
+	# mm/damon/ is code of a later patch: the kernel would not link.
+	for n in "${built[@]}"; do
+		name=$(basename "${patches[n - 1]}")
+		syms=$(comm -12 "$work/undefined-$n" "$work/defined-$last" |
+		       tr '\n' ' ')
+		[[ -z $syms ]] ||
+			die "$name uses code that a later patch adds: $syms"
+	done
+}
+# (built even when a check above failed: both reports in one run)
+t0=$(date +%s)
+locked build_patches
+say "every patch builds with W=1 ($(($(date +%s) - t0)) s)"
+((bad == 0)) || die "the patch series has problems (see above)"

@@ -1166,14 +1166,14 @@ static void damos_test_wsum_filter_engine(struct kunit *test)
 {
 	struct damon_ctx *ctx = damos_test_ctx(test);
 	struct damos_quota quota = {};
-	struct damon_region *r, *cold;
+	struct damon_region *r;
 	struct damos_filter *f;
 	struct damon_target *t;
 	struct damos *s;
 
 	r = damos_test_wsum_region(test, ctx);
 	t = damos_test_first_target(ctx);
-	cold = damon_test_new_region(test, t, r->ar.end, r->ar.end + PG(4));
+	damon_test_new_region(test, t, r->ar.end, r->ar.end + PG(4));
 	s = damos_test_scheme(test, ctx, DAMOS_STAT, &quota);
 	f = damon_test_add_filter(test, s, DAMOS_FILTER_TYPE_PROBE_HITS_WSUM,
 				  true, true);

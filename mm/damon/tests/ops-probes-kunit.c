@@ -13,6 +13,7 @@
 #include <linux/damon.h>
 #include <linux/err.h>
 #include <linux/file.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/page_idle.h>
 #include <linux/pagemap.h>
