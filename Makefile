@@ -39,7 +39,7 @@ export PHASE_SECONDS BENCH_QUICK BENCH_SECTIONS
 
 .PHONY: help deps compose lint unit kunit guest-kernel selftests test \
 	summary guest-shell guest-run run conformance upstream-guest-kernel \
-	bench patches clean
+	bench patches clean docs
 
 help:
 	@echo 'Everyday:'
@@ -50,7 +50,8 @@ help:
 	@echo 'Steps:'
 	@echo '  make deps          apt-get install the missing packages (root)'
 	@echo '  make compose       build/linux-source-6.12 = base tree - upstream DAMON + ours'
-	@echo '  make lint          checkpatch, kernel-doc, W=1 C=1 (sparse) build'
+	@echo '  make lint          checkpatch, kernel-doc, the docs build, W=1 C=1 (sparse) build'
+	@echo '  make docs          Sphinx HTML of Documentation/ in build/docs/html'
 	@echo '  make unit          user-space unit tests (tools/testing/damon)'
 	@echo "  make kunit         KUnit under UML with KASAN+lockdep [KUNIT_FILTER='glob']"
 	@echo '  make guest-kernel  build/guest/arch/x86/boot/bzImage (incremental)'
@@ -79,6 +80,9 @@ compose:
 
 lint: compose
 	$(D)/lint.sh
+
+docs: compose
+	$(D)/docs.sh
 
 unit: compose
 	$(D)/unit.sh
@@ -125,4 +129,4 @@ clean:
 		build/kunit build/kselftest-* build/guest-out build/logs \
 		build/results build/patches build/patches-work \
 		build/bench build/.unpack.* build/.discard.* \
-		build/.upstream-damon.*
+		build/.upstream-damon.* build/docs build/docs-test.*

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Lint our C sources: checkpatch --strict and kernel-doc on every file,
-# and a W=1 C=1 (sparse) build of mm/damon/ with the guest configuration
-# (in build/lint, so that the guest build is not disturbed).  Any warning
+# a Sphinx build of our documents (driver/docs.sh) and its test, and a W=1
+# C=1 (sparse) build of mm/damon/ with the guest configuration (in
+# build/lint, so that the guest build is not disturbed).  Any warning
 # fails.  Writes build/logs/lint.log and build/results/lint.txt; each
-# tool run on a file (and the sparse build) counts as one check.
+# tool run on a file (and the docs build, its test and the sparse build)
+# counts as one check.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,6 +37,12 @@ for f in "${files[@]}"; do
 		--quiet --show-types --no-summary -f "$f"
 	check "kernel-doc $f" "$TREE/scripts/kernel-doc" -none -Wall "$f"
 done
+
+# About 15 s: one Sphinx build of our pages, one of a faulty copy.
+say "Sphinx build of Documentation/ in build/docs"
+check "Sphinx build of Documentation/ (driver/docs.sh)" "$DRIVER/docs.sh" -q
+check "the Sphinx build catches faults (driver/docs-test.sh)" \
+	"$DRIVER/docs-test.sh" -q
 
 say "W=1 C=1 build of mm/damon/ in build/lint"
 out=$BUILD/lint
