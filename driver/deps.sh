@@ -11,6 +11,8 @@ PACKAGES=(
 	qemu-system-x86		# the test guest
 	sparse			# make lint (C=1)
 	numactl			# NUMA tools inside the guest
+	python3-sphinx		# make lint (driver/docs.sh)
+	python3-matplotlib	# make run's heatmap.png
 	util-linux coreutils procps
 )
 

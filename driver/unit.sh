@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run the user-space unit tests of DAMON's region code, built inside the
 # composed tree (tools/testing/damon), then the driver's own concurrency
-# test (driver/concurrency-test.sh, seconds).  Writes build/logs/unit.log
-# and build/results/unit.txt.
+# test (driver/concurrency-test.sh, seconds) and the tests of the demo's
+# renderer and recorder (tools/damon/test_heatmap.py, test_record.py,
+# seconds).  Writes build/logs/unit.log and build/results/unit.txt.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +40,19 @@ read -r cpassed cfailed < <(sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/'
 ((crc != 0 && cfailed == 0)) && cfailed=1
 echo "concurrency-test: $cpassed passed, $cfailed failed" | tee -a "$log"
 passed=$((passed + cpassed)) failed=$((failed + cfailed))
+# the demo's renderer and recorder, tools/damon/ (seconds; matplotlib)
+for t in test_heatmap test_record; do
+	trc=0
+	python3 "$REPO/tools/damon/$t.py" > "$LOGS/$t.log" 2>&1 || trc=$?
+	tlast=$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/$t.log" |
+		tail -1 || true)
+	read -r tpassed tfailed < <(sed -E \
+		's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/' \
+		<<< "${tlast:-0 passed, 1 failed}")
+	((trc != 0 && tfailed == 0)) && tfailed=1
+	echo "$t: $tpassed passed, $tfailed failed" | tee -a "$log"
+	passed=$((passed + tpassed)) failed=$((failed + tfailed))
+done
 note=
 if ((rc != 0 && failed == 0)); then
 	failed=1 note=make-exit-$rc

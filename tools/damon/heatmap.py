@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Render what record.py recorded: access heatmap, working set, accuracy.
 
-Usage: heatmap.py RECORD_DIR OUT_DIR [--width N] [--rows N]
+Usage: heatmap.py RECORD_DIR OUT_DIR [--width N] [--rows N] [--no-png]
 
 Reads RECORD_DIR/{accessgen.jsonl,trace.txt,monitor.json} (see record.py)
 and prints, for accessgen's buffer:
@@ -15,17 +15,19 @@ and prints, for accessgen's buffer:
   of cold bytes it saw as accessed (false).
 
 Unicode shades in ANSI 256 colours when standard output is a terminal,
-plain characters otherwise.  Python's standard library only.  OUT_DIR gets
-heatmap.txt (the plain text), wss.csv, and heatmap.png when PIL or
-ImageMagick's convert is there (heatmap.ppm otherwise).
+plain characters otherwise.  OUT_DIR gets heatmap.txt (the plain text),
+wss.csv and heatmap.png: both maps one above the other with a title
+(kernel, ops, intervals), time in seconds, the areas' names on the
+address axis, the phases and a colour bar.  The PNG needs matplotlib
+(Debian's python3-matplotlib, from make deps); without it the program
+stops saying so, and --no-png writes the text files only.
 """
 
 import argparse
+import importlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 
 MIB = 1 << 20
@@ -335,51 +337,206 @@ def report(layout, phases, monitor, snapshots, cols, rows, painter):
     return lines
 
 
-# ==================== files ====================
+# ==================== picture ====================
 
-def colour_rgb(level):
-    """Black to red to yellow to white for 0..1."""
-    v = max(0.0, min(1.0, level)) * 3
-    return tuple(int(255 * max(0.0, min(1.0, v - i))) for i in range(3))
+# Debian's python3-matplotlib (make deps installs it) is importable by
+# Debian's own interpreter; a python3 found first in PATH (pyenv, a venv)
+# may not see it.  The variable stops a second re-run.
+DEBIAN_PYTHON = '/usr/bin/python3'
+REEXEC_ENV = 'DAMON_HEATMAP_REEXEC'
+
+# Address rows of the PNG's maps: 1 MiB each for accessgen's 256 MiB.
+PNG_ROWS = 256
+PNG_NAME = 'heatmap.png'
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+COLOURMAP = 'inferno'
 
 
-def fill_forward(row):
-    """Give empty cells (None) the value of the cell before them."""
-    last = 0.0
-    for i, v in enumerate(row):
-        last = row[i] = last if v is None else v
-    return row
+def need_matplotlib():
+    """Make matplotlib importable, or exit saying what to install.
 
-
-def write_image(seen, true, out_dir, scale=4):
-    """heatmap.png (seen above true, a red line between) or heatmap.ppm.
-
-    Returns the path written.
+    Re-runs this program (same arguments) under Debian's python3 when the
+    running interpreter lacks matplotlib and Debian's is another one.
     """
-    cols = len(seen[0])
-    grid = seen + [[0.25] * cols] + true
-    width, height = cols * scale, len(grid) * scale
-    pixels = bytearray()
-    for row in grid:
-        line = b''.join(bytes(colour_rgb(v)) * scale
-                        for v in fill_forward(row))
-        pixels += line * scale
-    png = os.path.join(out_dir, 'heatmap.png')
     try:
-        from PIL import Image
-        Image.frombytes('RGB', (width, height), bytes(pixels)).save(png)
-        return png
+        importlib.import_module('matplotlib')
+        return
     except ImportError:
         pass
-    ppm = os.path.join(out_dir, 'heatmap.ppm')
-    with open(ppm, 'wb') as f:
-        f.write(b'P6\n%d %d\n255\n' % (width, height) + pixels)
-    convert = shutil.which('convert')
-    if convert and subprocess.run([convert, ppm, png],
-                                  capture_output=True).returncode == 0:
-        os.unlink(ppm)
-        return png
-    return ppm
+    if (REEXEC_ENV not in os.environ and os.access(DEBIAN_PYTHON, os.X_OK)
+            and os.path.realpath(DEBIAN_PYTHON) !=
+            os.path.realpath(sys.executable)):
+        os.environ[REEXEC_ENV] = '1'
+        os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON] + sys.argv)
+    raise SystemExit("heatmap: no matplotlib for heatmap.png: install "
+                     "Debian's python3-matplotlib (make deps does), or "
+                     "pass --no-png for the text only")
+
+
+def fmt_ms(us):
+    """Microseconds as milliseconds for a label: 5000 -> '5 ms'."""
+    return f'{us / 1000:g} ms'
+
+
+def row_edges(layout, rows):
+    """Offsets (bytes from the buffer's start) bounding the PNG's rows."""
+    size = layout['end'] - layout['start']
+    return [size * i / rows for i in range(rows + 1)]
+
+
+def seen_matrix(layout, snapshots, rows, max_nr):
+    """Seen access frequency (0..1) per (address row, snapshot).
+
+    Each row's value is the mean over its bytes of nr_accesses / max_nr,
+    from the running sum of nr_accesses x bytes at the regions' bounds, so a
+    snapshot costs one pass over its regions.
+    """
+    import numpy as np
+    a0, a1 = layout['start'], layout['end']
+    edges = np.array(row_edges(layout, rows))
+    out = np.zeros((rows, len(snapshots)))
+    for j, (_, regions) in enumerate(snapshots):
+        xs, acc = [0.0], [0.0]
+        for s, e, n, _ in regions:
+            s, e = max(s, a0) - a0, min(e, a1) - a0
+            if e > s:
+                xs += [s, e]
+                acc += [acc[-1], acc[-1] + (e - s) * n]
+        xs.append(a1 - a0)
+        acc.append(acc[-1])
+        out[:, j] = np.diff(np.interp(edges, xs, acc)) / np.diff(edges)
+    return np.minimum(out / max_nr, 1.0)
+
+
+def true_matrix(layout, phases, rows):
+    """Share (0..1) of each address row hot in each phase."""
+    a0 = layout['start']
+    edges = row_edges(layout, rows)
+    return [[sum(overlap(h0 - a0, h1 - a0, lo, hi)
+                 for h0, h1 in hot_ranges(layout, p)) / (hi - lo)
+             for p in phases]
+            for lo, hi in zip(edges, edges[1:])]
+
+
+def snapshot_times(phases, snapshots, aggr_s):
+    """Column edges (seconds since the first phase) and the snapshots
+    that have a column.
+
+    A damon_aggregated event comes at the end of its aggregation
+    interval: each column spans from the snapshot before (or one interval
+    back) to its own time.  Snapshots out of time order are dropped.
+    """
+    t0 = phases[0]['start']
+    edges, kept = [], []
+    for t, regions in snapshots:
+        x = t - t0
+        if edges and x <= edges[-1]:
+            continue
+        if not edges:
+            edges.append(x - aggr_s)
+        edges.append(x)
+        kept.append((t, regions))
+    return edges, kept
+
+
+def area_axis(ax, layout):
+    """Name the areas on the address axis; lines at their bounds."""
+    a0 = layout['start']
+    mib = [((a['start'] - a0) / MIB, (a['end'] - a0) / MIB)
+           for a in layout['areas']]
+    ax.set_yticks([(lo + hi) / 2 for lo, hi in mib],
+                  [f'{a["name"]}\n{lo:g}-{hi:g} MiB'
+                   for a, (lo, hi) in zip(layout['areas'], mib)])
+    for lo, hi in mib:
+        for y in (lo, hi):
+            ax.axhline(y, color='white', linewidth=0.5, alpha=0.6)
+    ax.set_ylabel(f'address: area, offset from {a0:#x}')
+
+
+def phase_marks(ax, phases, label):
+    """Dotted lines where phases change; their hot areas above if label."""
+    t0 = phases[0]['start']
+    for p in phases[1:]:
+        ax.axvline(p['start'] - t0, color='cyan', linestyle=':',
+                   linewidth=1)
+    if not label:
+        return
+    top = ax.secondary_xaxis('top')
+    top.set_xticks([(p['start'] + p['end']) / 2 - t0 for p in phases],
+                   [f'phase {p["index"]}: '
+                    f'{"+".join(p["hot"]) or "nothing"} hot'
+                    for p in phases])
+    top.tick_params(length=0)
+
+
+def figure_title(layout, monitor, snapshots):
+    """The two title lines: what was watched, how, with what loss."""
+    regions = ''
+    if 'min_regions' in monitor and 'max_regions' in monitor:
+        regions = (f', {monitor["min_regions"]}-{monitor["max_regions"]}'
+                   ' regions')
+    size = (layout['end'] - layout['start']) // MIB
+    return (f"DAMON access heatmap of accessgen's {size} MiB buffer\n"
+            f'kernel {monitor["kernel"]}, ops {monitor["ops"]}, sampling '
+            f'{fmt_ms(monitor["sample_us"])}, aggregation '
+            f'{fmt_ms(monitor["aggr_us"])}{regions}; '
+            f'{len(snapshots)} snapshots, {monitor["lost_events"]} trace '
+            'events lost')
+
+
+def build_figure(layout, phases, monitor, snapshots, rows=PNG_ROWS):
+    """The PNG's figure: DAMON's view above the ground truth.
+
+    Both maps share the time axis (seconds since the first phase) and the
+    address axis (the buffer, lowest address on top, areas named) and one
+    colour bar in percent: a cell's share of samples that found its pages
+    accessed.  The axes are labelled 'damon', 'truth' and 'colour bar'
+    (Artist.get_label) for the tests.  snapshots must not be empty.
+    Needs matplotlib (need_matplotlib).
+    """
+    from matplotlib.figure import Figure
+    max_nr = max(1, monitor['aggr_us'] // monitor['sample_us'])
+    aggr_s = monitor['aggr_us'] / 1e6
+    t0, t1 = phases[0]['start'], phases[-1]['end']
+    y = [e / MIB for e in row_edges(layout, rows)]
+    xs, kept = snapshot_times(phases, snapshots, aggr_s)
+    fig = Figure(figsize=(11, 8.5), dpi=100, layout='constrained')
+    fig.suptitle(figure_title(layout, monitor, snapshots))
+    seen_ax, true_ax = fig.subplots(2, 1, sharex=True, sharey=True)
+    style = {'cmap': COLOURMAP, 'vmin': 0, 'vmax': 100, 'shading': 'flat'}
+    mesh = seen_ax.pcolormesh(
+        xs, y, seen_matrix(layout, kept, rows, max_nr) * 100, **style)
+    true_ax.pcolormesh(
+        [p['start'] - t0 for p in phases] + [t1 - t0], y,
+        [[v * 100 for v in r] for r in true_matrix(layout, phases, rows)],
+        **style)
+    seen_ax.set_title(f"DAMON's view: each region's nr_accesses per "
+                      f"{fmt_ms(monitor['aggr_us'])} aggregation",
+                      loc='left')
+    true_ax.set_title("ground truth: accessgen's hot areas, which it reads "
+                      'over and over (drawn at 100%)', loc='left')
+    for ax, label in ((seen_ax, 'damon'), (true_ax, 'truth')):
+        ax.set_label(label)
+        ax.set_facecolor('lightgrey')  # where no snapshot is
+        area_axis(ax, layout)
+        phase_marks(ax, phases, ax is seen_ax)
+    seen_ax.set_xlim(0, t1 - t0)
+    seen_ax.invert_yaxis()
+    true_ax.set_xlabel('time since phase 1 started (s)')
+    bar = fig.colorbar(mesh, ax=[seen_ax, true_ax], shrink=0.9)
+    bar.set_label(f'access frequency (% of the {max_nr} samples per '
+                  'aggregation that found a page accessed)')
+    bar.ax.set_label('colour bar')
+    return fig
+
+
+# ==================== files ====================
+
+def write_png(fig, out_dir):
+    """Save the figure as OUT_DIR/heatmap.png; return the path."""
+    path = os.path.join(out_dir, PNG_NAME)
+    fig.savefig(path, format='png')
+    return path
 
 
 def write_wss(snapshots, layout, phases, out_dir):
@@ -400,7 +557,11 @@ def main():
                     help='time columns of the maps')
     ap.add_argument('--rows', type=int, default=16,
                     help='address rows of the maps')
+    ap.add_argument('--no-png', dest='png', action='store_false',
+                    help=f'text only, no {PNG_NAME} (needs matplotlib)')
     args = ap.parse_args()
+    if args.png:
+        need_matplotlib()
 
     try:
         layout, phases, monitor, snapshots = load(args.record_dir)
@@ -420,13 +581,12 @@ def main():
     else:
         print('\n'.join(plain))
     write_wss(snapshots, layout, phases, args.out_dir)
-    max_nr = max(1, monitor['aggr_us'] // monitor['sample_us'])
-    seen, true = grids(layout, phases, snapshots, len(snapshots), 64, max_nr)
-    image = write_image(seen, true, args.out_dir)
-    note = '' if image.endswith('.png') else \
-        ' (no PIL or ImageMagick for a PNG)'
-    print(f'\nwrote {args.out_dir}/heatmap.txt, wss.csv and '
-          f'{os.path.basename(image)}{note}')
+    written = 'heatmap.txt and wss.csv'
+    if args.png:
+        write_png(build_figure(layout, phases, monitor, snapshots),
+                  args.out_dir)
+        written = f'heatmap.txt, wss.csv and {PNG_NAME}'
+    print(f'\nwrote {written} in {args.out_dir}')
     return 0
 
 
