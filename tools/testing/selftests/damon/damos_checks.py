@@ -39,11 +39,54 @@ def read_file(path):
 
 # ==================== the workload ====================
 
-class Workload:
+class AreasProcess:
+    """A test program that maps memory areas, prints a "name start end"
+    line (hexadecimal addresses) for each, then "ready", and takes
+    commands on its stdin.  areas maps the names to (start, end).
+
+    args: the command line; name: the program's name in errors;
+    preexec_fn: as for subprocess.Popen.  A line of another form, or an
+    end before "ready", stops the process and raises RuntimeError.
+    """
+
+    def __init__(self, args, name, preexec_fn=None):
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=preexec_fn)
+        self.pid = self.proc.pid
+        self.areas = {}
+        for line in self.proc.stdout:
+            fields = line.split()
+            if fields == ['ready']:
+                break
+            if len(fields) != 3:
+                self.stop()
+                raise RuntimeError(f'{name}: {line!r}')
+            self.areas[fields[0]] = (int(fields[1], 16), int(fields[2], 16))
+        else:
+            self.stop()
+            raise RuntimeError(f'{name} did not start')
+
+    def region(self, name):
+        return self.areas[name]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Workload(AreasProcess):
     """A damos_workload process; see damos_workload.c for the buffers.
 
     cgroup: a Memcg to run in from the start, so that every page is
-    charged to it.  bufs maps buffer names to (start, end).
+    charged to it.  areas maps buffer names to (start, end).
     """
 
     def __init__(self, cold=0, hot=0, thp=0, shmem=0, unmapped=0, node=None,
@@ -61,22 +104,7 @@ class Workload:
             if procs:
                 write_file(procs, os.getpid())
 
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True,
-                                     preexec_fn=enter_cgroup)
-        self.pid = self.proc.pid
-        self.bufs = {}
-        for line in self.proc.stdout:
-            fields = line.split()
-            if fields == ['ready']:
-                break
-            if len(fields) != 3:
-                self.stop()
-                raise RuntimeError(f'damos_workload: {line!r}')
-            self.bufs[fields[0]] = (int(fields[1], 16), int(fields[2], 16))
-        else:
-            self.stop()
-            raise RuntimeError('damos_workload did not start')
+        super().__init__(args, 'damos_workload', preexec_fn=enter_cgroup)
 
     def ask(self, cmd):
         self.proc.stdin.write(cmd + '\n')
@@ -94,11 +122,8 @@ class Workload:
     def hot(self, on):
         self.ask(f'hot {"on" if on else "off"}')
 
-    def region(self, name):
-        return self.bufs[name]
-
     def size(self, name):
-        start, end = self.bufs[name]
+        start, end = self.areas[name]
         return end - start
 
     def status(self):
@@ -107,17 +132,6 @@ class Workload:
     def majflt(self):
         with open(f'/proc/{self.pid}/stat') as f:
             return int(f.read().rsplit(')', 1)[1].split()[9])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 # ==================== /proc counters ====================

@@ -131,63 +131,32 @@ def full_tree(ops='paddr'):
         a.must_write(f'{S}/{lst}', 1)
 
 
-def report(ktap, name, fails):
-    for m in fails[:20]:
-        ktap.diag(f'{name}: {m}')
-    if len(fails) > 20:
-        ktap.diag(f'{name}: ... {len(fails) - 20} more')
-    ktap.result(not fails, name)
-
-
 def test_tree(ktap):
     full_tree()
     want = {f'{P}/{f}': m for f, m in PROBE_FILES.items()}
     want.update({f'{S}/{f}': m for f, m in SCHEME_FILES.items()})
-    have = set(a.walk_files(P))
-    fails = [f'missing {f}' for f in sorted(want) if not a.exists(f)]
-    fails += [f'unexpected {f}' for f in sorted(have - set(want))]
-    fails += [f'mode of {f}: {oct(a.mode(f))}, expected {oct(m)}'
-              for f, m in want.items() if a.exists(f) and a.mode(f) != m]
-    report(ktap, 'tree', fails)
+    a.report(ktap, 'tree', a.tree_fails(P, want))
 
 
 def test_defaults(ktap):
     full_tree()
-    fails = [f'{f} reads {a.read(f)!r}, expected {v!r}'
-             for f, v in DEFAULTS.items() if a.read(f) != v]
-    report(ktap, 'defaults', fails)
+    a.report(ktap, 'defaults', a.default_fails(DEFAULTS))
 
 
 def test_round_trip(ktap):
     full_tree()
-    fails = []
-    for f, pairs in ROUND_TRIP:
-        for v, want in pairs:
-            err = a.write(f, v)
-            got = a.read(f) if not err else None
-            if err or got != want:
-                fails.append(f'{f}: wrote {v!r}: err {err}, read {got!r}, '
-                             f'expected {want!r}')
-    report(ktap, 'round_trip', fails)
+    a.report(ktap, 'round_trip', a.round_trip_fails(ROUND_TRIP))
 
 
 def test_invalid(ktap):
     full_tree()
     a.must_write(PF + '/min', 4096)
     a.must_write(PF + '/max', 8192)
-    fails = []
-    for f, values in INVALID:
-        before = a.read(f)
-        for v in values:
-            err = a.write(f, v)
-            after = a.read(f)
-            if err != errno.EINVAL or after != before:
-                fails.append(f'{f}: wrote {v!r}: err {err}, '
-                             f'{before!r} -> {after!r}')
+    fails = a.invalid_fails(INVALID)
     # a refused nr_* write keeps the directories it had
     if not a.exists(PF + '/type') or not a.exists(P + '/0/preps/0'):
         fails.append('a refused nr_* write removed directories')
-    report(ktap, 'invalid', fails)
+    a.report(ktap, 'invalid', fails)
 
 
 def dirs(parent):
@@ -211,7 +180,7 @@ def test_nr_files(ktap):
             want = [str(i) for i in range(nr)]
             if err or sorted(dirs(d_), key=int) != want:
                 fails.append(f'nr_{sub} {nr}: err {err}, dirs {dirs(d_)}')
-    report(ktap, 'nr_files', fails)
+    a.report(ktap, 'nr_files', fails)
 
 
 def dead_pid():
@@ -244,7 +213,7 @@ def test_relaxed_writes(ktap):
     if err not in (errno.EINVAL, errno.ESRCH) or a.state() != 'off':
         fails.append(f'on with a dead pid: err {err}, state {a.state()}')
     a.reset()
-    report(ktap, 'relaxed_writes', fails)
+    a.report(ktap, 'relaxed_writes', fails)
 
 
 # What "on" and "commit" must refuse: (name, [(file, value)]) staged over
@@ -323,7 +292,7 @@ def test_on_refuses(ktap):
     elif a.command('commit_schemes_quota_goals'):
         fails.append('commit_schemes_quota_goals refused')
     a.reset()
-    report(ktap, 'on_refuses', fails)
+    a.report(ktap, 'on_refuses', fails)
 
 
 def tried_dirs():
@@ -351,7 +320,7 @@ def test_commit_refuses(ktap):
     stage_good()
     fails = []
     if a.command('on') or a.state() != 'on':
-        report(ktap, 'commit_refuses', ['a valid context does not start'])
+        a.report(ktap, 'commit_refuses', ['a valid context does not start'])
         a.reset()
         return
     pid = a.read(K + '/pid')
@@ -385,7 +354,7 @@ def test_commit_refuses(ktap):
             fails.append(f'valid commit of 2 probes: err {err}, '
                          f'kdamond has {n}')
     a.reset()
-    report(ktap, 'commit_refuses', fails)
+    a.report(ktap, 'commit_refuses', fails)
 
 
 def test_tried_regions(ktap):
@@ -393,7 +362,7 @@ def test_tried_regions(ktap):
     a.set_probes([])
     fails = []
     if a.command('on'):
-        report(ktap, 'tried_regions', ['a valid context does not start'])
+        a.report(ktap, 'tried_regions', ['a valid context does not start'])
         a.reset()
         return
     if not update_tried():
@@ -439,7 +408,7 @@ def test_tried_regions(ktap):
         if any(h1):
             fails.append('probe 1 (hugepage_size 0..0) hits')
     a.reset()
-    report(ktap, 'tried_regions', fails)
+    a.report(ktap, 'tried_regions', fails)
 
 
 TESTS = [test_tree, test_defaults, test_round_trip, test_invalid,

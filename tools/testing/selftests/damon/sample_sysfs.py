@@ -76,6 +76,9 @@ CPUS_TOO_LONG = '0' + ',0' * 2400
 CPUS_LONGEST = '0' + ',0' * 2046
 CPUS_FILLS_PAGE = '0' + ',0' * 2047
 
+# the characters of a value a failure shows: some are pages long
+CLIP = 40
+
 # (file, [(value written, value read back)]); '' writes a lone newline
 ROUND_TRIP = [
     (PRIM + '/page_table', BOOL_OK + [('Y', 'Y')]),
@@ -130,14 +133,6 @@ def one_filter(ops='paddr'):
     a.must_write(FILTERS + '/nr_filters', 1)
 
 
-def report(ktap, name, fails):
-    for m in fails[:20]:
-        ktap.diag(f'{name}: {m}')
-    if len(fails) > 20:
-        ktap.diag(f'{name}: ... {len(fails) - 20} more')
-    ktap.result(not fails, name)
-
-
 def test_tree(ktap):
     a.reset()
     a.must_write('kdamonds/nr_kdamonds', 1)
@@ -146,33 +141,18 @@ def test_tree(ktap):
     # that has just been made
     fails = [] if a.exists(SAMPLE) else [f'no {SAMPLE}']
     one_filter()
-    have = set(a.walk_files(SAMPLE))
-    fails += [f'missing {f}' for f in sorted(FILES) if not a.exists(f)]
-    fails += [f'unexpected {f}' for f in sorted(have - set(FILES))]
-    fails += [f'mode of {f}: {oct(a.mode(f))}, expected {oct(m)}'
-              for f, m in FILES.items() if a.exists(f) and a.mode(f) != m]
-    report(ktap, 'tree', fails)
+    fails += a.tree_fails(SAMPLE, FILES)
+    a.report(ktap, 'tree', fails)
 
 
 def test_defaults(ktap):
     one_filter()
-    fails = [f'{f} reads {a.read(f)!r}, expected {v!r}'
-             for f, v in DEFAULTS.items() if a.read(f) != v]
-    report(ktap, 'defaults', fails)
+    a.report(ktap, 'defaults', a.default_fails(DEFAULTS))
 
 
 def test_round_trip(ktap):
     one_filter()
-    fails = []
-    for f, pairs in ROUND_TRIP:
-        for v, want in pairs:
-            err = a.write(f, v)
-            got = a.read(f) if not err else None
-            if err or got != want:
-                fails.append(f'{f}: wrote {v[:40]!r}: err {err}, read '
-                             f'{got and got[:40]!r}, expected '
-                             f'{want[:40]!r}')
-    report(ktap, 'round_trip', fails)
+    a.report(ktap, 'round_trip', a.round_trip_fails(ROUND_TRIP, clip=CLIP))
 
 
 def stage_nondefault():
@@ -187,18 +167,10 @@ def stage_nondefault():
 def test_invalid(ktap):
     one_filter()
     stage_nondefault()
-    fails = []
-    for f, values in INVALID:
-        before = a.read(f)
-        for v in values:
-            err = a.write(f, v)
-            after = a.read(f)
-            if err != errno.EINVAL or after != before:
-                fails.append(f'{f}: wrote {v[:40]!r}: err {err}, '
-                             f'{before!r} -> {after[:40]!r}')
+    fails = a.invalid_fails(INVALID, clip=CLIP)
     if not a.exists(F0 + '/tid_arr'):
         fails.append('a refused nr_filters write removed directories')
-    report(ktap, 'invalid', fails)
+    a.report(ktap, 'invalid', fails)
 
 
 def dirs(parent):
@@ -220,7 +192,7 @@ def test_nr_filters(ktap):
     # new directories start with the defaults
     if a.read(F0 + '/type') != 'cpumask' or a.read(F0 + '/tid_arr') != '':
         fails.append('a new filter directory is not default')
-    report(ktap, 'nr_filters', fails)
+    a.report(ktap, 'nr_filters', fails)
 
 
 def set_sample(page_table='Y', page_fault='N', filters=()):
@@ -273,7 +245,7 @@ def test_on_refuses(ktap):
                              f'{a.state()}')
                 a.command('off')
     a.reset()
-    report(ktap, 'on_refuses', fails)
+    a.report(ktap, 'on_refuses', fails)
 
 
 def start(ops, sample):
@@ -310,7 +282,7 @@ def test_commit_refuses(ktap):
             fails.append(f'{ops}: a valid commit after the refused ones '
                          'failed')
         a.reset()
-    report(ktap, 'commit_refuses', fails)
+    a.report(ktap, 'commit_refuses', fails)
 
 
 # Valid sample controls with page_table, to start with and commit online.
@@ -351,7 +323,7 @@ def test_write_filter(ktap):
         if a.command('off') or a.state() != 'off':
             fails.append(f'{ops}: off failed')
         a.reset()
-    report(ktap, 'write_filter', fails)
+    a.report(ktap, 'write_filter', fails)
 
 
 def read_all(top):
@@ -394,7 +366,7 @@ def test_damo_flow(ktap):
         fails.append('commit of the write-only staging failed')
     fails += read_all('kdamonds')
     a.reset()
-    report(ktap, 'damo_flow', fails)
+    a.report(ktap, 'damo_flow', fails)
 
 
 TESTS = [test_tree, test_defaults, test_round_trip, test_invalid,

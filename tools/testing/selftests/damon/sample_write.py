@@ -32,7 +32,6 @@ bench.py imports measure() for make bench's "write" section.
 """
 
 import os
-import subprocess
 import time
 
 import damon_admin as da
@@ -68,7 +67,7 @@ class Ktap(c.Ktap):
         super().finish()
 
 
-class RwAreas:
+class RwAreas(c.AreasProcess):
     """An rw_areas process; areas maps 'read' and 'write' to (start, end)."""
 
     def __init__(self, mib=AREA_MIB, binary=None, flush_tlb=False,
@@ -77,25 +76,7 @@ class RwAreas:
         binary = binary or os.path.join(HERE, 'rw_areas')
         args = [binary, '-s', str(mib)] + (['-t'] if flush_tlb else [])
         args += list(extras)
-        self.proc = subprocess.Popen(args,
-                                     stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        self.pid = self.proc.pid
-        self.areas = {}
-        for line in self.proc.stdout:
-            fields = line.split()
-            if fields == ['ready']:
-                break
-            if len(fields) != 3:
-                self.stop()
-                raise RuntimeError(f'rw_areas: {line!r}')
-            self.areas[fields[0]] = (int(fields[1], 16), int(fields[2], 16))
-        else:
-            self.stop()
-            raise RuntimeError('rw_areas did not start')
-
-    def region(self, name):
-        return self.areas[name]
+        super().__init__(args, 'rw_areas')
 
     def anon_huge_kb(self, name):
         """AnonHugePages of area name's mapping, in KiB, from smaps."""
@@ -118,17 +99,6 @@ class RwAreas:
         self.proc.stdin.write('passes\n')
         self.proc.stdin.flush()
         return int(self.proc.stdout.readline())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class SampledKdamond(da.Kdamond):

@@ -192,3 +192,69 @@ def walk_files(top='.'):
 
 def mode(p):
     return os.stat(path(p)).st_mode & 0o777
+
+
+# The checks below return their failures, a list of strings for report().
+
+def report(ktap, name, fails, most=20):
+    """One result, name, that passes without fails; the first most fails
+    are diagnostics, the rest counted."""
+    for m in fails[:most]:
+        ktap.diag(f'{name}: {m}')
+    if len(fails) > most:
+        ktap.diag(f'{name}: ... {len(fails) - most} more')
+    ktap.result(not fails, name)
+
+
+def _clip(value, clip):
+    """value cut to clip characters (None: all of it; None stays None)."""
+    return value if clip is None or value is None else value[:clip]
+
+
+def tree_fails(top, want_modes):
+    """The files of want_modes ({file: mode}) that are missing or have
+    another mode, and the files under top that it does not name."""
+    have = set(walk_files(top))
+    fails = [f'missing {f}' for f in sorted(want_modes) if not exists(f)]
+    fails += [f'unexpected {f}' for f in sorted(have - set(want_modes))]
+    fails += [f'mode of {f}: {oct(mode(f))}, expected {oct(m)}'
+              for f, m in want_modes.items() if exists(f) and mode(f) != m]
+    return fails
+
+
+def default_fails(defaults):
+    """The files of defaults ({file: value}) that read another value."""
+    return [f'{f} reads {read(f)!r}, expected {v!r}'
+            for f, v in defaults.items() if read(f) != v]
+
+
+def round_trip_fails(cases, clip=None):
+    """Write every value of cases, [(file, [(value written, value read
+    back)])]; the writes that fail or read back another value.  clip:
+    show at most that many characters of each value."""
+    fails = []
+    for f, pairs in cases:
+        for v, want in pairs:
+            err = write(f, v)
+            got = read(f) if not err else None
+            if err or got != want:
+                fails.append(f'{f}: wrote {_clip(v, clip)!r}: err {err}, '
+                             f'read {_clip(got, clip)!r}, expected '
+                             f'{_clip(want, clip)!r}')
+    return fails
+
+
+def invalid_fails(cases, clip=None):
+    """Write every value of cases, [(file, [values])]: the writes that do
+    not fail with EINVAL or change what the file reads.  clip: as for
+    round_trip_fails(), but the value read before is shown whole."""
+    fails = []
+    for f, values in cases:
+        before = read(f)
+        for v in values:
+            err = write(f, v)
+            after = read(f)
+            if err != errno.EINVAL or after != before:
+                fails.append(f'{f}: wrote {_clip(v, clip)!r}: err {err}, '
+                             f'{before!r} -> {_clip(after, clip)!r}')
+    return fails
