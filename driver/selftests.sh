@@ -1,9 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Our DAMON kselftests (tools/testing/selftests/damon of the composed
-# tree) in the guest.  Writes build/results/selftests.txt.
+# tree) in the guest.  Writes build/results/selftests.txt; a run of one
+# test (SELFTEST=name.py) writes selftest-name.txt instead, so that it
+# never replaces the result of a whole run (make test reads selftests.txt).
 # SELFTEST, SELFTEST_TIMEOUT, KERNEL: see kselftest.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-exec "$DRIVER/kselftest.sh" selftests "$TREE/tools/testing/selftests" damon
+result=selftests
+[[ -n ${SELFTEST:-} ]] && result=selftest-${SELFTEST%.*}
+exec "$DRIVER/kselftest.sh" "$result" "$TREE/tools/testing/selftests" damon

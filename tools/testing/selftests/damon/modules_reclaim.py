@@ -55,30 +55,69 @@ class HotCold:
         self.proc.wait()
 
 
+def kdamonds():
+    """Pids and names of every kdamond thread of the system."""
+    found = []
+    for p in os.listdir('/proc'):
+        if p.isdigit() and m.is_kdamond(p):
+            with open(f'/proc/{p}/comm') as f:
+                found.append(f'{p}:{f.read().strip()}')
+    return found
+
+
+def swapped_out():
+    """Pages swapped out so far, to zram or into zswap."""
+    total = 0
+    with open('/proc/vmstat') as f:
+        for line in f:
+            name, value = line.split()
+            if name in ('pswpout', 'zswpout'):
+                total += int(value)
+    return total
+
+
 def reclaim_idle(ktap):
     w = HotCold()
+    swapped = swapped_out()
     try:
         m.set_params(MOD, {**PARAMS, **w.span(), 'skip_anon': 'N'})
         m.set_params(MOD, {'enabled': 'Y'})
+        pid = m.pid(MOD)
+        running = m.running(MOD)
+        others = [k for k in kdamonds() if not k.startswith(f'{pid}:')]
         t0 = time.monotonic()
         idle, hot = w.resident()
+        reclaimed = 0
+        # the module pages the idle part out, and says so in its stats
         while time.monotonic() - t0 < WITHIN_S:
             idle, hot = w.resident()
-            if idle <= 1 - PAGED_OUT:
+            reclaimed = m.stat(MOD, 'bytes_reclaimed_regions')
+            if idle <= 1 - PAGED_OUT and reclaimed:
                 break
             time.sleep(2)
         took = time.monotonic() - t0
         idle, hot = w.resident()
         reclaimed = m.stat(MOD, 'bytes_reclaimed_regions')
         tried = m.stat(MOD, 'nr_reclaim_tried_regions')
+        still = m.running(MOD) and m.pid(MOD) == pid
     finally:
         m.write(MOD, 'enabled', 'N')
         w.stop()
+    swapped = (swapped_out() - swapped) * 4096 >> 20
     ktap.diag(f'after {took:.0f} s: idle part {idle:.1%} resident, hot '
               f'part {hot:.1%}; {tried} regions tried, '
-              f'{reclaimed >> 20} MiB reclaimed')
+              f'{reclaimed >> 20} MiB reclaimed, {swapped} MiB swapped out')
     ok = idle <= 1 - PAGED_OUT and hot >= HOT_RESIDENT and reclaimed > 0
+    if not (running and still and not others) or not ok:
+        ktap.diag(f'kdamond {pid} running at enable {running}, at the end '
+                  f'{still}; other kdamonds {others}; params {params()}')
+    ok = ok and running and still and not others
     ktap.result(ok, 'reclaim_pages_out_idle_keeps_hot')
+
+
+def params():
+    d = m.params_dir(MOD)
+    return {n: m.read(MOD, n) for n in sorted(os.listdir(d))}
 
 
 def skip_anon(ktap):
