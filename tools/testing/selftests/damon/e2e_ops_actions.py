@@ -102,20 +102,32 @@ class Buffer:
         self.proc.wait()
 
 
-def apply(action, start, end, ops='vaddr', pid=-1, filters='', dests='',
-          nid=0, unit=1):
-    """Apply action once; return (applied bytes, filter-passed bytes)."""
+def set_apply_params(ops='vaddr', pid=-1, filters='', dests='', nid=0,
+                     unit=1):
+    """The parameters of the next applies but their range."""
     d.write_param('ops', ops)
     d.write_param('target_pid', pid)
-    d.write_param('region_start', start)
-    d.write_param('region_end', end)
     d.write_param('addr_unit', unit)
     d.write_param('apply_filters', filters)
     d.write_param('apply_dests', dests)
     d.write_param('apply_target_nid', nid)
+
+
+def apply_range(action, start, end):
+    """Apply action to [start, end) with the parameters set before;
+    return (applied bytes, filter-passed bytes)."""
+    d.write_param('region_start', start)
+    d.write_param('region_end', end)
     d.write_param('apply', action)
     return (int(d.read_param('applied_bytes')),
             int(d.read_param('filter_passed_bytes')))
+
+
+def apply(action, start, end, ops='vaddr', pid=-1, filters='', dests='',
+          nid=0, unit=1):
+    """Apply action once; return (applied bytes, filter-passed bytes)."""
+    set_apply_params(ops, pid, filters, dests, nid, unit)
+    return apply_range(action, start, end)
 
 
 def apply_buf(action, buf, **kw):
@@ -123,11 +135,13 @@ def apply_buf(action, buf, **kw):
 
 
 def apply_phys(action, ranges, unit=1, **kw):
-    """Apply a paddr action to physical ranges; sum the results."""
+    """Apply a paddr action to physical ranges; sum the results.  A
+    buffer's frames may lie in thousands of ranges: only the range is
+    written per range."""
     applied = passed = 0
+    set_apply_params(ops='paddr', unit=unit, **kw)
     for s, e in ranges:
-        a, p = apply(action, s // unit, e // unit, ops='paddr', unit=unit,
-                     **kw)
+        a, p = apply_range(action, s // unit, e // unit)
         applied += a
         passed += p
     return applied, passed
