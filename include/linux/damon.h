@@ -240,7 +240,8 @@ struct damon_sample_filter {
  * struct damon_sample_primitives - How a context samples accesses.
  * @page_table:	Accessed bits of page table entries, and Dirty bits for
  *		write filters.
- * @page_fault:	Faults DAMON induces on sampled pages.
+ * @page_fault:	Faults DAMON induces on sampled pages (mm/damon/fault.c);
+ *		needs CONFIG_DAMON_PAGE_FAULT.
  *
  * Exactly one must be set.
  */
@@ -291,6 +292,7 @@ struct damon_target {
 };
 
 struct damon_ctx;
+struct damon_fault_sink;
 struct damos;
 struct damos_walk_control;
 
@@ -887,6 +889,7 @@ struct damon_ctx {
 	unsigned long base_aggr_samples;
 	unsigned int split_offset;	/* see mm/damon/regions.c */
 	unsigned int last_split_nr_regions;
+	struct damon_fault_sink *fault_sink;	/* see mm/damon/fault.c */
 
 	struct mutex walk_control_lock;	/* see mm/damon/apply.c */
 	struct damos_walk_control *walk_control;
@@ -1122,5 +1125,71 @@ int damon_set_region_system_rams_default(struct damon_target *t,
 					 unsigned long addr_unit,
 					 unsigned long min_sz_region);
 #endif
+
+/* ==================== Hooks of the page_fault primitive ==================== */
+
+struct folio;
+struct vm_fault;
+
+#ifdef CONFIG_DAMON_PAGE_FAULT
+#include <linux/jump_label.h>
+
+/* On while a context samples with the page_fault primitive: fault.c */
+DECLARE_STATIC_KEY_FALSE(damon_fault_key);
+
+bool __damon_fault_pte(struct vm_fault *vmf, struct folio *folio,
+		       unsigned long pfn);
+bool __damon_fault_pmd(struct vm_fault *vmf, struct folio *folio);
+
+/**
+ * damon_fault_pte() - Take a fault DAMON induced to sample an access.
+ * @vmf:	The fault, on a PROT_NONE entry of an accessible VMA, the
+ *		entry checked unchanged under the page table lock.
+ * @folio:	The folio the entry maps.
+ * @pfn:	The page frame number the entry maps.
+ *
+ * Called by do_numa_page() before any NUMA balancing work.  Reports the
+ * access (CPU, thread, write) to the DAMON contexts that made the entry
+ * PROT_NONE to sample it.
+ *
+ * Context: the page table lock held; does not sleep or allocate.
+ * Return: true if DAMON made the entry PROT_NONE: the caller maps the page
+ * again and does no NUMA hinting work.  False otherwise, and always while
+ * no context samples with page faults.
+ */
+static inline bool damon_fault_pte(struct vm_fault *vmf, struct folio *folio,
+				   unsigned long pfn)
+{
+	if (!static_branch_unlikely(&damon_fault_key))
+		return false;
+	return __damon_fault_pte(vmf, folio, pfn);
+}
+
+/**
+ * damon_fault_pmd() - damon_fault_pte() for a PMD-mapped THP.
+ * @vmf:	The fault, with the PMD lock held.
+ * @folio:	The THP.
+ *
+ * Context: the PMD lock held; does not sleep or allocate.
+ * Return: as damon_fault_pte().
+ */
+static inline bool damon_fault_pmd(struct vm_fault *vmf, struct folio *folio)
+{
+	if (!static_branch_unlikely(&damon_fault_key))
+		return false;
+	return __damon_fault_pmd(vmf, folio);
+}
+#else	/* CONFIG_DAMON_PAGE_FAULT */
+static inline bool damon_fault_pte(struct vm_fault *vmf, struct folio *folio,
+				   unsigned long pfn)
+{
+	return false;
+}
+
+static inline bool damon_fault_pmd(struct vm_fault *vmf, struct folio *folio)
+{
+	return false;
+}
+#endif	/* CONFIG_DAMON_PAGE_FAULT */
 
 #endif	/* _LINUX_DAMON_H */

@@ -38,6 +38,7 @@
 
 #include "core.h"
 #include "damos.h"
+#include "fault.h"
 #include "regions.h"
 
 #define CREATE_TRACE_POINTS
@@ -812,6 +813,8 @@ static void kdamond_finish(struct damon_ctx *ctx)
 {
 	kdamond_call(ctx, true);
 	damos_kdamond_walk(ctx, true);
+	/* also restores what a sample the stop interrupted armed */
+	damon_fault_release(ctx);
 	ida_free(&damon_kdamond_ida, ctx->kdamond_id);
 	damon_account_kdamond_end();
 	/* pairs with damon_kdamond_alive(): all of the above is done */
@@ -866,6 +869,9 @@ static void kdamond_pick_sampling_addrs(struct damon_ctx *ctx)
 static void kdamond_start_sample(struct damon_ctx *ctx,
 				 const struct kdamond_sample_plan *plan)
 {
+	/* a commit switched to the page_table primitive: hooks off */
+	if (unlikely(ctx->fault_sink) && !damon_samples_faults(ctx))
+		damon_fault_release(ctx);
 	if (plan->access_checks)
 		ctx->ops->start_sample(ctx);
 	if (!plan->preps)

@@ -23,6 +23,10 @@ int damon_copy_sample(struct damon_sample_control *copy,
 		      const struct damon_ctx *src);
 void damon_install_sample(struct damon_ctx *dst,
 			  struct damon_sample_control *copy);
+struct damon_fault_report;
+void damon_sample_account_reports(struct damon_ctx *ctx,
+				  struct damon_fault_report *reports,
+				  unsigned int nr);
 
 /* Contexts: mm/damon/core.c */
 int damon_validate_ctx(struct damon_ctx *ctx);

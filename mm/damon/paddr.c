@@ -25,6 +25,7 @@
 #include <linux/rmap.h>
 
 #include "../internal.h"
+#include "fault.h"
 #include "ops-common.h"
 #include "regions.h"
 
@@ -251,12 +252,77 @@ static bool damon_pa_check_page(struct damon_ctx *ctx, unsigned long addr,
 	return damon_sample_counts(ctx, c.young, c.dirty);
 }
 
+/* ==================== The page_fault primitive ==================== */
+
+/* What arming the mappings of one sampled page needs. */
+struct damon_pa_arm {
+	struct damon_fault_site *site;
+	unsigned long pfn;	/* the sampled page */
+};
+
+/*
+ * Make every mapping of the sampled page fault: its PTEs, or the PMDs of
+ * its THP.  The TLB is flushed per PTE, under its lock: the mappings are
+ * in any address space (a PMD is flushed by damon_fault_arm_pmd()).
+ */
+static bool damon_pa_arm_one(struct folio *folio, struct vm_area_struct *vma,
+			     unsigned long addr, void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+	struct damon_pa_arm *a = arg;
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (!pvmw.pte)
+			damon_fault_arm_pmd(a->site, vma, pvmw.address,
+					    pvmw.pmd);
+		else if (damon_pa_maps_pfn(&pvmw, a->pfn) &&
+			 damon_fault_arm_pte(a->site, vma, pvmw.address,
+					     pvmw.pte))
+			flush_tlb_page(vma, pvmw.address);
+	}
+	return true;
+}
+
+static void damon_pa_fault_start(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct damon_pa_arm a;
+	struct folio *folio;
+	unsigned int ti = 0;
+
+	if (damon_fault_begin(ctx))
+		return;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
+			a.pfn = PHYS_PFN(damon_pa_phys(ctx, r->sampling_addr));
+			folio = damon_get_folio(a.pfn);
+			if (!folio)
+				continue;
+			a.site = damon_fault_new_site(ctx, ti, r->sampling_addr,
+						      NULL, a.pfn);
+			/* a contended file folio lock: not armed, not seen */
+			if (a.site)
+				damon_pa_walk_mappings(folio, damon_pa_arm_one,
+						       &a);
+			folio_put(folio);
+		}
+		cond_resched();
+		ti++;
+	}
+}
+
 static void damon_pa_start_sample(struct damon_ctx *ctx)
 {
 	bool write = damon_sample_wants_write(ctx);
 	struct damon_target *t;
 	struct damon_region *r;
 
+	if (damon_samples_faults(ctx)) {
+		damon_pa_fault_start(ctx);
+		return;
+	}
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
@@ -274,6 +340,10 @@ static void damon_pa_finish_sample(struct damon_ctx *ctx)
 	struct damon_region *r;
 	bool accessed;
 
+	if (damon_samples_faults(ctx)) {
+		damon_fault_end(ctx);
+		return;
+	}
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			accessed = damon_pa_check_page(ctx, r->sampling_addr,
@@ -586,6 +656,7 @@ static const struct damon_operations damon_pa_ops = {
 	.apply_probes = damon_pa_apply_probes,
 	.prep_probes = damon_pa_prep_probes,
 	.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
+	.page_fault = IS_ENABLED(CONFIG_DAMON_PAGE_FAULT),
 	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
 		BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_STAT) |
 		DAMON_PA_MIGRATE_ACTIONS,

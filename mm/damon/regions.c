@@ -465,6 +465,70 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed)
 }
 
 /*
+ * Whether @rep lies wholly inside @r, given that it starts before the end
+ * of @r.  The size is compared with the room left rather than added to the
+ * address, which could wrap past the top of the address space.
+ */
+static bool damon_report_inside(const struct damon_fault_report *rep,
+				const struct damon_region *r)
+{
+	return rep->addr >= r->ar.start && rep->size <= r->ar.end - rep->addr;
+}
+
+/**
+ * damon_reports_account() - Count one sample of every region of a target
+ * from the reports of the page_fault primitive.
+ * @t:		The target; its regions sorted and disjoint.
+ * @reports:	The reports of @t, sorted by address.  May be NULL if @nr
+ *		is 0.
+ * @nr:		Number of @reports.
+ * @pass:	Whether a report counts (the sample filters), given @arg;
+ *		NULL counts every report.
+ * @arg:	Second argument of @pass.
+ *
+ * Calls damon_update_region_access_rate() exactly once for each region of
+ * @t: accessed if at least one report that @pass accepts lies wholly inside
+ * the region ([addr, addr + size) within [start, end)), not accessed
+ * otherwise.  So nr_accesses grows by at most one per sample, however many
+ * faults the sample saw.  A report that straddles a region boundary, or
+ * lies outside every region, counts nowhere: the page it names is not
+ * known to belong to either side.
+ *
+ * @pass is asked only about reports wholly inside a region that no earlier
+ * report found accessed, so a filter chain is evaluated once per region at
+ * best.  One merge walk: O(regions + reports).
+ *
+ * Context: the kdamond of the context of @t, from finish_sample; any
+ * context that owns @t in tests.  Does not sleep unless @pass does.
+ */
+void damon_reports_account(struct damon_target *t,
+			   const struct damon_fault_report *reports,
+			   unsigned int nr,
+			   bool (*pass)(const struct damon_fault_report *rep,
+					const void *arg),
+			   const void *arg)
+{
+	const struct damon_fault_report *rep;
+	struct damon_region *r;
+	unsigned int i = 0;
+	bool accessed;
+
+	damon_for_each_region(r, t) {
+		accessed = false;
+		/* in a gap before @r, or straddling its start */
+		while (i < nr && reports[i].addr < r->ar.start)
+			i++;
+		/* every report starting in @r is used up here */
+		for (; i < nr && reports[i].addr < r->ar.end; i++) {
+			rep = &reports[i];
+			if (!accessed && damon_report_inside(rep, r))
+				accessed = !pass || pass(rep, arg);
+		}
+		damon_update_region_access_rate(r, accessed);
+	}
+}
+
+/*
  * A full aggregation window's worth of a counter at any moment: its count
  * @now in the current window plus the share of its count @last in the
  * previous window that the samples still to come would replace.  Counts

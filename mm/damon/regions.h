@@ -72,6 +72,32 @@ int damon_three_regions_of(const struct damon_addr_range *vmas,
 			   unsigned int nr_vmas,
 			   struct damon_addr_range three[3]);
 
+/**
+ * struct damon_fault_report - One access the page_fault sampling primitive
+ * saw: a fault on a page DAMON made inaccessible for one sample.
+ * @addr:	Start of the accessed page, in DAMON address units.
+ * @size:	Size of the page, in DAMON address units; at least 1.
+ * @target:	Index of the target in the target list of its context.
+ * @cpu:	The CPU the access faulted on.
+ * @tid:	The id of the faulting thread, in the initial pid namespace.
+ * @write:	Whether the faulting access was a write.
+ */
+struct damon_fault_report {
+	unsigned long addr;
+	unsigned long size;
+	unsigned int target;
+	int cpu;
+	pid_t tid;
+	bool write;
+};
+
+void damon_reports_account(struct damon_target *t,
+			   const struct damon_fault_report *reports,
+			   unsigned int nr,
+			   bool (*pass)(const struct damon_fault_report *rep,
+					const void *arg),
+			   const void *arg);
+
 /* Sampling interval auto-tuning: mm/damon/intervals.c */
 unsigned long damon_tuned_sample_interval(const struct damon_attrs *attrs,
 					  unsigned long nr_events,

@@ -7,7 +7,9 @@
  * entries, or faults DAMON induces); the filters then decide, per access
  * found, whether it counts for the region.  This file makes, copies,
  * checks and evaluates the filters; the operation sets find the accesses
- * and call damon_sample_filters_pass() on each.
+ * and call damon_sample_filters_pass() on each.  The page_fault primitive
+ * collects its accesses as reports over a sample instead, which
+ * damon_sample_account_reports() counts into the regions.
  *
  * Locking: the sample control of a context belongs to whoever owns the
  * context, as its probes do: its kdamond while it runs (changes come
@@ -19,9 +21,11 @@
 #include <linux/damon.h>
 #include <linux/errno.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "core.h"
+#include "regions.h"
 
 const char * const
 damon_sample_filter_type_names[NR_DAMON_SAMPLE_FILTER_TYPES] = {
@@ -218,6 +222,79 @@ bool damon_sample_wants_write(const struct damon_ctx *ctx)
 			return true;
 	}
 	return false;
+}
+
+/* ==================== Fault reports ==================== */
+
+/* Order of damon_sample_account_reports(): by target index, then address. */
+static int damon_report_cmp(const void *a, const void *b)
+{
+	const struct damon_fault_report *l = a, *r = b;
+
+	if (l->target != r->target)
+		return l->target < r->target ? -1 : 1;
+	if (l->addr != r->addr)
+		return l->addr < r->addr ? -1 : 1;
+	return 0;
+}
+
+/* The filter chain of the context @ctx on what the fault told of @rep. */
+static bool damon_report_passes(const struct damon_fault_report *rep,
+				const void *ctx)
+{
+	const struct damon_sample_access access = {
+		.cpu = rep->cpu,
+		.tid = rep->tid,
+		.write = rep->write,
+	};
+
+	return damon_sample_filters_pass(ctx, &access);
+}
+
+/* The end of the run of @reports of target @idx that starts at @first. */
+static unsigned int damon_reports_end(const struct damon_fault_report *reports,
+				      unsigned int nr, unsigned int first,
+				      unsigned int idx)
+{
+	while (first < nr && reports[first].target == idx)
+		first++;
+	return first;
+}
+
+/**
+ * damon_sample_account_reports() - Count one sample of every region of a
+ * context from the reports of the page_fault primitive.
+ * @ctx:	The context.
+ * @reports:	The reports of the sample, in any order; sorted by target
+ *		index and address on return.  May be NULL if @nr is 0.
+ * @nr:		Number of @reports.
+ *
+ * Every region of every target of @ctx counts one sample, accessed if one
+ * of the reports of its target (&damon_fault_report.target is the index of
+ * the target in the target list, from 0) lies wholly inside it and passes
+ * the sample filters of @ctx; see damon_reports_account().  A target
+ * without reports gets a not accessed sample in all its regions.  Reports
+ * with a target index past the last target are ignored.
+ *
+ * Context: the kdamond of @ctx, from finish_sample, after the primitive
+ * stopped adding reports; takes no locks and does not sleep.
+ * O(nr log nr) for the sort, then O(regions + nr).
+ */
+void damon_sample_account_reports(struct damon_ctx *ctx,
+				  struct damon_fault_report *reports,
+				  unsigned int nr)
+{
+	struct damon_target *t;
+	unsigned int idx = 0, first = 0, end;
+
+	sort(reports, nr, sizeof(*reports), damon_report_cmp, NULL);
+	/* the reports of each target follow those of the one before */
+	damon_for_each_target(t, ctx) {
+		end = damon_reports_end(reports, nr, first, idx++);
+		damon_reports_account(t, end > first ? &reports[first] : NULL,
+				      end - first, damon_report_passes, ctx);
+		first = end;
+	}
 }
 
 /* ==================== Checks and commit ==================== */

@@ -26,6 +26,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "ops-common.h"
 #include "regions.h"
 
@@ -124,15 +125,18 @@ enum damon_va_walk_op {
 	DAMON_VA_MKOLD,		/* clear its accessed state */
 	DAMON_VA_YOUNG,		/* test its accessed state */
 	DAMON_VA_PROBE,		/* evaluate the probes of @ctx on its folio */
+	DAMON_VA_ARM,		/* make it fault for the page_fault primitive */
 };
 
 struct damon_va_walk {
 	enum damon_va_walk_op op;
-	bool young;	/* YOUNG: accessed; MKOLD: a set Accessed bit cleared */
+	/* YOUNG: accessed; MKOLD: a set Accessed bit cleared; ARM: armed */
+	bool young;
 	bool write;	/* MKOLD: also make clean; YOUNG: also test dirty */
 	bool dirty;	/* YOUNG: written; MKOLD: a set Dirty bit cleared */
 	const struct damon_ctx *ctx;	/* PROBE: whose probes ... */
 	struct damon_region *r;		/* ... count hits in @r */
+	struct damon_fault_site *site;	/* ARM: the sample's site */
 };
 
 /*
@@ -225,6 +229,9 @@ static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
 	case DAMON_VA_PROBE:
 		damon_va_probe_pte(pte, walk, addr);
 		break;
+	case DAMON_VA_ARM:
+		w->young = damon_fault_arm_pte(w->site, walk->vma, addr, pte);
+		break;
 	}
 }
 
@@ -267,6 +274,9 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 		break;
 	case DAMON_VA_PROBE:
 		damon_va_probe_pmd(pmd, walk, addr);
+		break;
+	case DAMON_VA_ARM:
+		w->young = damon_fault_arm_pmd(w->site, walk->vma, addr, pmd);
 		break;
 	}
 	spin_unlock(ptl);
@@ -400,6 +410,8 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 	case DAMON_VA_PROBE:
 		damon_va_hugetlb_probe(walk, entry, haddr);
 		break;
+	case DAMON_VA_ARM:	/* hugetlb_fault() has no PROT_NONE path */
+		break;
 	}
 unlock:
 	spin_unlock(ptl);
@@ -455,6 +467,46 @@ static void damon_va_yield_mmap_lock(struct mm_struct *mm)
 	mmap_read_lock(mm);
 }
 
+/*
+ * The page_fault primitive: make the sampled page of every region fault,
+ * and flush each address space's TLBs once, after all its regions.
+ */
+static void damon_va_fault_start(struct damon_ctx *ctx)
+{
+	struct damon_va_walk w = { .op = DAMON_VA_ARM };
+	struct damon_target *t;
+	struct damon_region *r;
+	unsigned int ti = 0;
+	struct mm_struct *mm;
+	bool armed;
+
+	if (damon_fault_begin(ctx))
+		return;
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		if (!mm)
+			goto next;
+		armed = false;
+		mmap_read_lock(mm);
+		damon_for_each_region(r, t) {
+			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
+								 r->ar.end),
+						      PAGE_SIZE);
+			w.site = damon_fault_new_site(ctx, ti, r->sampling_addr,
+						      mm, 0);
+			damon_va_sample_addr(mm, r->sampling_addr, &w);
+			armed |= w.young;
+			damon_va_yield_mmap_lock(mm);
+		}
+		mmap_read_unlock(mm);
+		if (armed)
+			flush_tlb_mm(mm);
+		mmput(mm);
+next:
+		ti++;
+	}
+}
+
 static void damon_va_start_sample(struct damon_ctx *ctx)
 {
 	struct damon_va_walk w = {
@@ -465,6 +517,10 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 	struct damon_region *r;
 	struct mm_struct *mm;
 
+	if (damon_samples_faults(ctx)) {
+		damon_va_fault_start(ctx);
+		return;
+	}
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
 		if (!mm)
@@ -494,6 +550,10 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 	struct mm_struct *mm;
 	bool accessed;
 
+	if (damon_samples_faults(ctx)) {
+		damon_fault_end(ctx);
+		return;
+	}
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
 		if (mm)
@@ -1058,6 +1118,7 @@ static const struct damon_operations damon_va_ops = {
 	.apply_probes = damon_va_apply_probes,
 	.prep_probes = damon_va_prep_probes,
 	.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
+	.page_fault = IS_ENABLED(CONFIG_DAMON_PAGE_FAULT),
 	.actions = DAMON_VA_ACTIONS,
 };
 
@@ -1072,6 +1133,7 @@ static const struct damon_operations damon_fva_ops = {
 	.apply_probes = damon_va_apply_probes,
 	.prep_probes = damon_va_prep_probes,
 	.sample_filters = BIT(DAMON_SAMPLE_FILTER_WRITE),
+	.page_fault = IS_ENABLED(CONFIG_DAMON_PAGE_FAULT),
 	.actions = DAMON_VA_ACTIONS,
 };
 
