@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Compose build/linux-source-6.12: the base kernel from Debian's tarball,
-# with upstream DAMON removed and ours put in its place.
+# with upstream DAMON removed, ours put in its place and our few changes
+# to other kernel files (patches/series) applied.
 #
 # Files are synced with rsync --checksum and without their times, so only
 # files whose content changed get a new mtime and kernel rebuilds stay
@@ -50,6 +51,70 @@ for p in "${OWNED_PATHS[@]}"; do
 		rm -f "${TREE:?}/$p"
 	fi
 done
+
+# 3b. Our core-mm patches (patches/series), applied to pristine copies of
+# the files they touch, so that composing again is idempotent and a file
+# dropped from the series goes back to the base.  Only files whose content
+# changed are written, keeping kernel rebuilds incremental.
+apply_core_mm_patches() {
+	local done_list=$BUILD/core-mm-files.txt scratch p f out
+	local -a series=() now=() before=()
+	[[ -f $REPO/patches/series ]] &&
+		mapfile -t series < <(grep -vE '^[[:space:]]*(#|$)' \
+					"$REPO/patches/series")
+	for p in "${series[@]}"; do
+		[[ -f $REPO/patches/$p ]] || die "patches/series names" \
+			"patches/$p, which does not exist"
+	done
+	((${#series[@]} == 0)) ||
+		mapfile -t now < <(sed -n 's#^+++ b/##p; s#^--- a/##p' \
+			"${series[@]/#/$REPO/patches/}" | sort -u)
+	[[ -f $done_list ]] && mapfile -t before < "$done_list"
+	((${#now[@]} + ${#before[@]} > 0)) || return 0
+	for f in "${now[@]}"; do
+		for p in "${OWNED_PATHS[@]}" MAINTAINERS; do
+			[[ $f != "$p"* ]] || die "a core-mm patch changes $f," \
+				"a file of DAMON's own: change it in the repository"
+		done
+	done
+	"$DRIVER/pristine-tree.sh"
+	scratch=$(mktemp -d "$BUILD/.core-mm.XXXXXX")
+	# shellcheck disable=SC2064 # expand now
+	trap "rm -rf '$scratch'" EXIT
+	for f in "${now[@]}" "${before[@]}"; do
+		[[ -f $PRISTINE/$f ]] || continue	# a file a patch adds
+		mkdir -p "$scratch/$(dirname "$f")"
+		cp "$PRISTINE/$f" "$scratch/$f"
+	done
+	for p in "${series[@]}"; do
+		if ! out=$(patch -p1 -d "$scratch" -N --fuzz=0 \
+				--no-backup-if-mismatch --reject-file=- \
+				< "$REPO/patches/$p" 2>&1); then
+			printf '%s\n' "$out" >&2
+			die "patches/$p does not apply to the base tree" \
+				"(exactly, without fuzz): regenerate it against" \
+				"$PRISTINE"
+		fi
+	done
+	for f in "${now[@]}" "${before[@]}"; do
+		if [[ ! -f $scratch/$f ]]; then
+			rm -f "${TREE:?}/$f"
+		elif ! cmp -s "$scratch/$f" "$TREE/$f"; then
+			say "core-mm patches: $f"
+			mkdir -p "$(dirname "$TREE/$f")"
+			cp "$scratch/$f" "$TREE/$f.core-mm"
+			mv -f "$TREE/$f.core-mm" "$TREE/$f"
+		fi
+	done
+	rm -rf "$scratch"
+	trap - EXIT
+	if ((${#now[@]} > 0)); then
+		printf '%s\n' "${now[@]}" | atomic_write "$done_list"
+	else
+		rm -f "$done_list"
+	fi
+}
+apply_core_mm_patches
 
 # 4. Remove upstream DAMON files we do not provide at all (translations).
 for g in "${UPSTREAM_ONLY_GLOBS[@]}"; do

@@ -8,6 +8,7 @@ PACKAGES=(
 	linux-source-6.12	# the base kernel tarball
 	build-essential bc bison flex libelf-dev libssl-dev
 	cpio kmod rsync xz-utils git python3 perl
+	patch			# compose.sh applies patches/series
 	qemu-system-x86		# the test guest
 	sparse			# make lint (C=1)
 	numactl			# NUMA tools inside the guest

@@ -51,7 +51,10 @@ mkdir -p "$out"
 [[ $mode == run ]] && printf 'GUEST_OUT=%q\n%s\n' "$out" "$2" > "$out/cmd"
 
 # One socket per CPU: each NUMA node gets its own LLC (with one socket,
-# the kernel warns that LLC siblings sit on different nodes).
+# the kernel warns that LLC siblings sit on different nodes).  Both
+# kernels have NUMA balancing built in (DAMON's page_fault primitive
+# needs its fault path); numa_balancing=disable keeps it from running on
+# the two nodes, so that no NUMA hint or migration disturbs a test.
 # shellcheck disable=SC2054 # commas inside qemu arguments
 qemu=(qemu-system-x86_64 -accel tcg -smp 2,sockets=2 -m 4G
 	-object memory-backend-ram,id=m0,size=2G
@@ -64,7 +67,7 @@ qemu=(qemu-system-x86_64 -accel tcg -smp 2,sockets=2 -m 4G
 	-fsdev local,id=out,path="$out",security_model=none
 	-device virtio-9p-pci,fsdev=out,mount_tag=guestout
 	-kernel "$kernel"
-	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144 ro console=ttyS0 panic=-1 init=$DRIVER/guest-init.sh guest_out=$out guest_mode=$mode $rig ${GUEST_APPEND:-}")
+	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144 ro console=ttyS0 panic=-1 init=$DRIVER/guest-init.sh guest_out=$out guest_mode=$mode numa_balancing=disable $rig ${GUEST_APPEND:-}")
 
 if [[ $mode == shell ]]; then
 	say "guest shell (kernel $kernel); exit the shell to power off," \

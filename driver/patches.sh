@@ -7,8 +7,9 @@
 # checked with checkpatch, the series is applied in order onto the base
 # to prove that it applies, its end state is compared with the composed
 # tree (which make guest-kernel builds), and every patch that changes
-# what a build reads is built: mm/damon/ with W=1, warnings as errors,
-# then a check that no patch calls code only a later one adds.
+# what a build reads is built: mm/damon/ with W=1, warnings as errors
+# (from the first core-mm patch on, the files those patches change as
+# well), then a check that no patch calls code only a later one adds.
 #
 # Each patch brings its own Makefile lines and Kconfig options: the
 # Makefiles and the Kconfig under mm/damon/ are cut down, for each patch,
@@ -18,10 +19,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 serialize patches
 
-# The patches, in order: number|subject|body.
+# The patches, in order: number|subject|body.  The row numbered "mm"
+# stands for our changes to kernel files outside DAMON's own: each patch
+# of patches/series becomes a commit of its own, with its own subject and
+# message, right after the DAMON core that declares the hooks they call.
 PATCHES=(
 "1|mm/damon: remove the upstream implementation|Remove the DAMON implementation, its tests, documents and their translations, to make room for a new implementation written from scratch.  Its Kconfig, which mm/Kconfig sources, keeps only its license tag, so that the tree still configures and builds; each of the following patches adds the Kconfig options and Makefile lines of the code it brings."
 "2|mm/damon: add the data access monitoring core and DAMOS|Add the public header, the trace events and the core of DAMON: monitoring contexts, targets and regions, and the kdamond thread that samples accesses and adjusts the regions.  With it come DAMOS, access-aware operation schemes: memory management actions applied to regions of a given access pattern, under quotas tuned by goals, watermarks and filters, with statistics and a walk of the regions they were tried on.  The kdamond applies the schemes in its loop, so the two come in one patch."
+"mm|patches/series|"
 "3|mm/damon: add the address space operation sets|Add the operation sets that check accesses for virtual address spaces of processes and for the physical address space, and apply DAMOS actions to them."
 "4|mm/damon: add the sysfs interface|Add /sys/kernel/mm/damon/admin, the user interface to kdamonds, their monitoring contexts and schemes."
 "5|mm/damon: add DAMON_RECLAIM, DAMON_LRU_SORT and DAMON_STAT|Add the built-in policy modules: proactive reclamation, LRU list sorting and always-on system memory monitoring, on one shared module skeleton and configured through module parameters."
@@ -58,6 +63,7 @@ FILE_GROUPS=(
 # An option that matches nothing stops the script: add a line here.
 KCONFIG_GROUPS=(
 	'DAMON|2'
+	'DAMON_PAGE_FAULT|2'
 	'DAMON_VADDR|3'
 	'DAMON_PADDR|3'
 	'DAMON_SYSFS|4'
@@ -177,6 +183,37 @@ check_option_users() {	# n tree
 	done
 }
 
+# Commit each patch of patches/series onto $parent, on the scratch index,
+# with the subject, message and author of its mail.  Sets core_mm_commits
+# and core_mm_files (the files they change).
+commit_core_mm_patches() {
+	local p mail info tree author email subject
+	local -a series=()
+	[[ -f $REPO/patches/series ]] &&
+		mapfile -t series < <(grep -vE '^[[:space:]]*(#|$)' \
+					"$REPO/patches/series")
+	info=$(mktemp -d "$BUILD/.core-mm-mail.XXXXXX")
+	for p in "${series[@]}"; do
+		mail=$REPO/patches/$p
+		git apply --cached "$mail" ||
+			die "patches/$p does not apply to the series"
+		mapfile -t -O "${#core_mm_files[@]}" core_mm_files < <(git apply \
+			--numstat "$mail" | cut -f3)
+		git mailinfo "$info/msg" "$info/diff" < "$mail" > "$info/head"
+		subject=$(sed -n 's/^Subject: //p' "$info/head")
+		author=$(sed -n 's/^Author: //p' "$info/head")
+		email=$(sed -n 's/^Email: //p' "$info/head")
+		[[ -n $subject && -n $author && -n $email ]] ||
+			die "patches/$p: no From: or Subject: header"
+		tree=$(git write-tree)
+		parent=$(printf '%s\n\n%s\n' "$subject" "$(cat "$info/msg")" |
+			GIT_AUTHOR_NAME=$author GIT_AUTHOR_EMAIL=$email \
+			git commit-tree "$tree" -p "$parent")
+		core_mm_commits+=("$parent")
+	done
+	rm -rf "$info"
+}
+
 # Build the series on a scratch index (plumbing that wants a work tree
 # gets an empty one: it never looks at files).
 export GIT_INDEX_FILE=$BUILD/patches.index
@@ -184,8 +221,13 @@ export GIT_WORK_TREE=$BUILD/patches.empty
 mkdir -p "$GIT_WORK_TREE"
 git read-tree refs/heads/base
 parent=$(git rev-parse refs/heads/base)
+core_mm_commits=() core_mm_files=()
 for row in "${PATCHES[@]}"; do
 	IFS='|' read -r n subject body <<< "$row"
+	if [[ $n == mm ]]; then
+		commit_core_mm_patches
+		continue
+	fi
 	if ((n == 1)); then
 		git update-index --force-remove --stdin \
 			< "$BUILD/upstream-damon/files.txt"
@@ -298,7 +340,9 @@ sync_src() {	# commit
 	done < "$work/src.manifest"
 	while IFS=$' \t' read -r mode _ sha path; do
 		new[$path]="$mode $sha"
-	done < <(git ls-tree -r "$1" -- "${build_files[@]}")
+	# (the files of the last sync too: one a patch no longer changes,
+	# core-mm ones for example, gets the content of COMMIT back)
+	done < <(git ls-tree -r "$1" -- "${build_files[@]}" "${!old[@]}")
 	for path in "${!old[@]}"; do
 		[[ -n ${new[$path]:-} ]] || rm -f "${src:?}/$path"
 	done
@@ -356,18 +400,28 @@ config_src() {	# log
 	atomic_write "$key" < "$scratch/.config"
 }
 
-# The symbols mm/damon/ defines (D) and leaves undefined (U) at a patch.
-record_symbols() {	# n
+# The symbols mm/damon/ defines (D) and leaves undefined (U) at a patch,
+# with those the core-mm objects (if built) leave undefined.
+record_symbols() {	# n [object...]
 	local a=$obj/mm/damon/built-in.a
 	nm -g --defined-only "$a" 2> /dev/null | awk 'NF == 3 { print $3 }' |
 		sort -u > "$work/defined-$1"
-	nm -u "$a" 2> /dev/null | awk '$1 == "U" { print $2 }' | sort -u |
-		comm -23 - "$work/defined-$1" > "$work/undefined-$1"
+	nm -u "$a" "${@:2}" 2> /dev/null | awk '$1 == "U" { print $2 }' |
+		sort -u | comm -23 - "$work/defined-$1" > "$work/undefined-$1"
+}
+
+# The objects of the files the core-mm patches change (in $src, which is
+# at a commit of the series from the first core-mm patch on).
+core_mm_objects() {
+	local f
+	for f in "${core_mm_files[@]}"; do
+		[[ $f == *.c && -f $src/$f ]] && echo "${f%.c}.o"
+	done | sort -u
 }
 
 build_patches() {
-	local k=0 n=0 parent=base commit syms name log t0 t1 last=""
-	local -a built=() patches=("$out"/*.patch)
+	local k=0 n=0 parent=base commit syms name log t0 t1 last="" c
+	local -a built=() patches=("$out"/*.patch) objs=()
 	make_src
 	rm -f "$work"/defined-* "$work"/undefined-*
 	while read -r commit; do
@@ -380,6 +434,12 @@ build_patches() {
 			continue
 		fi
 		parent=$commit
+		# From the first core-mm patch on, the files they change are
+		# built too (the hooks' callers, with what DAMON has by then).
+		for c in "${core_mm_commits[@]}"; do
+			[[ $c != "$commit" || ${#objs[@]} -gt 0 ]] ||
+				mapfile -t objs < <(core_mm_objects)
+		done
 		log=$LOGS/patches-build-$k.log
 		t0=$(date +%s)
 		sync_src "$commit"
@@ -387,12 +447,12 @@ build_patches() {
 			die "$name: the configuration fails (log: $log)"; }
 		if [[ -f $src/mm/damon/Makefile ]]; then
 			if ! make -s -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" \
-					W=1 mm/damon/ >> "$log" 2>&1 ||
+					W=1 mm/damon/ "${objs[@]}" >> "$log" 2>&1 ||
 					grep -q 'warning' "$log"; then
 				grep -vE '^make(\[[0-9]+\])?: ' "$log" | head -40 >&2
 				die "$name does not build with W=1 (log: $log)"
 			fi
-			record_symbols "$k"
+			record_symbols "$k" "${objs[@]/#/$obj/}"
 			built+=("$k")
 			last=$k
 		fi
@@ -409,6 +469,13 @@ build_patches() {
 		[[ -z $syms ]] ||
 			die "$name uses code that a later patch adds: $syms"
 	done
+	# A DAMON hook the core-mm objects call must be defined in the end.
+	((${#objs[@]} == 0)) && return
+	syms=$(nm -u "${objs[@]/#/$obj/}" | awk '$1 == "U" { print $2 }' |
+	       grep damon | sort -u | comm -23 - "$work/defined-$last" |
+	       tr '\n' ' ') || true
+	[[ -z $syms ]] ||
+		die "the core-mm patches call DAMON code no patch adds: $syms"
 }
 # (built even when a check above failed: both reports in one run)
 t0=$(date +%s)
