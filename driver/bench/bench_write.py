@@ -10,6 +10,9 @@ scheme, three ways, alternated run after run:
   plain  vaddr monitoring (the Accessed bit)
   write  vaddr monitoring with the write filter damo makes of
          --exp_ops_write_only (sample control; our kernel only)
+  fault  vaddr monitoring with the page_fault primitive, no filter (our
+         kernel only): every sample makes each region's sampled page
+         fault once
 
 For each, the medians of the workload's passes per second and of the
 kdamond's CPU use; slowdown = rate unmonitored / rate monitored - 1.
@@ -28,7 +31,7 @@ sys.path.insert(0, os.environ['DAMON_E2E_DIR'])
 import damon_admin as da  # noqa: E402
 import sample_write as sw  # noqa: E402
 
-MODES = ('none', 'plain', 'write')
+MODES = ('none', 'plain', 'write', 'fault')
 
 
 def write_supported():
@@ -47,6 +50,8 @@ def kdamond(mode, w):
     ctx = da.Context('vaddr', targets=[da.Target(pid=w.pid)])
     if mode == 'write':
         return sw.SampledKdamond(ctx, sw.WRITE_ONLY)
+    if mode == 'fault':
+        return sw.SampledKdamond(ctx, (), primitive='page_fault')
     return da.Kdamond(ctx)
 
 

@@ -102,20 +102,22 @@ class RwAreas(c.AreasProcess):
 
 
 class SampledKdamond(da.Kdamond):
-    """A Kdamond that also stages monitoring_attrs/sample/: the page_table
-    primitive and the given filters (dicts of file name to value, in the
+    """A Kdamond that also stages monitoring_attrs/sample/: the primitive
+    (page_table or page_fault) and the given filters (dicts of file name to value, in the
     order written).  A kernel without sample control raises
     da.Unsupported."""
 
-    def __init__(self, ctx, filters):
+    def __init__(self, ctx, filters, primitive='page_table'):
         super().__init__(ctx)
         self.filters = filters
+        self.primitive = primitive
 
     def write_context(self):
         super().write_context()
         s = os.path.join(self.ctx_dir, 'monitoring_attrs', 'sample')
-        da.write(os.path.join(s, 'primitives', 'page_table'), 'Y')
-        da.write(os.path.join(s, 'primitives', 'page_fault'), 'N')
+        for p in ('page_table', 'page_fault'):
+            da.write(os.path.join(s, 'primitives', p),
+                     'Y' if p == self.primitive else 'N')
         da.write(os.path.join(s, 'filters', 'nr_filters'), len(self.filters))
         for i, f in enumerate(self.filters):
             for name, value in f.items():
