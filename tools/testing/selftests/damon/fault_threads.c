@@ -3,13 +3,20 @@
  * Two threads, each accessing its own area from its own CPU, for the
  * DAMON page_fault sampling test (sample_fault.py).
  *
- * Usage: fault_threads [-s MIB]
+ * Usage: fault_threads [-s MIB] [-H]
  *
- * Maps two anonymous MIB long areas (32 by default), separate mappings
- * with an unmapped gap between them, MADV_NOHUGEPAGE (small pages: the
- * test scores the areas by their frames too).  Thread 0 is pinned to CPU
- * 0 and accesses area 0, thread 1 is pinned to CPU 1 and accesses area 1;
- * a pass of a thread loads and stores one word of every page of its area.
+ * Maps two anonymous MIB long areas (32 by default), separate 2 MiB
+ * aligned mappings with an unmapped gap between them, MADV_NOHUGEPAGE
+ * (small pages: the test scores the areas by their frames too), or with
+ * -H MADV_HUGEPAGE (so that THPs, mapped by PMDs, back them where the
+ * kernel can allocate them).  Thread 0 is pinned to CPU 0 and accesses
+ * area 0, thread 1 is pinned to CPU 1 and accesses area 1; a pass of a
+ * thread loads and stores one word of every page of its area.
+ *
+ * The words carry a pattern: pass P stores pattern(page, P) and first
+ * checks that the word holds pattern(page, P - 1), counting mismatches.
+ * An entry DAMON armed and restored wrongly (a lost store, a zeroed or
+ * another page) shows up there.
  *
  * Each area is first touched by the OTHER thread, from the other CPU:
  * with one NUMA node per CPU (the test guest) and the default memory
@@ -21,11 +28,13 @@
  *
  * Then it prints one JSON line
  *   {"pid": P, "tids": [T0, T1], "areas": [[S0, E0], [S1, E1]],
- *    "nodes": [{"N": pages, ...}, {...}], "passes": [P0, P1]}
+ *    "nodes": [{"N": pages, ...}, {...}], "passes": [P0, P1],
+ *    "mismatches": [M0, M1]}
  * where nodes counts, per area, the pages on each node (move_pages(2)
  * without target nodes; a negative "node" is the error status of pages
- * not present).  On SIGUSR1 it prints {"nodes": [...], "passes": [...]}
- * again, one line; on SIGTERM it exits.
+ * not present) and mismatches the words that did not hold the pattern.
+ * On SIGUSR1 it prints {"nodes": [...], "passes": [...],
+ * "mismatches": [...]} again, one line; on SIGTERM it exits.
  */
 
 #define _GNU_SOURCE
@@ -53,12 +62,14 @@ struct worker {
 	char *other;		/* first touched by this worker */
 	pid_t tid;
 	unsigned long passes;	/* __atomic builtins */
+	unsigned long mismatches;	/* __atomic builtins */
 	pthread_t thread;
 };
 
 static struct worker workers[NR_THREADS];
 static pthread_barrier_t populated;
 static unsigned long page_size, size;
+static int advice = MADV_NOHUGEPAGE;
 
 static void die(const char *what)
 {
@@ -85,8 +96,8 @@ static void map_areas(char *starts[NR_THREADS])
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
 		    MAP_FAILED)
 			die("mmap area");
-		/* before the first touch: no THP ever backs it */
-		if (madvise(at, size, MADV_NOHUGEPAGE))
+		/* before the first touch: it decides the first faults */
+		if (madvise(at, size, advice))
 			die("madvise");
 		munmap(at + size, GAP);
 		starts[i] = at;
@@ -97,22 +108,37 @@ static void map_areas(char *starts[NR_THREADS])
 	munmap(at, base + span - at);
 }
 
-/* One load and one store per page: real accesses no compiler elides. */
-static void access_pass(char *area)
+/*
+ * The word of page i in pass: never 0 (a zeroed page), and different for
+ * every page (another page) and from the previous pass (a lost store).
+ */
+static unsigned long pattern(unsigned long i, unsigned long pass)
 {
-	unsigned long i, *word, v;
+	return (i << 32 | pass) * 0x9e3779b97f4a7c15UL | 1;
+}
 
-	for (i = 0; i < size; i += page_size) {
-		word = (unsigned long *)(area + i);
-		v = __atomic_load_n(word, __ATOMIC_RELAXED);
-		__atomic_store_n(word, v + 1, __ATOMIC_RELAXED);
+/*
+ * One load and one store per page, real accesses no compiler elides;
+ * returns the words that did not hold the previous pass's pattern.
+ */
+static unsigned long access_pass(char *area, unsigned long pass)
+{
+	unsigned long i, *word, bad = 0;
+
+	for (i = 0; i < size / page_size; i++) {
+		word = (unsigned long *)(area + i * page_size);
+		if (pass &&
+		    __atomic_load_n(word, __ATOMIC_RELAXED) != pattern(i, pass - 1))
+			bad++;
+		__atomic_store_n(word, pattern(i, pass), __ATOMIC_RELAXED);
 	}
+	return bad;
 }
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	unsigned long pass;
+	unsigned long pass, bad;
 
 	w->tid = syscall(SYS_gettid);
 	if (sched_getcpu() != w->cpu) {
@@ -120,10 +146,13 @@ static void *work(void *arg)
 			sched_getcpu());
 		exit(1);
 	}
-	access_pass(w->other);		/* populate it from this CPU */
+	access_pass(w->other, 0);	/* populate it from this CPU */
 	pthread_barrier_wait(&populated);
 	for (pass = 1;; pass++) {
-		access_pass(w->own);
+		bad = access_pass(w->own, pass);
+		if (bad)
+			__atomic_add_fetch(&w->mismatches, bad,
+					   __ATOMIC_RELAXED);
 		__atomic_store_n(&w->passes, pass, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -182,6 +211,9 @@ static void print_state(void)
 	printf("], \"passes\": [%lu, %lu]",
 	       __atomic_load_n(&workers[0].passes, __ATOMIC_RELAXED),
 	       __atomic_load_n(&workers[1].passes, __ATOMIC_RELAXED));
+	printf(", \"mismatches\": [%lu, %lu]",
+	       __atomic_load_n(&workers[0].mismatches, __ATOMIC_RELAXED),
+	       __atomic_load_n(&workers[1].mismatches, __ATOMIC_RELAXED));
 }
 
 static void start_workers(char *areas[NR_THREADS])
@@ -224,12 +256,15 @@ int main(int argc, char *argv[])
 
 	page_size = sysconf(_SC_PAGESIZE);
 	size = 32 * MIB;
-	while ((opt = getopt(argc, argv, "s:")) != -1) {
-		if (opt != 's') {
-			fprintf(stderr, "usage: %s [-s MIB]\n", argv[0]);
+	while ((opt = getopt(argc, argv, "s:H")) != -1) {
+		if (opt == 's') {
+			size = strtoul(optarg, NULL, 0) * MIB;
+		} else if (opt == 'H') {
+			advice = MADV_HUGEPAGE;
+		} else {
+			fprintf(stderr, "usage: %s [-s MIB] [-H]\n", argv[0]);
 			return 2;
 		}
-		size = strtoul(optarg, NULL, 0) * MIB;
 	}
 	if (!size || size % ALIGN_SZ) {
 		fprintf(stderr, "the areas must be a positive multiple of 2 MiB\n");

@@ -20,15 +20,25 @@ faults while monitored (after its start it takes none of its own):
 - vaddr_no_filter: both areas found;
 - paddr_threads_a, _b: the threads filters on paddr, over the physical
   ranges of the areas' frames, scoring each area by its frames (pagemap);
-  skipped, with a diagnostic, if paddr refuses page_fault (EINVAL).
+  skipped, with a diagnostic, if paddr refuses page_fault (EINVAL);
+- thp_vaddr_threads_a, _b, thp_vaddr_no_filter, thp_paddr_threads_a:
+  those cases again with a second workload (fault_threads -H) whose
+  areas are THPs mapped by PMDs, so that DAMON arms and restores PMDs (a
+  PMD site covers the whole 2 MiB: every region inside a THP sees its
+  faults).  Skipped if less than half of each area is THP-backed
+  (AnonHugePages in smaps) at the start; a failure if monitoring left
+  less than half of what was (arming must not split them).  The
+  diagnostics show AnonHugePages before and after, and how much the
+  THP split counters of /proc/vmstat grew.
 
 Around each of those cases, and the ones below, the side effects: the
 counters of NUMA balancing (numa_hint_faults, numa_hint_faults_local,
 numa_pages_migrated, numa_pte_updates) in /proc/vmstat, where the kernel
 has event counters, and in the root memory cgroup's memory.stat (all but
 the local hint faults), must not change, the areas must stay on their
-nodes (the workload reports them from move_pages(2) on SIGUSR1) and
-/proc/sys/kernel/numa_balancing must read 0.  NUMA balancing is off, so
+nodes (the workload reports them from move_pages(2) on SIGUSR1), every
+word the workload wrote must read back as written (its pattern
+mismatches stay 0) and /proc/sys/kernel/numa_balancing must read 0.  NUMA balancing is off, so
 a fault of DAMON's that leaked into NUMA balancing's path would count a
 hint fault and could migrate the page to the accessing CPU's node.  Each
 case also lets the workload run 3 s after "off" before the check: a
@@ -89,6 +99,8 @@ NUMA_COUNTERS = ('numa_hint_faults', 'numa_hint_faults_local',
 # (CONFIG_VM_EVENT_COUNTERS=n)
 MEMCG_STAT = os.path.join(c.CGROUP_ROOT, 'memory.stat')
 NUMA_BALANCING = '/proc/sys/kernel/numa_balancing'
+THP_ENABLED = '/sys/kernel/mm/transparent_hugepage/enabled'
+THP_SPLITS = ('thp_split_pmd', 'thp_split_page')
 
 
 class Refused(Exception):
@@ -97,14 +109,17 @@ class Refused(Exception):
 
 class FaultThreads:
     """A fault_threads process: pid, tids and areas by name ('a' is
-    thread 0's on CPU 0, 'b' thread 1's on CPU 1), and nodes0, the areas'
-    placement when it started."""
+    thread 0's on CPU 0, 'b' thread 1's on CPU 1), nodes0, the areas'
+    placement when it started, and mismatches, the pattern mismatches of
+    each thread as of the last state(); huge maps the areas
+    MADV_HUGEPAGE."""
 
     NAMES = ('a', 'b')
 
-    def __init__(self, mib=AREA_MIB):
+    def __init__(self, mib=AREA_MIB, huge=False):
         self.proc = subprocess.Popen(
-            [os.path.join(HERE, 'fault_threads'), '-s', str(mib)],
+            [os.path.join(HERE, 'fault_threads'), '-s', str(mib)] +
+            (['-H'] if huge else []),
             stdout=subprocess.PIPE, text=True)
         line = self._line()
         if not line:
@@ -115,6 +130,7 @@ class FaultThreads:
         self.tids = dict(zip(self.NAMES, info['tids']))
         self.areas = {n: tuple(a) for n, a in zip(self.NAMES, info['areas'])}
         self.nodes0 = self._nodes(info)
+        self.mismatches = dict(zip(self.NAMES, info['mismatches']))
 
     def _line(self, timeout=60):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
@@ -132,7 +148,21 @@ class FaultThreads:
         if not line:
             raise RuntimeError('fault_threads does not answer SIGUSR1')
         info = json.loads(line)
+        self.mismatches = dict(zip(self.NAMES, info['mismatches']))
         return self._nodes(info), dict(zip(self.NAMES, info['passes']))
+
+    def anon_huge_kb(self):
+        """{area name: AnonHugePages of its mapping in KiB} (smaps)."""
+        heads = {f'{s:x}-': n for n, (s, _) in self.areas.items()}
+        kb, name = dict.fromkeys(self.NAMES, 0), None
+        with open(f'/proc/{self.pid}/smaps') as f:
+            for line in f:
+                first = line.split(maxsplit=1)[0]
+                if not first.endswith(':'):	# a mapping's first line
+                    name = heads.get(first.split('-')[0] + '-')
+                elif name and first == 'AnonHugePages:':
+                    kb[name] += int(line.split()[1])
+        return kb
 
     def minflt(self):
         """Minor faults of all its threads so far: after the start, only
@@ -268,6 +298,8 @@ def side_effects(w, before):
         nodes, _ = w.state()
         if nodes != w.nodes0:
             fails.append(f'nodes {w.nodes0} -> {nodes}')
+        if any(w.mismatches.values()):
+            fails.append(f'pattern mismatches {w.mismatches}')
     if numa_balancing() != '0':
         fails.append(f'numa_balancing reads {numa_balancing()!r}')
     return fails
@@ -364,6 +396,62 @@ class Case:
             diag += '\nareas: ' + ' '.join(
                 f'{n} {s:#x}-{e:#x}' for n, (s, e) in self.w.areas.items())
         return ok, diag
+
+
+class ThpCase(Case):
+    """A Case on THP-backed areas that also fails if monitoring split
+    more than half of them."""
+
+    def __call__(self):
+        before, splits = self.w.anon_huge_kb(), thp_splits()
+        ok, diag = super().__call__()
+        after = self.w.anon_huge_kb()
+        split = [n for n in self.w.NAMES if 2 * after[n] < before[n]]
+        diag += (f'; AnonHugePages kB before {before}, after {after}; ' +
+                 ', '.join(f'{n} +{v - splits.get(n, 0)}'
+                           for n, v in thp_splits().items()))
+        if split:
+            diag += f'; less than half of {split} still THP-backed'
+        return ok and not split, diag
+
+
+def thp_splits():
+    """THP_SPLITS of /proc/vmstat (all processes: diagnostics only)."""
+    with open('/proc/vmstat') as f:
+        return {n: int(v) for n, v in (line.split() for line in f)
+                if n in THP_SPLITS}
+
+
+def thp_mode():
+    """The THP switch's selected mode ('always', 'madvise', 'never'), or
+    None without THP."""
+    try:
+        value = c.read_file(THP_ENABLED)
+    except OSError:
+        return None
+    return value.split('[', 1)[1].split(']', 1)[0] if '[' in value else None
+
+
+def run_thp_cases(ktap, budget, cases):
+    """The ThpCases (name, ops, filters, hot, cold) on a fault_threads -H
+    workload, all skipped if it did not get THPs for half of each area."""
+    mode = thp_mode()
+    if mode not in ('always', 'madvise'):
+        for case in cases:
+            ktap.result(True, case[0], f'THP mode {mode}')
+        return
+    with FaultThreads(huge=True) as w:
+        kb = w.anon_huge_kb()
+        want = {n: (e - s) // 1024 for n, (s, e) in w.areas.items()}
+        ktap.diag(f'THP workload ({mode}): areas {w.areas}, tids {w.tids}, '
+                  f'nodes {w.nodes0}, AnonHugePages kB {kb} of {want}')
+        if any(2 * kb[n] < want[n] for n in w.NAMES):
+            for case in cases:
+                ktap.result(True, case[0], f'no THPs: AnonHugePages kB {kb}')
+            return
+        for name, ops, filters, hot, cold in cases:
+            c.run_case(ktap, name,
+                       ThpCase(w, budget, ops, filters, hot, cold))
 
 
 # ==================== the other cases ====================
@@ -544,9 +632,19 @@ def main():
         ('paddr_threads_b', 'paddr', lambda w: threads_filter(w.tids['b']),
          ('b',), ('a',)),
     ]
+    thp = [
+        ('thp_vaddr_threads_a', 'vaddr',
+         lambda w: threads_filter(w.tids['a']), ('a',), ('b',)),
+        ('thp_vaddr_threads_b', 'vaddr',
+         lambda w: threads_filter(w.tids['b']), ('b',), ('a',)),
+        ('thp_vaddr_no_filter', 'vaddr', lambda w: (), ('a', 'b'), ()),
+        ('thp_paddr_threads_a', 'paddr',
+         lambda w: threads_filter(w.tids['a']), ('a',), ('b',)),
+    ]
     names += [m[0] for m in measuring]
-    names += ['both_primitives_refused', 'on_off_leave_no_entry',
-              'vaddr_workload_killed', 'paddr_workload_killed',
+    names += ['both_primitives_refused', 'on_off_leave_no_entry']
+    names += [m[0] for m in thp]
+    names += ['vaddr_workload_killed', 'paddr_workload_killed',
               'counters_count_hint_faults']
     ktap = sw.Ktap(len(names))
     if not da.available():
@@ -560,7 +658,7 @@ def main():
             c.skip_all(ktap, names, reason)
         c.run_case(ktap, 'numa_balancing_off', check_numa_balancing_off)
         c.run_case(ktap, 'cross_node_placement', lambda: check_placement(w))
-        budget = Budget(len(measuring))
+        budget = Budget(len(measuring) + len(thp))
         paddr_refused = None
         for name, ops, filters, hot, cold in measuring:
             if ops == 'paddr' and paddr_refused:
@@ -574,6 +672,7 @@ def main():
         c.run_case(ktap, 'both_primitives_refused',
                    lambda: check_both_primitives(w))
         c.run_case(ktap, 'on_off_leave_no_entry', lambda: check_on_off(w))
+    run_thp_cases(ktap, budget, thp)
     c.run_case(ktap, 'vaddr_workload_killed', lambda: check_killed('vaddr'))
     if paddr_refused:
         ktap.result(True, 'paddr_workload_killed', paddr_refused)
