@@ -80,8 +80,6 @@ import sample_write as sw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AREA_MIB = 32
-FOUND_MIN = 0.9
-SEEN_MAX = 0.05
 SAMPLE_US = 5000
 AGGR_US = 100000
 CASE_TIMEOUT_S = 25
@@ -332,31 +330,12 @@ def measure(ops, w, filters, hot, cold, timeout):
         ranges = {n: [w.region(n)] for n in hot + cold}
     before = vmstat()
     k = FaultKdamond(context(ops, w), filters)
-    best = None
     with k:
-        pid, (_, p0), f0 = k.pid(), w.state(), w.minflt()
-        cpu0, t0 = d.kdamond_cpu_ticks(pid), time.monotonic()
-        while True:
-            _, regions = k.tried_regions()
-            areas = {n: sw.fraction(regions, ranges[n]) for n in hot + cold}
-            r = {'areas': areas,
-                 'found': min(areas[n] for n in hot),
-                 'seen': max([areas[n] for n in cold], default=0.0),
-                 'nr_regions': len(regions),
-                 'at': time.monotonic() - t0}
-            r['ok'] = r['found'] >= FOUND_MIN and r['seen'] <= SEEN_MAX
-            if best is None or sw.key(r, cold) > sw.key(best, cold):
-                best = r
-            if r['ok'] or r['at'] > timeout:
-                break
-        running = k.running()
-        ticks = d.kdamond_cpu_ticks(pid) - cpu0 if running else -1
-        best['kdamond_cpu_s'] = ticks / os.sysconf('SC_CLK_TCK')
+        (_, p0), f0 = w.state(), w.minflt()
+        best = sw.watch(k, ranges, hot, cold, timeout)
         best['faults'] = w.minflt() - f0
         _, p1 = w.state()
         best['passes'] = {n: p1[n] - p0[n] for n in w.NAMES}
-        best['running'] = running
-        best['last'] = regions
     time.sleep(LEFTOVER_S)
     best['side'] = side_effects(w, before)
     return best

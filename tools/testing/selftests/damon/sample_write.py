@@ -166,30 +166,40 @@ def measure(ops, w, filters, timeout=TIMEOUT_S, hot=None, cold=None):
         ranges = {n: w.phys(n) for n in names}
     else:
         ranges = {n: [w.region(n)] for n in names}
-    best = None
     k = SampledKdamond(context(ops, w, names), filters)
     with k:
-        pid, p0 = k.pid(), w.passes()
-        cpu0, t0 = d.kdamond_cpu_ticks(pid), time.monotonic()
-        while True:
-            _, regions = k.tried_regions()
-            areas = {n: fraction(regions, ranges[n]) for n in names}
-            r = {'areas': areas,
-                 'found': min(areas[n] for n in hot),
-                 'seen': max([areas[n] for n in cold], default=0.0),
-                 'nr_regions': len(regions),
-                 'at': time.monotonic() - t0}
-            r['ok'] = r['found'] >= FOUND_MIN and r['seen'] <= SEEN_MAX
-            if best is None or key(r, cold) > key(best, cold):
-                best = r
-            if r['ok'] or r['at'] > timeout:
-                break
-        running = k.running()
-        ticks = d.kdamond_cpu_ticks(pid) - cpu0 if running else -1
-        best['kdamond_cpu_s'] = ticks / os.sysconf('SC_CLK_TCK')
+        p0 = w.passes()
+        best = watch(k, ranges, hot, cold, timeout)
         best['workload_passes'] = w.passes() - p0
-        best['running'] = running
-        best['last'] = regions
+    return best
+
+
+def watch(k, ranges, hot, cold, timeout):
+    """Snapshot the tried regions of the running kdamond k until the areas
+    hot are found (FOUND_MIN) and the areas cold not seen (SEEN_MAX), or
+    timeout seconds pass; ranges gives each area's address ranges.
+    Returns the best snapshot as measure() describes it, with
+    kdamond_cpu_s, running and last."""
+    pid, best = k.pid(), None
+    cpu0, t0 = d.kdamond_cpu_ticks(pid), time.monotonic()
+    while True:
+        _, regions = k.tried_regions()
+        areas = {n: fraction(regions, ranges[n]) for n in ranges}
+        r = {'areas': areas,
+             'found': min(areas[n] for n in hot),
+             'seen': max([areas[n] for n in cold], default=0.0),
+             'nr_regions': len(regions),
+             'at': time.monotonic() - t0}
+        r['ok'] = r['found'] >= FOUND_MIN and r['seen'] <= SEEN_MAX
+        if best is None or key(r, cold) > key(best, cold):
+            best = r
+        if r['ok'] or r['at'] > timeout:
+            break
+    running = k.running()
+    ticks = d.kdamond_cpu_ticks(pid) - cpu0 if running else -1
+    best['kdamond_cpu_s'] = ticks / os.sysconf('SC_CLK_TCK')
+    best['running'] = running
+    best['last'] = regions
     return best
 
 
