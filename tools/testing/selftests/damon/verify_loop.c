@@ -37,6 +37,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "page_check.h"
+
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE	14
 #endif
@@ -89,16 +91,6 @@ static void fill_page(unsigned long long *p, int area, unsigned long page,
 		p[w] = pattern(area, page, gen, w);
 }
 
-static unsigned long bytes_differing(unsigned long long a,
-				     unsigned long long b)
-{
-	unsigned long n = 0;
-
-	for (; a != b; a >>= 8, b >>= 8)
-		n += (a & 0xff) != (b & 0xff);
-	return n;
-}
-
 /* Whether every word of @p is @want's pattern of generation @gen. */
 static int page_is(const unsigned long long *p, int area, unsigned long page,
 		   unsigned int gen)
@@ -107,16 +99,6 @@ static int page_is(const unsigned long long *p, int area, unsigned long page,
 
 	for (w = 0; w < nr; w++)
 		if (p[w] != pattern(area, page, gen, w))
-			return 0;
-	return 1;
-}
-
-static int page_is_zero(const unsigned long long *p)
-{
-	unsigned long w, nr = page_size / sizeof(*p);
-
-	for (w = 0; w < nr; w++)
-		if (p[w])
 			return 0;
 	return 1;
 }
@@ -136,7 +118,7 @@ static void verify_page(int area, unsigned long page)
 		return;
 	bad_pages++;
 	bad_bytes += bytes;
-	if (page_is_zero(p))
+	if (page_is_zero(p, page_size))
 		zeroed++;
 	else if (gen > 1 && page_is(p, area, page, gen - 1))
 		stale++;

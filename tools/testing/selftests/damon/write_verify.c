@@ -42,6 +42,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "page_check.h"
+
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
 #endif
@@ -107,16 +109,6 @@ static void write_area(int area, unsigned long round)
 						 i * page_size), area, round, i);
 }
 
-static unsigned long bytes_differing(unsigned long long a,
-				     unsigned long long b)
-{
-	unsigned long n = 0;
-
-	for (; a != b; a >>= 8, b >>= 8)
-		n += (a & 0xff) != (b & 0xff);
-	return n;
-}
-
 /* Whether @p holds page @page of @area as written in @round. */
 static int page_is(const unsigned long long *p, int area, unsigned long round,
 		   unsigned long page)
@@ -125,16 +117,6 @@ static int page_is(const unsigned long long *p, int area, unsigned long round,
 
 	for (w = 0; w < nr; w++)
 		if (p[w] != pattern(area, round, page, w))
-			return 0;
-	return 1;
-}
-
-static int page_is_zero(const unsigned long long *p)
-{
-	unsigned long w, nr = page_size / sizeof(*p);
-
-	for (w = 0; w < nr; w++)
-		if (p[w])
 			return 0;
 	return 1;
 }
@@ -162,7 +144,7 @@ static void verify_page(struct check *c, const unsigned long long *p,
 		return;
 	c->bytes += bytes;
 	c->pages++;
-	if (page_is_zero(p))
+	if (page_is_zero(p, page_size))
 		c->zeroed++;
 	else if (round > 1 && page_is(p, area, round - 1, page))
 		c->stale++;
