@@ -14,6 +14,16 @@ import damon_e2e
 ADMIN = '/sys/kernel/mm/damon/admin'
 KDAMONDS = 'kdamonds'
 
+# The names "action" and "target_metric" files take, in the order of the
+# interface document.
+ACTIONS = ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage',
+           'collapse', 'lru_prio', 'lru_deprio', 'migrate_hot',
+           'migrate_cold', 'stat']
+METRICS = ['user_input', 'some_mem_psi_us', 'node_mem_used_bp',
+           'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
+           'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
+           'hugepage_mem_bp']
+
 
 def path(p):
     return p if p.startswith('/') else os.path.join(ADMIN, p)

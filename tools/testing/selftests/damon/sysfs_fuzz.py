@@ -71,13 +71,8 @@ STATE_CMDS = ['on', 'off', 'commit', 'update_schemes_stats',
               'update_schemes_tried_regions', 'update_schemes_tried_bytes',
               'clear_schemes_tried_regions', 'commit_schemes_quota_goals',
               'update_schemes_effective_quotas', 'update_tuned_intervals']
-ACTIONS = ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage',
-           'collapse', 'lru_prio', 'lru_deprio', 'migrate_hot',
-           'migrate_cold', 'stat']
-METRICS = ['user_input', 'some_mem_psi_us', 'node_mem_used_bp',
-           'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
-           'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
-           'hugepage_mem_bp']
+ACTIONS = a.ACTIONS
+METRICS = a.METRICS
 FILTER_TYPES = ['addr', 'target', 'probe_hits_wsum', 'anon', 'active',
                 'memcg', 'young', 'hugepage_size', 'unmapped',
                 'pgidle_set', 'pgidle_unset', 'cpumask', 'threads',

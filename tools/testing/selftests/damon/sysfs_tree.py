@@ -116,13 +116,8 @@ DEFAULTS = {
     S + '/filters/0/allow': 'N',
 }
 
-ACTIONS = ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage',
-           'collapse', 'lru_prio', 'lru_deprio', 'migrate_hot',
-           'migrate_cold', 'stat']
-METRICS = ['user_input', 'some_mem_psi_us', 'node_mem_used_bp',
-           'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
-           'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',
-           'hugepage_mem_bp']
+ACTIONS = a.ACTIONS
+METRICS = a.METRICS
 CORE_TYPES = ['addr', 'target', 'probe_hits_wsum']
 OPS_TYPES = ['anon', 'active', 'memcg', 'young', 'hugepage_size',
              'unmapped']
