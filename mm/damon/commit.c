@@ -428,8 +428,13 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	if (err)
 		return err;
 	err = damos_commit_schemes(dst, src);
-	if (err || READ_ONCE(dst->kdamond) != current)
+	if (err)
 		return err;
+	if (READ_ONCE(dst->kdamond) != current) {
+		/* not running: start resets the counters and fits regions */
+		damon_debug_validate(dst, 0, "after a commit");
+		return 0;
+	}
 	/*
 	 * New targets of a running context need their initial regions, and
 	 * the regions of all must fit new limits before anybody looks.
@@ -437,5 +442,6 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	if (dst->ops->setup_regions)
 		dst->ops->setup_regions(dst);
 	damon_fit_nr_regions(dst);
+	damon_debug_validate(dst, DAMON_VALIDATE_RUNNING, "after a commit");
 	return 0;
 }

@@ -755,6 +755,8 @@ static void kdamond_aggregate(struct damon_ctx *ctx)
 	damon_merge_regions(ctx, thres);
 	damon_reset_aggregated(ctx);
 	damon_split_regions(ctx);
+	damon_debug_validate(ctx, DAMON_VALIDATE_RUNNING,
+			     "after an aggregation");
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
 		damon_nr_samples(ctx, ctx->attrs.aggr_interval);
 }

@@ -13,12 +13,16 @@
  * It also builds in user space; see tools/testing/damon.
  */
 
+#define pr_fmt(fmt) "damon: " fmt
+
 #include <linux/align.h>
+#include <linux/bug.h>
 #include <linux/damon.h>
 #include <linux/errno.h>
 #include <linux/limits.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/printk.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -122,9 +126,9 @@ unsigned int damon_nr_regions(struct damon_target *t)
  *
  * Return: the sum of the sizes of the regions of @t.
  */
-unsigned long damon_sz_target(struct damon_target *t)
+unsigned long damon_sz_target(const struct damon_target *t)
 {
-	struct damon_region *r;
+	const struct damon_region *r;
 	unsigned long sz = 0;
 
 	damon_for_each_region(r, t)
@@ -712,8 +716,8 @@ void damon_update_ages(struct damon_ctx *ctx, unsigned long thres)
 }
 
 /* Largest region size that still leaves min_nr_regions regions in @t. */
-static unsigned long damon_region_sz_limit(struct damon_ctx *ctx,
-					   struct damon_target *t)
+static unsigned long damon_region_sz_limit(const struct damon_ctx *ctx,
+					   const struct damon_target *t)
 {
 	unsigned long min_nr = max(1UL, ctx->attrs.min_nr_regions);
 
@@ -1213,4 +1217,263 @@ int damon_three_regions_of(const struct damon_addr_range *vmas,
 	three[2].start = vmas[hi + 1].start;
 	three[2].end = vmas[nr_vmas - 1].end;
 	return 3;
+}
+
+/* ==================== Self-check ==================== */
+
+/*
+ * The invariants of the region lists, checked the way validate_mm() and
+ * mt_validate() check theirs: every broken one is reported with what is
+ * needed to debug it and counted, so that a test can tell which one
+ * broke.  Reports past DAMON_VALIDATE_MAX_PRINTS per call are counted
+ * only, as a broken list usually breaks an invariant in every region.
+ */
+#define DAMON_VALIDATE_MAX_PRINTS	16
+
+#define damon_broken(nr, fmt, ...)					\
+	do {								\
+		if ((*(nr))++ < DAMON_VALIDATE_MAX_PRINTS)		\
+			pr_err(fmt, ##__VA_ARGS__);			\
+	} while (0)
+
+/*
+ * Region @ridx of target @tidx is not empty, starts at or after the end
+ * of @prev (its predecessor, or NULL), and both its ends are multiples of
+ * @align (0 for none).  A predecessor that starts after @r makes the list
+ * unsorted; one that only ends after @r starts overlaps it.
+ */
+static void damon_validate_shape(const struct damon_region *r,
+				 const struct damon_region *prev,
+				 unsigned int tidx, unsigned int ridx,
+				 unsigned long align, unsigned int *nr)
+{
+	if (r->ar.start >= r->ar.end)
+		damon_broken(nr, "target %u region %u [%#lx, %#lx): empty\n",
+			     tidx, ridx, r->ar.start, r->ar.end);
+	if (prev && prev->ar.start > r->ar.start)
+		damon_broken(nr, "target %u region %u [%#lx, %#lx): unsorted, after [%#lx, %#lx)\n",
+			     tidx, ridx, r->ar.start, r->ar.end,
+			     prev->ar.start, prev->ar.end);
+	else if (prev && prev->ar.end > r->ar.start)
+		damon_broken(nr, "target %u region %u [%#lx, %#lx): overlaps [%#lx, %#lx)\n",
+			     tidx, ridx, r->ar.start, r->ar.end,
+			     prev->ar.start, prev->ar.end);
+	if (align > 1 && (!IS_ALIGNED(r->ar.start, align) ||
+			  !IS_ALIGNED(r->ar.end, align)))
+		damon_broken(nr, "target %u region %u [%#lx, %#lx): not aligned to %#lx\n",
+			     tidx, ridx, r->ar.start, r->ar.end, align);
+}
+
+/* The first of the @hits over @window samples, or DAMON_MAX_PROBES. */
+static unsigned int damon_hits_over(const u8 *hits, unsigned long window)
+{
+	unsigned int i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+		if (hits[i] > window)
+			break;
+	}
+	return i;
+}
+
+/*
+ * No counter of region @ridx of target @tidx exceeds the @window samples
+ * of an aggregation interval: a sample adds at most one to each, merging
+ * averages them and damon_rescale_counters() keeps them within a new
+ * window.  The bound is the real number of samples, not the clamped
+ * damon_max_nr_accesses(), which a long window exceeds.
+ */
+static void damon_validate_counters(const struct damon_region *r,
+				    unsigned int tidx, unsigned int ridx,
+				    unsigned long window, unsigned int *nr)
+{
+	unsigned int i;
+
+	if (r->nr_accesses > window)
+		damon_broken(nr, "target %u region %u: nr_accesses %u > %lu samples\n",
+			     tidx, ridx, r->nr_accesses, window);
+	if (r->last_nr_accesses > window)
+		damon_broken(nr, "target %u region %u: last_nr_accesses %u > %lu samples\n",
+			     tidx, ridx, r->last_nr_accesses, window);
+	i = damon_hits_over(r->probe_hits, window);
+	if (i < DAMON_MAX_PROBES)
+		damon_broken(nr, "target %u region %u: probe_hits[%u] %u > %lu samples\n",
+			     tidx, ridx, i, r->probe_hits[i], window);
+	i = damon_hits_over(r->last_probe_hits, window);
+	if (i < DAMON_MAX_PROBES)
+		damon_broken(nr, "target %u region %u: last_probe_hits[%u] %u > %lu samples\n",
+			     tidx, ridx, i, r->last_probe_hits[i], window);
+}
+
+/* The sampling address of region @ridx of target @tidx lies inside it. */
+static void damon_validate_sampling(const struct damon_region *r,
+				    unsigned int tidx, unsigned int ridx,
+				    unsigned int *nr)
+{
+	if (r->sampling_addr < r->ar.start || r->sampling_addr >= r->ar.end)
+		damon_broken(nr, "target %u region %u [%#lx, %#lx): sampling_addr %#lx outside\n",
+			     tidx, ridx, r->ar.start, r->ar.end,
+			     r->sampling_addr);
+}
+
+/**
+ * damon_validate_regions_of() - Check the invariants of a target's regions.
+ * @t:			The target.
+ * @tidx:		Index of @t in its context, for the reports.
+ * @attrs:		Attributes the counters were made with; used only
+ *			with &DAMON_VALIDATE_COUNTERS.
+ * @min_sz_region:	Alignment of the region boundaries; 0 or 1 for none.
+ * @flags:		&enum damon_validate_flags; &DAMON_VALIDATE_NR_REGIONS
+ *			is a property of a context and ignored here.
+ *
+ * Always checks that every region is non-empty and aligned to
+ * @min_sz_region, that the regions are sorted and do not overlap, and
+ * that @t->nr_regions is the length of the list.  Each broken invariant
+ * is reported with pr_err(), naming the target, the region and the values
+ * (up to 16 reports per call; the rest are counted only).
+ *
+ * Context: the owner of @t (its kdamond, or anyone while it does not run).
+ * Return: the number of broken invariants; 0 if all hold.
+ */
+int damon_validate_regions_of(const struct damon_target *t, unsigned int tidx,
+			      const struct damon_attrs *attrs,
+			      unsigned long min_sz_region, unsigned int flags)
+{
+	const struct damon_region *r, *prev = NULL;
+	unsigned int ridx = 0, nr = 0;
+	unsigned long window = 0;
+
+	if (flags & DAMON_VALIDATE_COUNTERS)
+		window = max(damon_window_samples(attrs), 1UL);
+	damon_for_each_region(r, t) {
+		damon_validate_shape(r, prev, tidx, ridx, min_sz_region, &nr);
+		if (flags & DAMON_VALIDATE_COUNTERS)
+			damon_validate_counters(r, tidx, ridx, window, &nr);
+		if (flags & DAMON_VALIDATE_SAMPLING)
+			damon_validate_sampling(r, tidx, ridx, &nr);
+		prev = r;
+		ridx++;
+	}
+	if (ridx != t->nr_regions)
+		damon_broken(&nr, "target %u: nr_regions %u, but %u regions listed\n",
+			     tidx, t->nr_regions, ridx);
+	return nr;
+}
+
+/*
+ * Whether two touching neighbours of @t, @prev and @r, are small enough
+ * together to merge: what the last pass of damon_merge_regions() leaves
+ * none of when it gives up on max_nr_regions, as every score difference
+ * is within its threshold then.  Gaps are never merged.
+ */
+static bool damon_could_merge(const struct damon_ctx *ctx,
+			      const struct damon_target *t,
+			      const struct damon_region *prev,
+			      const struct damon_region *r)
+{
+	return prev->ar.end == r->ar.start &&
+		damon_sz_region(prev) + damon_sz_region(r) <=
+		damon_region_sz_limit(ctx, t);
+}
+
+/*
+ * At most max_nr_regions regions in @ctx, or no two of them that the merge
+ * could still join: more targets than the limit allows regions, ranges
+ * apart, or the size limit that keeps min_nr_regions per target, can all
+ * leave more.  One broken invariant, reported with the first pair that
+ * could have merged.
+ */
+static unsigned int damon_validate_nr_regions(const struct damon_ctx *ctx)
+{
+	const struct damon_region *r, *prev;
+	const struct damon_target *t;
+	unsigned int nr = 0, tidx = 0, ridx;
+
+	damon_for_each_target(t, ctx)
+		nr += t->nr_regions;
+	if (nr <= ctx->attrs.max_nr_regions)
+		return 0;
+	damon_for_each_target(t, ctx) {
+		prev = NULL;
+		ridx = 0;
+		damon_for_each_region(r, t) {
+			if (prev && damon_could_merge(ctx, t, prev, r)) {
+				pr_err("%u regions > max_nr_regions %lu, yet target %u regions %u and %u could merge (%#lx + %#lx bytes, limit %#lx)\n",
+				       nr, ctx->attrs.max_nr_regions, tidx,
+				       ridx - 1, ridx, damon_sz_region(prev),
+				       damon_sz_region(r),
+				       damon_region_sz_limit(ctx, t));
+				return 1;
+			}
+			prev = r;
+			ridx++;
+		}
+		tidx++;
+	}
+	return 0;
+}
+
+/**
+ * damon_validate_regions() - Check the invariants of a context's regions.
+ * @ctx:	The context.
+ * @flags:	&enum damon_validate_flags that hold where it is called.
+ *
+ * Checks every target with damon_validate_regions_of(), against the
+ * attributes and min_sz_region of @ctx, and with
+ * &DAMON_VALIDATE_NR_REGIONS the number of regions of @ctx.  Which flags
+ * hold depends on the point of the kdamond's loop:
+ *
+ * - &DAMON_VALIDATE_COUNTERS and &DAMON_VALIDATE_NR_REGIONS: after an
+ *   aggregation (merge, reset, split), and after a commit to a running
+ *   context, which rescales the counters and fits the regions.  A stopped
+ *   context may hold any counters and numbers of regions: they are reset
+ *   and fitted when it starts.
+ * - &DAMON_VALIDATE_SAMPLING: only between picking the sampling addresses
+ *   and the next region change, as a cut leaves the left part with its
+ *   old address.
+ *
+ * Context: the owner of @ctx (its kdamond, or anyone while it does not
+ * run).
+ * Return: the number of broken invariants; 0 if all hold.
+ */
+int damon_validate_regions(const struct damon_ctx *ctx, unsigned int flags)
+{
+	const struct damon_target *t;
+	unsigned int tidx = 0;
+	int nr = 0;
+
+	damon_for_each_target(t, ctx)
+		nr += damon_validate_regions_of(t, tidx++, &ctx->attrs,
+						ctx->min_sz_region, flags);
+	if (flags & DAMON_VALIDATE_NR_REGIONS)
+		nr += damon_validate_nr_regions(ctx);
+	return nr;
+}
+
+/**
+ * damon_warn_invalid_regions() - Warn once if a context's regions are broken.
+ * @ctx:	The context.
+ * @flags:	&enum damon_validate_flags that hold where it is called.
+ * @when:	Where it is called, for the warning.
+ *
+ * Runs damon_validate_regions() and warns (a WARN, so that test runs catch
+ * it) if anything is broken.  After the first warning it checks nothing
+ * more: a broken list tends to stay broken, and would flood the log at
+ * every aggregation.  Called through damon_debug_validate().
+ *
+ * Context: the owner of @ctx.
+ */
+void damon_warn_invalid_regions(const struct damon_ctx *ctx,
+				unsigned int flags, const char *when)
+{
+	static bool warned;
+	int nr;
+
+	if (READ_ONCE(warned))
+		return;
+	nr = damon_validate_regions(ctx, flags);
+	if (!nr)
+		return;
+	WRITE_ONCE(warned, true);
+	WARN(1, "damon: %d broken region invariants %s\n", nr, when);
 }

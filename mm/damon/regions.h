@@ -39,7 +39,7 @@ void damon_split_regions_of(struct damon_target *t, unsigned int nr_subs,
 			    unsigned long min_sz_region);
 void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 			    unsigned long sz_limit);
-unsigned long damon_sz_target(struct damon_target *t);
+unsigned long damon_sz_target(const struct damon_target *t);
 
 /*
  * One aggregation step over all targets of a context.  Regions are
@@ -67,6 +67,52 @@ void damon_rescale_region(struct damon_region *r,
 			  const struct damon_attrs *new_attrs);
 void damon_rescale_counters(struct damon_ctx *ctx,
 			    const struct damon_attrs *new_attrs);
+
+/**
+ * enum damon_validate_flags - What damon_validate_regions() checks beyond
+ * the shape of the region lists.
+ * @DAMON_VALIDATE_COUNTERS:	No per-window counter of a region exceeds the
+ *				samples of an aggregation interval.
+ * @DAMON_VALIDATE_NR_REGIONS:	The context has at most max_nr_regions
+ *				regions, or none of them can merge any more.
+ * @DAMON_VALIDATE_SAMPLING:	Every sampling address lies in its region.
+ *
+ * Each holds only at some points of a kdamond's loop; see
+ * damon_validate_regions().
+ */
+enum damon_validate_flags {
+	DAMON_VALIDATE_COUNTERS = 1U << 0,
+	DAMON_VALIDATE_NR_REGIONS = 1U << 1,
+	DAMON_VALIDATE_SAMPLING = 1U << 2,
+};
+
+/* What a running context holds after an aggregation or a commit. */
+#define DAMON_VALIDATE_RUNNING \
+	(DAMON_VALIDATE_COUNTERS | DAMON_VALIDATE_NR_REGIONS)
+
+int damon_validate_regions_of(const struct damon_target *t, unsigned int tidx,
+			      const struct damon_attrs *attrs,
+			      unsigned long min_sz_region, unsigned int flags);
+int damon_validate_regions(const struct damon_ctx *ctx, unsigned int flags);
+void damon_warn_invalid_regions(const struct damon_ctx *ctx,
+				unsigned int flags, const char *when);
+
+/**
+ * damon_debug_validate() - Self-check the regions of a context, if
+ * CONFIG_DAMON_DEBUG_SANITY is set.
+ * @ctx:	The context.
+ * @flags:	&enum damon_validate_flags that hold where it is called.
+ * @when:	Where it is called, for the warning.
+ *
+ * Compiled always, so that the calls stay type-checked, and optimized
+ * out when the option is off.  See damon_warn_invalid_regions().
+ */
+static inline void damon_debug_validate(const struct damon_ctx *ctx,
+					unsigned int flags, const char *when)
+{
+	if (IS_ENABLED(CONFIG_DAMON_DEBUG_SANITY))
+		damon_warn_invalid_regions(ctx, flags, when);
+}
 
 int damon_three_regions_of(const struct damon_addr_range *vmas,
 			   unsigned int nr_vmas,

@@ -26,7 +26,10 @@
  *    normally, the weighted probe hit sum in attributes-only mode;
  *  - after an aggregation a context has at most max_nr_regions regions;
  *  - after the initial split every target big enough has at least
- *    min_nr_regions regions.
+ *    min_nr_regions regions;
+ *  - the self-check of regions.c, damon_validate_regions(), finds nothing
+ *    broken (with the counters at every step, the sampling addresses
+ *    after the samples and the number of regions after an aggregation).
  *
  * The choices of the test come from a prandom state seeded with a seed
  * that failure messages print.  The cut points regions.c picks itself come
@@ -417,11 +420,31 @@ static inline bool damon_props_check_target(struct damon_props *p,
 	return true;
 }
 
+/*
+ * The self-check of regions.c finds nothing broken, with @flags: it must
+ * agree with the checks here on every state they accept, so that a bug
+ * they catch is caught by it first.
+ */
+static inline bool damon_props_validate(struct damon_props *p,
+					unsigned int flags)
+{
+	int nr = damon_validate_regions(&p->ctx, flags);
+
+	if (nr)
+		return damon_props_fail(p,
+			"damon_validate_regions(%#x) found %d broken invariants",
+			flags, nr);
+	return true;
+}
+
 static inline bool damon_props_check_targets(struct damon_props *p,
 					     bool exact)
 {
 	unsigned int i;
 
+	/* the counters stay within the attributes at every step */
+	if (!damon_props_validate(p, DAMON_VALIDATE_COUNTERS))
+		return false;
 	for (i = 0; i < p->nr_targets; i++) {
 		if (!damon_props_check_target(p, &p->targets[i], i, exact))
 			return false;
@@ -868,6 +891,10 @@ static inline bool damon_props_sample(struct damon_props *p)
 			}
 		}
 	}
+	/* a sample picked the sampling address of every region */
+	if (highest < max_nr && !damon_props_validate(p,
+						      DAMON_VALIDATE_SAMPLING))
+		return false;
 	return damon_props_check_all(p);
 }
 
@@ -1075,7 +1102,9 @@ static inline bool damon_props_aggregate(struct damon_props *p)
 	if (nr > damon_props_most_after_split(p))
 		return damon_props_fail(p, "%u regions, max_nr_regions %lu",
 					nr, ctx->attrs.max_nr_regions);
-	return damon_props_check_all(p);
+	/* what the kdamond checks here under CONFIG_DAMON_DEBUG_SANITY */
+	return damon_props_validate(p, DAMON_VALIDATE_RUNNING) &&
+		damon_props_check_all(p);
 }
 
 static inline bool damon_props_split_initial(struct damon_props *p)

@@ -15,6 +15,9 @@
  *
  * It also checks damon_reports_account(), the accounting of the page_fault
  * primitive, against a brute-force oracle on random regions and reports.
+ *
+ * The checks run the region self-check, damon_validate_regions(), after
+ * every step; it must find nothing, and print nothing either.
  */
 
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/printk.h>
 #include <linux/slab.h>
 
 #include "../../../mm/damon/tests/regions-props.h"
@@ -45,6 +49,17 @@ static void report(const char *name, bool ok, const char *msg)
 		printf("not ok %u - %s: %s\n", nr_passed + nr_failed, name,
 		       msg);
 	}
+	/* what a test printed does not count against the next one */
+	damon_stub_nr_printk = 0;
+}
+
+/* Reports of the region self-check: there are none on sound regions. */
+static bool check_silent(struct damon_props *p)
+{
+	if (!damon_stub_nr_printk)
+		return true;
+	return damon_props_fail(p, "the self-check printed %ld lines",
+				damon_stub_nr_printk);
 }
 
 /* Regions left over from a run, after its targets were emptied. */
@@ -64,7 +79,7 @@ static bool test_region_properties(struct damon_props *p,
 		if (!damon_props_run(p))
 			return false;
 		damon_props_cleanup(p);
-		if (!check_no_leak(p))
+		if (!check_no_leak(p) || !check_silent(p))
 			return false;
 	}
 	printf("# %lu runs, %lu steps\n", nr_runs, p->nr_steps);
@@ -143,7 +158,7 @@ static bool test_allocation_failures(struct damon_props *p,
 		if (!check_split_failures(p))
 			return false;
 		damon_props_cleanup(p);
-		if (!check_no_leak(p))
+		if (!check_no_leak(p) || !check_silent(p))
 			return false;
 	}
 	return true;
@@ -374,6 +389,9 @@ static bool report_check(struct damon_props *p, struct report_case *c)
 
 	if (c->t.nr_regions > REPORT_MAX_REGIONS)
 		return damon_props_fail(p, "%u regions", c->t.nr_regions);
+	/* regions near the top of the address space are not aligned */
+	if (damon_validate_regions_of(&c->t, 0, NULL, 0, 0))
+		return damon_props_fail(p, "damon_validate_regions_of() failed");
 	for (j = 0; j < c->t.nr_regions; j++) {
 		if (!report_check_region(p, c, j))
 			return false;
@@ -423,7 +441,7 @@ static bool test_report_accounting(struct damon_props *p,
 		ok = report_check(p, c);
 		report_free_case(c);
 		if (ok)
-			ok = check_no_leak(p);
+			ok = check_no_leak(p) && check_silent(p);
 	}
 	if (ok) {
 		printf("# %lu report accounting cases\n", nr_cases);

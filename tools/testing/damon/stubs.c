@@ -2,18 +2,22 @@
 /*
  * User-space stand-ins for the kernel services that mm/damon/regions.c
  * uses: slab allocation over malloc(), with a count of live objects and
- * failure injection, and a seeded get_random_u32_below().
+ * failure injection, a seeded get_random_u32_below(), and a counted
+ * pr_err().
  */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <linux/damon.h>
 #include <linux/prandom.h>
+#include <linux/printk.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 
 long damon_stub_nr_live;
+long damon_stub_nr_printk;
 long damon_stub_fail_countdown;
 
 static struct rnd_state damon_stub_rnd;
@@ -101,7 +105,26 @@ u32 get_random_u32_below(u32 ceil)
 	return prandom_u32_state(&damon_stub_rnd) % ceil;
 }
 
+u64 get_random_u64(void)
+{
+	u64 hi = prandom_u32_state(&damon_stub_rnd);
+
+	return hi << 32 | prandom_u32_state(&damon_stub_rnd);
+}
+
 /* Contexts of the tests never run: their callers always own them. */
 void damon_assert_ctx_owned(struct damon_ctx *ctx)
 {
+}
+
+void damon_stub_printk(const char *fmt, ...)
+{
+	va_list args;
+
+	damon_stub_nr_printk++;
+	/* a comment line of the test output */
+	fputs("# ", stdout);
+	va_start(args, fmt);
+	vprintf(fmt, args);
+	va_end(args);
 }

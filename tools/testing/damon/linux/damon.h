@@ -6,6 +6,8 @@
 #ifndef _TOOLS_TESTING_DAMON_LINUX_DAMON_H
 #define _TOOLS_TESTING_DAMON_LINUX_DAMON_H
 
+/* the kernel build includes it in every file: IS_ENABLED() */
+#include <linux/kconfig.h>
 #include <linux/types.h>
 
 #define PAGE_SHIFT	12
