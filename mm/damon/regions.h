@@ -13,6 +13,7 @@
 #define _MM_DAMON_REGIONS_H
 
 #include <linux/damon.h>
+#include <linux/limits.h>
 #include <linux/random.h>
 
 void damon_regions_init(void);
@@ -26,7 +27,17 @@ void damon_regions_init(void);
  */
 static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {
-	return l + get_random_u32_below(r - l);
+	unsigned long span = r - l;
+
+	/*
+	 * get_random_u32_below() takes a u32: a span of 4 GiB or more would
+	 * lose its high bits, and sampling would never look past the first
+	 * few GiB of a big region.  6.12 has no get_random_u64_below(); the
+	 * modulo's bias, below span / 2^64, is far under sampling noise.
+	 */
+	if (span > U32_MAX)
+		return l + get_random_u64() % span;
+	return l + get_random_u32_below(span);
 }
 
 void damon_insert_region(struct damon_region *r, struct damon_region *prev,

@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/bitops.h>
 #include <linux/damon.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -156,6 +157,35 @@ static void damon_test_split_evenly(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, damon_sz_region(r), PAGE_SIZE);
 		addr = r->ar.end;
 	}
+}
+
+/*
+ * damon_rand() over spans of 4 GiB and more: every draw stays in range,
+ * and some of 64 land in the span's top quarter (a span cut to 32 bits
+ * never reaches it; a right one misses it with probability (3/4)^64,
+ * about 1e-8).
+ */
+static void damon_test_rand_wide(struct kunit *test)
+{
+	static const unsigned long spans[] = {
+		SZ_4G, SZ_4G + PAGE_SIZE, 4 * SZ_4G, ULONG_MAX / 2,
+	};
+	unsigned long base = SZ_1G, v;
+	unsigned int i, j, nr_high;
+
+	for (i = 0; i < ARRAY_SIZE(spans); i++) {
+		nr_high = 0;
+		for (j = 0; j < 64; j++) {
+			v = damon_rand(base, base + spans[i]);
+			KUNIT_ASSERT_GE(test, v, base);
+			KUNIT_ASSERT_LT(test, v, base + spans[i]);
+			nr_high += v - base >= spans[i] / 4 * 3;
+		}
+		KUNIT_EXPECT_GT_MSG(test, nr_high, 0, "span %#lx", spans[i]);
+	}
+	/* small spans keep their exact range */
+	for (j = 0; j < 64; j++)
+		KUNIT_EXPECT_EQ(test, damon_rand(7, 8), 7UL);
 }
 
 static void damon_test_max_nr_accesses(struct kunit *test)
@@ -1055,6 +1085,7 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_test_regions_random),
 	KUNIT_CASE(damon_test_split_region_at),
 	KUNIT_CASE(damon_test_split_evenly),
+	KUNIT_CASE(damon_test_rand_wide),
 	KUNIT_CASE(damon_test_max_nr_accesses),
 	KUNIT_CASE(damon_test_access_count),
 	KUNIT_CASE(damon_test_mvsum),
