@@ -87,6 +87,24 @@ static struct damon_target *damon_next_target(struct damon_ctx *ctx,
 	return list_next_entry(t, list);
 }
 
+/*
+ * Regions are in address units and aligned to min_sz_region: when either
+ * changes, the regions of @ctx no longer name the memory they did, or no
+ * longer have the alignment sampling and splitting assume.  Drop them;
+ * committing the targets sets the ranges given, and setup_regions() (or
+ * the start) the initial regions of targets left without.
+ */
+static void damon_drop_regions(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r, *next;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region_safe(r, next, t)
+			damon_destroy_region(r, t);
+	}
+}
+
 static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
 {
 	struct damon_target *st, *dt, *next, *t;
@@ -421,6 +439,9 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	if (err)
 		return err;
 	dst->ops = src->ops;
+	if (dst->min_sz_region != src->min_sz_region ||
+	    dst->addr_unit != src->addr_unit)
+		damon_drop_regions(dst);
 	dst->min_sz_region = src->min_sz_region;
 	dst->addr_unit = src->addr_unit;
 	WRITE_ONCE(dst->pause, src->pause);

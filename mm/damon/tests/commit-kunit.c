@@ -124,6 +124,38 @@ static void damon_test_commit_refits_regions(struct kunit *test)
 	damon_test_expect_counters(test, damon_test_region(t, 2), 0, 0, 0);
 }
 
+/*
+ * A new address unit or minimum region size: the old regions are in the
+ * wrong unit or alignment, so the target gets exactly the ranges given,
+ * aligned to the new size, and none (for setup_regions() to fill) if
+ * none are given; no region keeps a counter of the old ones.
+ */
+static void damon_test_commit_new_unit(struct kunit *test)
+{
+	static const struct damon_addr_range new_ranges[] = {
+		{ PG(4), PG(12) },
+	};
+	struct damon_ctx *dst = damon_test_commit_ctx(test, 2);
+	struct damon_ctx *src = damon_test_commit_ctx(test, 2);
+
+	damon_test_add_two_counted(test, damon_test_target(dst, 0));
+	damon_test_add_two_counted(test, damon_test_target(dst, 1));
+	damon_test_add_regions(test, damon_test_target(src, 0), new_ranges,
+			       ARRAY_SIZE(new_ranges));
+	src->addr_unit = 4;
+	src->min_sz_region = 4 * dst->min_sz_region;
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, dst->addr_unit, 4UL);
+	KUNIT_EXPECT_EQ(test, dst->min_sz_region, src->min_sz_region);
+	damon_test_expect_regions(test, damon_test_target(dst, 0), new_ranges,
+				  ARRAY_SIZE(new_ranges));
+	damon_test_expect_counters(test,
+				   damon_test_region(damon_test_target(dst, 0), 0),
+				   0, 0, 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(damon_test_target(dst, 1)), 0U);
+}
+
 static void damon_test_commit_replaces_target(struct kunit *test)
 {
 	static const struct damon_addr_range ranges[] = { { PG(0), PG(10) } };
@@ -207,7 +239,6 @@ static void damon_test_commit_attrs(struct kunit *test)
 	src->attrs.min_nr_regions = 5;
 	src->attrs.max_nr_regions = 50;
 	src->ops = &damon_test_commit_ops2;
-	src->min_sz_region = PG(2);
 
 	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
 	KUNIT_EXPECT_EQ(test, dst->attrs.sample_interval,
@@ -217,7 +248,6 @@ static void damon_test_commit_attrs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dst->attrs.min_nr_regions, 5);
 	KUNIT_EXPECT_EQ(test, dst->attrs.max_nr_regions, 50);
 	KUNIT_EXPECT_PTR_EQ(test, dst->ops, &damon_test_commit_ops2);
-	KUNIT_EXPECT_EQ(test, dst->min_sz_region, PG(2));
 	/* twice the samples per aggregation, half the aggregations */
 	damon_test_expect_counters(test, damon_first_region(t), 20, 2, 12);
 }
@@ -583,6 +613,7 @@ static void damon_test_commit_no_ops(struct kunit *test)
 static struct kunit_case damon_commit_test_cases[] = {
 	KUNIT_CASE(damon_test_commit_keeps_regions),
 	KUNIT_CASE(damon_test_commit_refits_regions),
+	KUNIT_CASE(damon_test_commit_new_unit),
 	KUNIT_CASE(damon_test_commit_replaces_target),
 	KUNIT_CASE(damon_test_commit_adds_and_removes),
 	KUNIT_CASE(damon_test_commit_obsolete),
