@@ -25,8 +25,9 @@
  *
  * A policy is a set of hooks around the loop (struct sim_policy):
  *   today	regions.c as it is, with vaddr's sampling address pick;
- *   today-w	the same with a sampling address pick that covers regions
- *		over 4 GiB (damon_rand() truncates its span to 32 bits);
+ *   today-w	the same with the simulator's own random pick (the one the
+ *		candidates use, so that their picks leave the random stream
+ *		of regions.c alone);
  *   bounds	a candidate split rule (sim_prepare_bounds()), in this file
  *		only, with the pick of today-w;
  *   buckets8, buckets16
@@ -73,7 +74,6 @@
 #include <linux/slab.h>
 
 #include "../../../mm/damon/regions.h"
-#include "sim.h"
 
 #define KIB		1024UL
 #define MIB		(1024 * KIB)
@@ -297,25 +297,6 @@ static u64 sim_page_p(const struct sim_model *m, unsigned long addr)
 	return m->p_cold;
 }
 
-/* ==================== The random numbers of regions.c ==================== */
-
-/*
- * damon_rand() passes an unsigned long span to get_random_u32_below(),
- * which takes a u32: the span is truncated to its low 32 bits.  The
- * kernel's non-constant version returns a full u32 for a ceiling of 0
- * (drivers/char/random.c) where the stub aborts; do as the kernel does,
- * and count how often a span did not fit.
- */
-static unsigned long sim_nr_truncated;
-
-u32 __wrap_get_random_u32_below(u32 ceil)
-{
-	if (!ceil)
-		return __real_get_random_u32_below(1U << 16) << 16 |
-			__real_get_random_u32_below(1U << 16);
-	return __real_get_random_u32_below(ceil);
-}
-
 /* ==================== Policies ==================== */
 
 struct sim;
@@ -327,6 +308,12 @@ struct sim;
  * @observe:	After each check of region number @idx: what it found.
  * @prepare:	At an aggregation, before the merge.
  * @split:	The split step of an aggregation, after the reset.
+ * @nr_buckets:	Sub-buckets of the per-region summary, 0 for none.
+ * @upper:	Checks read a 2 MiB (PMD-level) Accessed bit, for regions
+ *		that hold an aligned 2 MiB block.
+ * @mask:	The summary is two bitmaps (sampled, hit), not counts.
+ * @one_hint:	Only a region's best proposed cut survives to the split.
+ * @keep:	Regions with a proposed cut stay out of the merge.
  */
 struct sim_policy {
 	const char *name;
@@ -383,14 +370,10 @@ struct sim {
 static unsigned long sim_pick_kernel(struct sim *s,
 				     const struct damon_region *r)
 {
-	unsigned long span = r->ar.end - r->ar.start;
-
-	if (span > UINT_MAX)
-		sim_nr_truncated++;
 	return ALIGN_DOWN(damon_rand(r->ar.start, r->ar.end), PAGE_SIZE);
 }
 
-/* The same with a 64-bit span: what damon_rand() would need to be. */
+/* The same from the simulator's own random numbers. */
 static unsigned long sim_pick_wide(struct sim *s, const struct damon_region *r)
 {
 	unsigned long span = r->ar.end - r->ar.start;
@@ -1020,7 +1003,7 @@ static void sim_measure(struct sim *s)
  * regions get nr_accesses far from any neighbour's (alternating offsets,
  * so two of them never look alike), taken back after it.
  */
-#define SIM_KEEP_OFF	(1U << 20)
+#define SIM_KEEP_OFF	BIT(20)
 
 static void sim_keep_cut_regions(struct sim *s, bool on)
 {
@@ -1086,9 +1069,10 @@ static bool sim_regions_sane(struct sim *s)
 
 /**
  * struct sim_result - What a run found.
- * @p10, @r10:	Precision and recall, mean of the aggregations of the
- *		second before 10 s.
- * @p30, @r30:	The same before the end of the run.
+ * @p10:	Precision, mean of the aggregations of the second before 10 s.
+ * @r10:	Recall, the same.
+ * @p30:	Precision before the end of the run.
+ * @r30:	Recall before the end of the run.
  * @reach:	Seconds from the last change of the hot set to the first
  *		aggregation with precision and recall >= 0.9; < 0: never.
  * @checks:	Access checks per simulated second.
@@ -1337,8 +1321,6 @@ static int sim_table(u64 seed, unsigned int seconds, const char *filter,
 	       sim_min_nr);
 	printf("P / R: bytes of the regions with nr_accesses > 0 against the hot set,\n");
 	printf("mean of the aggregations of the second before; +: after the move.\n");
-	printf("today picked %lu sampling addresses in regions over 4 GiB.\n",
-	       sim_nr_truncated);
 	return 0;
 }
 
