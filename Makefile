@@ -12,7 +12,8 @@ D := driver
 # lines, as make would keep the blanks before a trailing comment):
 # KUNIT_FILTER      kunit.py filter glob, e.g. 'damon-regions*'
 # KUNIT_BUILD_DIR   UML build directory of make kunit (default build/kunit)
-# SELFTEST          one kselftest of the collection, e.g. foo.sh
+# SELFTEST          kselftests of the collection to run, e.g. 'foo.sh bar.py'
+# DEBUG_SELFTESTS   make debug: the kselftests to run on the debug guest
 # SELFTEST_TIMEOUT  per-test timeout (s), overriding the settings file
 # KERNEL            guest kernel: ours, upstream, or a bzImage path
 # LINT              0: make test skips lint
@@ -39,7 +40,7 @@ export PHASE_SECONDS BENCH_QUICK BENCH_SECTIONS
 
 .PHONY: help deps compose lint unit kunit guest-kernel selftests test \
 	summary guest-shell guest-run run conformance upstream-guest-kernel \
-	bench patches clean docs
+	bench patches clean docs debug-guest-kernel debug sim
 
 help:
 	@echo 'Everyday:'
@@ -53,12 +54,17 @@ help:
 	@echo '  make lint          checkpatch, kernel-doc, the docs build, W=1 C=1 (sparse) build'
 	@echo '  make docs          Sphinx HTML of Documentation/ in build/docs/html'
 	@echo '  make unit          user-space unit tests (tools/testing/damon)'
+	@echo "  make sim           the region accuracy simulator's table [SIM_ARGS='-m 5000']"
 	@echo "  make kunit         KUnit under UML with KASAN+lockdep [KUNIT_FILTER='glob']"
 	@echo '  make guest-kernel  build/guest/arch/x86/boot/bzImage (incremental)'
 	@echo '  make selftests     our kselftests in the guest [SELFTEST=name.sh]'
 	@echo '  make conformance   the base kernel'"'"'s own DAMON selftests on ours; the'
 	@echo '                     known upstream failures (driver/conformance-baseline.txt)'
 	@echo '                     do not count [KERNEL=upstream: on the unmodified kernel]'
+	@echo '  make debug-guest-kernel  build/debug-guest: the guest kernel with KASAN,'
+	@echo '                     kmemleak, debug objects and DAMON'"'"'s self-check'
+	@echo '  make debug         the fuzzer, race tests and an end-to-end case on it,'
+	@echo '                     then a kmemleak scan'
 	@echo '  make summary       the table of the last results'
 	@echo 'Guest:'
 	@echo '  make guest-shell   boot the guest with a shell on the console'
@@ -87,6 +93,9 @@ docs: compose
 unit: compose
 	$(D)/unit.sh
 
+sim: compose
+	$(D)/sim.sh
+
 kunit: compose
 	$(D)/kunit.sh
 
@@ -96,11 +105,18 @@ guest-kernel: compose
 selftests: guest-kernel
 	$(D)/selftests.sh
 
+debug-guest-kernel: compose
+	$(D)/guest-kernel.sh debug
+
+debug: debug-guest-kernel
+	$(D)/debug.sh
+
 test:
 	$(D)/test.sh
 
 summary:
-	$(D)/summary.sh deps compose lint patches unit kunit guest-kernel selftests conformance
+	$(D)/summary.sh deps compose lint patches unit kunit guest-kernel selftests conformance \
+		debug-guest-kernel debug
 
 guest-shell: $(if $(filter ours,$(KERNEL)),guest-kernel)
 	$(D)/guest-run.sh --shell
@@ -129,4 +145,5 @@ clean:
 		build/kunit build/kselftest-* build/guest-out build/logs \
 		build/results build/patches build/patches-work \
 		build/bench build/.unpack.* build/.discard.* \
-		build/.upstream-damon.* build/docs build/docs-test.*
+		build/.upstream-damon.* build/docs build/docs-test.* \
+		build/debug-guest build/debug-guest.kconfig

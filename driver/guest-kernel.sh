@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest kernel's bzImage, incrementally.
 #
-# Usage: guest-kernel.sh [ours|upstream]
+# Usage: guest-kernel.sh [ours|debug|upstream]
 #   ours      the composed tree into build/guest (default)
+#   debug     the composed tree with driver/debug-guest.config (KASAN,
+#             kmemleak, debug objects, DAMON's self-check) into
+#             build/debug-guest
 #   upstream  the unmodified base tree into build/upstream-guest
 # GUEST_EXTRA_CONFIG: more fragments (space separated), applied last.
 set -euo pipefail
@@ -14,6 +17,11 @@ case $variant in
 ours)
 	src=$TREE out=$BUILD/guest
 	frags=("$DRIVER/guest.config")
+	[[ -e $BUILD/.unpacked-$TOPDIR ]] || die "run driver/compose.sh first"
+	;;
+debug)
+	src=$TREE out=$BUILD/debug-guest
+	frags=("$DRIVER/guest.config" "$DRIVER/debug-guest.config")
 	[[ -e $BUILD/.unpacked-$TOPDIR ]] || die "run driver/compose.sh first"
 	;;
 upstream)

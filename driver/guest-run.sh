@@ -13,8 +13,9 @@
 # console (kernel log) to build/logs/NAME-serial.log, which is checked for
 # kernel splats.
 #
-# KERNEL         bzImage to boot, or "ours" (build/guest, default) or
-#                "upstream" (build/upstream-guest)
+# KERNEL         bzImage to boot, or "ours" (build/guest, default),
+#                "debug" (build/debug-guest) or "upstream"
+#                (build/upstream-guest)
 # GUEST_TIMEOUT  wall-clock limit in seconds (default 1800); a guest that
 #                exceeds it is killed and the run fails
 # GUEST_APPEND   more kernel command line words
@@ -27,13 +28,14 @@ set -euo pipefail
 
 case ${KERNEL:=ours} in
 ours)		kernel=$BUILD/guest/arch/x86/boot/bzImage ;;
+debug)		kernel=$BUILD/debug-guest/arch/x86/boot/bzImage ;;
 upstream)	kernel=$BUILD/upstream-guest/arch/x86/boot/bzImage ;;
 *)		kernel=$(realpath "$KERNEL") ;;
 esac
 [[ -f $kernel ]] || die "no kernel at $kernel (make guest-kernel)"
 
 rig=
-[[ $KERNEL == ours && ${GUEST_RIG_FLUSH:-1} == 1 ]] &&
+[[ $KERNEL == @(ours|debug) && ${GUEST_RIG_FLUSH:-1} == 1 ]] &&
 	rig=damon_ops.flush_tlb_for_emulators=Y
 
 mode=run
@@ -48,7 +50,7 @@ out=$BUILD/guest-out/$name
 serial=$LOGS/$name-serial.log
 rm -rf "$out"
 mkdir -p "$out"
-[[ $mode == run ]] && printf 'GUEST_OUT=%q\n%s\n' "$out" "$2" > "$out/cmd"
+[[ $mode == run ]] && printf 'export GUEST_OUT=%q\n%s\n' "$out" "$2" > "$out/cmd"
 
 # One socket per CPU: each NUMA node gets its own LLC (with one socket,
 # the kernel warns that LLC siblings sit on different nodes).  Both

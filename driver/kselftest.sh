@@ -7,7 +7,13 @@
 #   RESULT         results and run name (selftests, conformance, ...)
 #   SELFTESTS_DIR  a tools/testing/selftests directory
 #   TARGET         the kselftest target (collection), e.g. damon
-# SELFTEST=NAME    run only this test of the collection
+# SELFTEST=NAMES   run only these tests of the collection (space separated)
+# SELFTEST_SKIP=NAMES  run all tests of the collection but these
+# KSELFTEST_GUEST_SETUP  guest shell commands run before the tests
+#                  (e.g. exports for them)
+# KSELFTEST_GUEST_AFTER  a guest command run after the tests; its output
+#                  is added to the KTAP log, so it may report top-level
+#                  results of its own ("ok N name", "not ok N name")
 # SELFTEST_TIMEOUT per-test timeout in seconds, overriding the settings
 #                  file of the collection (kselftest's default is 45 s)
 # KERNEL           as for guest-run.sh
@@ -44,16 +50,28 @@ fi
 
 args=()
 [[ -n ${SELFTEST_TIMEOUT:-} ]] && args+=(--override-timeout "$SELFTEST_TIMEOUT")
-[[ -n ${SELFTEST:-} ]] && args+=(--test "$target:$SELFTEST")
+tests=${SELFTEST:-}
+if [[ -z $tests && -n ${SELFTEST_SKIP:-} ]]; then
+	tests=$(sed -n "s/^$target://p" "$install/kselftest-list.txt" |
+		grep -vxF -f <(tr ' ' '\n' <<< "$SELFTEST_SKIP" | grep .) || true)
+	say "skipping $SELFTEST_SKIP"
+fi
+for t in $tests; do args+=(--test "$target:$t"); done
+# Each output line of the run also goes to timed.txt with the guest's
+# uptime in front, so that the time of every test can be told.
 run_rc=0
 "$DRIVER/guest-run.sh" "$result" "
 set -o pipefail
 rm -rf /tmp/kselftest
 cp -a $install /tmp/kselftest
 cd /tmp/kselftest
-./run_kselftest.sh ${args[*]} 2>&1 | tee \$GUEST_OUT/ktap.txt
+${KSELFTEST_GUEST_SETUP:-}
+stamp() { while IFS= read -r l; do echo \"\${EPOCHREALTIME} \$l\"; done; }
+{ ./run_kselftest.sh ${args[*]} 2>&1 ${KSELFTEST_GUEST_AFTER:+; ${KSELFTEST_GUEST_AFTER}}; } |
+	tee \$GUEST_OUT/ktap.txt | stamp > \$GUEST_OUT/timed.txt
 " || run_rc=$?
 cp "$BUILD/guest-out/$result/ktap.txt" "$ktap" 2>/dev/null || touch "$ktap"
+cp "$BUILD/guest-out/$result/timed.txt" "$LOGS/$result-timed.log" 2>/dev/null || true
 
 # Top-level KTAP result lines: "ok N name [# SKIP ...]", "not ok N name".
 passed=$(grep -cE '^ok [0-9]+ ' "$ktap" || true)
@@ -70,9 +88,9 @@ if ((passed + failed + skipped == 0)); then
 	note=no-tests-ran
 fi
 
-say "$result: per test (KTAP in $ktap)"
-"$DRIVER/ktap-table.sh" "$ktap" > "$LOGS/$result-table.tsv"
-awk -F'\t' '{ printf "  %-4s  %s%s\n", $1, $2, ($3 != "" ? "  (" $3 ")" : "") }' \
+say "$result: per test, seconds (KTAP in $ktap)"
+"$DRIVER/ktap-table.sh" "$ktap" "$LOGS/$result-timed.log" > "$LOGS/$result-table.tsv"
+awk -F'\t' '{ printf "  %-4s %5s  %s%s\n", $1, $4, $2, ($3 != "" ? "  (" $3 ")" : "") }' \
 	"$LOGS/$result-table.tsv" >&2
 write_result "$result" "$passed" "$failed" "$skipped" "$note"
 ((failed == 0))

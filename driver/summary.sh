@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tp=0 tf=0 ts=0
-printf '\n%-14s %7s %7s %7s  %s\n' suite passed failed skipped note
+printf '\n%-18s %7s %7s %7s  %s\n' suite passed failed skipped note
 for s in "$@"; do
 	f=$RESULTS/$s.txt
 	p=0 fl=1 sk=0 note="no results (did not run or crashed)"
@@ -20,7 +20,7 @@ for s in "$@"; do
 		sk=$(grep -oE 'skipped=[0-9]+' <<< "$line" | cut -d= -f2 || echo 0)
 		note=$(grep -oE 'note=.*' <<< "$line" | cut -d= -f2- || true)
 	fi
-	printf '%-14s %7d %7d %7d  %s\n' "$s" "${p:-0}" "${fl:-1}" "${sk:-0}" "$note"
+	printf '%-18s %7d %7d %7d  %s\n' "$s" "${p:-0}" "${fl:-1}" "${sk:-0}" "$note"
 	tp=$((tp + ${p:-0})) tf=$((tf + ${fl:-1})) ts=$((ts + ${sk:-0}))
 done
 echo

@@ -7,11 +7,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 serialize test
-steps=(deps compose lint patches unit kunit guest-kernel selftests conformance)
+steps=(deps compose lint patches unit kunit guest-kernel selftests conformance
+       debug-guest-kernel debug)
 declare -A needs=([compose]=deps [lint]=compose [patches]=compose
 		  [unit]=compose
 		  [kunit]=compose [guest-kernel]=compose
-		  [selftests]=guest-kernel [conformance]=guest-kernel)
+		  [selftests]=guest-kernel [conformance]=guest-kernel
+		  [debug-guest-kernel]=compose [debug]=debug-guest-kernel)
 declare -A ok=()
 for s in "${steps[@]}"; do rm -f "$RESULTS/$s.txt"; done
 : > "$LOGS/test-timings.log"
@@ -34,8 +36,14 @@ for s in "${steps[@]}"; do
 	say "step $s ($((SECONDS - start)) s so far)"
 	t0=$SECONDS
 	case $s in
+	selftests)
+		# The debug step runs these on the debug guest (driver/debug.sh)
+		SELFTEST_SKIP=$("$DRIVER/debug.sh" --list) "$DRIVER/selftests.sh" ||
+			true ;;
 	deps|compose|patches|guest-kernel)
 		step "$s" "$DRIVER/$s.sh" ;;
+	debug-guest-kernel)
+		step "$s" "$DRIVER/guest-kernel.sh" debug ;;
 	lint)
 		if [[ ${LINT:-1} == 0 ]]; then
 			write_result lint 0 0 1 disabled-by-LINT=0
