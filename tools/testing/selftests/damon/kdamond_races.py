@@ -497,6 +497,14 @@ def action_schemes(action):
     return [s]
 
 
+def enter_swap(stack, t):
+    """zram swap for pageout until @stack closes, if the kernel has it."""
+    try:
+        stack.enter_context(c.ZramSwap())
+    except (da.Unsupported, OSError, subprocess.CalledProcessError):
+        t.count('pageout without swap')
+
+
 def case_action():
     t = Tally()
     actions = ['pageout', 'hugepage', 'collapse', 'stat']
@@ -504,10 +512,7 @@ def case_action():
         actions.insert(3, 'migrate_cold')
     refused = set()
     with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(c.ZramSwap())
-        except (da.Unsupported, OSError, subprocess.CalledProcessError):
-            t.count('pageout without swap')
+        enter_swap(stack, t)
         deadline = time.monotonic() + BUDGET_S
         i = 0
         # every action once, then more while the budget lasts
@@ -781,10 +786,7 @@ def case_two_kdamonds():
     t = Tally()
     pairs = conflicting_pairs()
     with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(c.ZramSwap())
-        except (da.Unsupported, OSError, subprocess.CalledProcessError):
-            t.count('pageout without swap')
+        enter_swap(stack, t)
         t0 = time.monotonic()
         with WD.op('verify_loop start'):
             w = stack.enter_context(VerifyLoop())
