@@ -97,12 +97,9 @@ static struct damon_target *damon_next_target(struct damon_ctx *ctx,
 static void damon_drop_regions(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
-	struct damon_region *r, *next;
 
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region_safe(r, next, t)
-			damon_destroy_region(r, t);
-	}
+	damon_for_each_target(t, ctx)
+		damon_destroy_regions(t);
 }
 
 static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)

@@ -80,12 +80,9 @@ struct damon_target *damon_new_target(void)
  */
 void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx)
 {
-	struct damon_region *r, *next;
-
 	if (ctx)
 		damon_assert_ctx_owned(ctx);
-	damon_for_each_region_safe(r, next, t)
-		damon_destroy_region(r, t);
+	damon_destroy_regions(t);
 	if (ctx)
 		list_del(&t->list);
 	put_pid(t->pid);

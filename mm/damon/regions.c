@@ -110,6 +110,20 @@ void damon_destroy_region(struct damon_region *r, struct damon_target *t)
 }
 
 /**
+ * damon_destroy_regions() - Unlink and free every region of a target.
+ * @t:	The target.
+ *
+ * Context: the owner of @t.
+ */
+void damon_destroy_regions(struct damon_target *t)
+{
+	struct damon_region *r, *next;
+
+	damon_for_each_region_safe(r, next, t)
+		damon_destroy_region(r, t);
+}
+
+/**
  * damon_nr_regions() - Number of regions of a target.
  * @t:	The target.
  *
