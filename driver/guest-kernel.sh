@@ -14,14 +14,13 @@ set -euo pipefail
 
 variant=${1:-ours}
 case $variant in
-ours)
+ours|debug)
 	src=$TREE out=$BUILD/guest
 	frags=("$DRIVER/guest.config")
-	[[ -e $BUILD/.unpacked-$TOPDIR ]] || die "run driver/compose.sh first"
-	;;
-debug)
-	src=$TREE out=$BUILD/debug-guest
-	frags=("$DRIVER/guest.config" "$DRIVER/debug-guest.config")
+	if [[ $variant == debug ]]; then
+		out=$BUILD/debug-guest
+		frags+=("$DRIVER/debug-guest.config")
+	fi
 	[[ -e $BUILD/.unpacked-$TOPDIR ]] || die "run driver/compose.sh first"
 	;;
 upstream)

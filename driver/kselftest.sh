@@ -58,7 +58,7 @@ if [[ -z $tests && -n ${SELFTEST_SKIP:-} ]]; then
 fi
 for t in $tests; do args+=(--test "$target:$t"); done
 # Each output line of the run also goes to timed.txt with the guest's
-# uptime in front, so that the time of every test can be told.
+# clock (seconds) in front, so that the time of every test can be told.
 run_rc=0
 "$DRIVER/guest-run.sh" "$result" "
 set -o pipefail

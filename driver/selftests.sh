@@ -9,5 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 result=selftests
-[[ -n ${SELFTEST:-} ]] && result=selftest-${SELFTEST%.*}
+# SELFTEST='a.py b.sh' writes selftest-a+b.txt
+[[ -n ${SELFTEST:-} ]] &&
+	result=selftest-$(sed -E 's/\.[a-z]+( |$)/\1/g; s/ +/+/g' <<< "$SELFTEST")
 exec "$DRIVER/kselftest.sh" "$result" "$TREE/tools/testing/selftests" damon
