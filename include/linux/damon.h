@@ -57,6 +57,9 @@ struct damon_size_range {
 /* Most probes a context may have; each region keeps a counter per probe. */
 #define DAMON_MAX_PROBES	4
 
+/* Equal parts of a region that its sampling summary tells apart. */
+#define DAMON_NR_SUBS		16
+
 /**
  * struct damon_region - A monitored address range of a target.
  * @ar:			The address range.
@@ -73,6 +76,12 @@ struct damon_size_range {
  *			of the current aggregation interval whose page the
  *			probe's filters passed.  Saturates at U8_MAX.
  * @last_probe_hits:	@probe_hits of the previous aggregation interval.
+ * @sub_sampled:	Bit b set: a sample of the current aggregation
+ *			interval looked at sub-region b, the b-th of
+ *			DAMON_NR_SUBS equal parts of the region.
+ * @sub_hits:		Bit b set: such a sample found an access.  With
+ *			@sub_sampled, where in the region accesses start
+ *			and stop; see damon_sub_cuts().
  * @list:		Link in the target's region list.
  *
  * Regions of a target are kept sorted by address and never overlap.
@@ -85,6 +94,8 @@ struct damon_region {
 	unsigned int last_nr_accesses;
 	u8 probe_hits[DAMON_MAX_PROBES];
 	u8 last_probe_hits[DAMON_MAX_PROBES];
+	u16 sub_sampled;
+	u16 sub_hits;
 	struct list_head list;
 };
 
@@ -316,8 +327,8 @@ enum damon_ops_id {
  * @name:		User-visible name: "vaddr", "fvaddr" or "paddr".
  * @id:			The registry slot of the operation set.
  * @start_sample:	Required.  Choose one address per region
- *			(sampling_addr) and make the page there look
- *			unaccessed.
+ *			(sampling_addr, with damon_pick_sampling_addr())
+ *			and make the page there look unaccessed.
  * @finish_sample:	Required.  Tell for every region whether the page
  *			at its sampling_addr was accessed since
  *			@start_sample, through
@@ -1012,6 +1023,9 @@ int damon_set_regions(struct damon_target *t,
 		      const struct damon_addr_range *ranges,
 		      unsigned int nr_ranges, unsigned long min_sz_region);
 void damon_update_region_access_rate(struct damon_region *r, bool accessed);
+unsigned long damon_pick_sampling_addr(const struct damon_ctx *ctx,
+				       const struct damon_region *r,
+				       unsigned long unit);
 
 unsigned int damon_nr_accesses_mvsum(const struct damon_ctx *ctx,
 				     const struct damon_region *r);

@@ -844,19 +844,18 @@ static struct kdamond_sample_plan kdamond_plan_sample(struct damon_ctx *ctx)
 
 /*
  * Without access checks nobody else picks the sampling addresses: choose
- * one per region, aligned to the region size unit so that it stays inside
- * the region, which is aligned to it too.
+ * one per region, a multiple of the region size unit from its start.
  */
 static void kdamond_pick_sampling_addrs(struct damon_ctx *ctx)
 {
+	unsigned long unit = ctx->min_sz_region;
 	struct damon_target *t;
 	struct damon_region *r;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t)
-			r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start,
-								 r->ar.end),
-						      ctx->min_sz_region);
+			r->sampling_addr = damon_pick_sampling_addr(ctx, r,
+								    unit);
 	}
 }
 

@@ -295,7 +295,7 @@ static void damon_pa_fault_start(struct damon_ctx *ctx)
 		return;
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
+			r->sampling_addr = damon_pick_sampling_addr(ctx, r, 1);
 			a.pfn = PHYS_PFN(damon_pa_phys(ctx, r->sampling_addr));
 			folio = damon_get_folio(a.pfn);
 			if (!folio)
@@ -325,7 +325,7 @@ static void damon_pa_start_sample(struct damon_ctx *ctx)
 	}
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			r->sampling_addr = damon_rand(r->ar.start, r->ar.end);
+			r->sampling_addr = damon_pick_sampling_addr(ctx, r, 1);
 			damon_pa_start_page(ctx, r->sampling_addr, write);
 		}
 		cond_resched();

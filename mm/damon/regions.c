@@ -4,11 +4,12 @@
  *
  * Regions of a target form a sorted list of non-overlapping address ranges.
  * This file creates and destroys them, cuts them, merges neighbours of
- * similar access frequency, splits them at random points, keeps their
- * per-sample and per-aggregation counters (accesses and probe hits), and
- * fits them to a new set of address ranges.  It holds no locks and knows nothing about the address
- * space behind the ranges: the caller (the kdamond, or a test) owns the
- * target exclusively.
+ * similar access frequency, splits them where their samples saw accesses
+ * start or stop (or at random points), keeps their per-sample and
+ * per-aggregation counters (accesses, probe hits, and where in the region
+ * the samples looked), and fits them to a new set of address ranges.  It
+ * holds no locks and knows nothing about the address space behind the
+ * ranges: the caller (the kdamond, or a test) owns the target exclusively.
  *
  * It also builds in user space; see tools/testing/damon.
  */
@@ -16,6 +17,7 @@
 #define pr_fmt(fmt) "damon: " fmt
 
 #include <linux/align.h>
+#include <linux/bitops.h>
 #include <linux/bug.h>
 #include <linux/damon.h>
 #include <linux/errno.h>
@@ -166,6 +168,228 @@ unsigned int damon_nr_regions_ctx(struct damon_ctx *ctx)
 	return nr;
 }
 
+/* ==================== Sub-region summary ==================== */
+
+/*
+ * A region's samples tell where in it accesses start and stop, not only
+ * how often it is accessed.  Each region is seen as DAMON_NR_SUBS equal
+ * parts (sub-regions); over an aggregation interval it keeps which parts
+ * its samples looked at and which of those samples found an access, two
+ * bitmaps in what was padding of struct damon_region.  Sampling is
+ * stratified so that every part is looked at: sample i falls in part i mod
+ * DAMON_NR_SUBS.  After the interval, a change between accessed and not
+ * accessed parts is an edge of the access pattern: the split cuts there
+ * rather than at a random point, and the merge before it leaves the region
+ * alone so that the cut is made.  Random split points rarely land on the
+ * edges of small hot areas inside a big region; these cuts do at once.
+ */
+
+static void damon_clear_subs(struct damon_region *r)
+{
+	r->sub_sampled = 0;
+	r->sub_hits = 0;
+}
+
+/* Bytes of each sub-region of @r but the last, which may be shorter. */
+static unsigned long damon_sub_width(const struct damon_region *r)
+{
+	unsigned long sz = damon_sz_region(r);
+
+	return sz / DAMON_NR_SUBS + !!(sz % DAMON_NR_SUBS);
+}
+
+/* Number of @unit steps from 0 that start below @off. */
+static unsigned long damon_units_below(unsigned long off, unsigned long unit)
+{
+	return off / unit + !!(off % unit);
+}
+
+/**
+ * damon_pick_sampling_addr() - Choose the address a region's next sample
+ * looks at.
+ * @ctx:	The context of @r.
+ * @r:		The region.
+ * @unit:	Granularity of the address, in DAMON address units: the
+ *		result is @r's start plus a multiple of it (PAGE_SIZE for
+ *		virtual addresses).  0 counts as 1.
+ *
+ * The sample looks at a random unit of sub-region (passed samples mod
+ * DAMON_NR_SUBS) of @r, so that an aggregation interval of at least
+ * DAMON_NR_SUBS samples looks at every part; at a random unit of the whole
+ * region when that part holds the start of none (regions of fewer than
+ * DAMON_NR_SUBS units).
+ *
+ * Context: the kdamond of @ctx, from start_sample.
+ * Return: the address, inside @r.
+ */
+unsigned long damon_pick_sampling_addr(const struct damon_ctx *ctx,
+				       const struct damon_region *r,
+				       unsigned long unit)
+{
+	unsigned long sz = damon_sz_region(r), w = damon_sub_width(r);
+	unsigned long sub = ctx->passed_sample_intervals % DAMON_NR_SUBS;
+	unsigned long lo = sub * w, first = 0, last;
+
+	unit = max(unit, 1UL);
+	last = damon_units_below(sz, unit);
+	/* sub * w <= 15/16 of sz plus 15: no overflow */
+	if (lo < sz) {
+		first = damon_units_below(lo, unit);
+		last = damon_units_below(lo + min(w, sz - lo), unit);
+		if (first >= last) {
+			first = 0;
+			last = damon_units_below(sz, unit);
+		}
+	}
+	return r->ar.start + damon_rand(first, last) * unit;
+}
+
+/**
+ * damon_update_region_access_rate() - Count one sample of a region.
+ * @r:		The region.
+ * @accessed:	Whether the sample found the region accessed.
+ *
+ * Also notes the sub-region of the sampling address, and whether it was
+ * accessed, in the region's summary.  Moving sums are not kept up here:
+ * they are computed when read, see damon_nr_accesses_mvsum().
+ *
+ * Context: the kdamond of the region's context, from finish_sample.
+ */
+void damon_update_region_access_rate(struct damon_region *r, bool accessed)
+{
+	unsigned long addr = r->sampling_addr;
+	u16 bit;
+
+	if (accessed)
+		r->nr_accesses++;
+	if (addr < r->ar.start || addr >= r->ar.end)
+		return;
+	bit = BIT((addr - r->ar.start) / damon_sub_width(r));
+	r->sub_sampled |= bit;
+	if (accessed)
+		r->sub_hits |= bit;
+}
+
+/*
+ * @hits with every looked-at miss whose looked-at neighbours on both sides
+ * are hits turned into a hit: an access found is certain, a missed one is
+ * not (a hot page can go untouched for a sample), so a lone miss inside
+ * accessed memory is no edge.
+ */
+static u16 damon_sub_fill(u16 sampled, u16 hits)
+{
+	int prev = -1, cur = -1, b;
+	u16 filled = hits;
+
+	for (b = 0; b < DAMON_NR_SUBS; b++) {
+		if (!(sampled & BIT(b)))
+			continue;
+		if (prev >= 0 && !(hits & BIT(cur)) && (hits & BIT(prev)) &&
+		    (hits & BIT(b)))
+			filled |= BIT(cur);
+		prev = cur;
+		cur = b;
+	}
+	return filled;
+}
+
+/* A proposed cut and its score, num / den. */
+struct damon_sub_cut {
+	u8 at;
+	u32 num;
+	u32 den;
+};
+
+static bool damon_sub_cut_better(const struct damon_sub_cut *a,
+				 const struct damon_sub_cut *b)
+{
+	return !b->den || (u64)a->num * b->den > (u64)b->num * a->den;
+}
+
+/**
+ * damon_sub_cuts() - Where a region's sub-region summary shows edges.
+ * @sampled:	Sub-regions a sample looked at (&damon_region->sub_sampled).
+ * @hits:	Those where it found an access (&damon_region->sub_hits).
+ * @cuts:	Receives up to two cuts, the better first.  Cut c separates
+ *		sub-regions below c from those at or above it;
+ *		0 < c < DAMON_NR_SUBS.
+ *
+ * Walks the looked-at sub-regions in address order, a miss between two
+ * hits counting as a hit.  Each change between hit and miss proposes a cut
+ * half-way across the parts not looked at between the two, scored by how
+ * well it separates hits from misses: the between-group variance of a
+ * decision stump over the looked-at parts, n_l * n_r * (m_l - m_r)^2 / n
+ * for n_l parts of hit ratio m_l on the left and n_r of ratio m_r on the
+ * right.  Of equal scores, the lower cut wins.
+ *
+ * Context: any; pure.
+ * Return: the number of cuts, 0 to 2.
+ */
+unsigned int damon_sub_cuts(u16 sampled, u16 hits, u8 cuts[2])
+{
+	unsigned int n = hweight16(sampled), acc, nl = 0, hl = 0, nr, hr;
+	struct damon_sub_cut best[2] = {}, c;
+	int b, prev = -1;
+	bool hot, prev_hot = false;
+	u16 filled;
+	long d;
+
+	hits &= sampled;
+	if (n < 2)
+		return 0;
+	acc = hweight16(hits);
+	filled = damon_sub_fill(sampled, hits);
+	for (b = 0; b < DAMON_NR_SUBS; b++) {
+		if (!(sampled & BIT(b)))
+			continue;
+		hot = filled & BIT(b);
+		if (prev >= 0 && hot != prev_hot) {
+			/* n_l n_r (h_l/n_l - h_r/n_r)^2, times n */
+			nr = n - nl;
+			hr = acc - hl;
+			d = (long)hl * nr - (long)hr * nl;
+			c.at = (prev + 1 + b) / 2;
+			c.num = d * d;
+			c.den = nl * nr;
+			if (damon_sub_cut_better(&c, &best[0])) {
+				best[1] = best[0];
+				best[0] = c;
+			} else if (damon_sub_cut_better(&c, &best[1])) {
+				best[1] = c;
+			}
+		}
+		nl++;
+		hl += !!(hits & BIT(b));
+		prev = b;
+		prev_hot = hot;
+	}
+	for (n = 0; n < 2 && best[n].den; n++)
+		cuts[n] = best[n].at;
+	return n;
+}
+
+/*
+ * The cuts of @r's summary as offsets from its start, rounded up to
+ * @unit, the better first: those strictly inside @r, without repeats.
+ * Return how many, 0 to 2.
+ */
+static unsigned int damon_region_cuts(const struct damon_region *r,
+				      unsigned long unit, unsigned long offs[2])
+{
+	unsigned long sz = damon_sz_region(r), w = damon_sub_width(r), off;
+	unsigned int nr_subs, i, nr = 0;
+	u8 cuts[2];
+
+	nr_subs = damon_sub_cuts(r->sub_sampled, r->sub_hits, cuts);
+	for (i = 0; i < nr_subs; i++) {
+		off = damon_units_below(cuts[i] * w, unit) * unit;
+		if (!off || off >= sz || (nr && off == offs[0]))
+			continue;
+		offs[nr++] = off;
+	}
+	return nr;
+}
+
 /* ==================== Splitting ==================== */
 
 /**
@@ -176,6 +400,7 @@ unsigned int damon_nr_regions_ctx(struct damon_ctx *ctx)
  *		exclusive.
  *
  * The right part is a new region with the counters of @r, inserted after it.
+ * Neither part keeps the sub-region summary of @r.
  *
  * Return: 0 on success, -ENOMEM otherwise.
  */
@@ -194,6 +419,8 @@ int damon_split_region_at(struct damon_target *t, struct damon_region *r,
 	memcpy(right->last_probe_hits, r->last_probe_hits,
 	       sizeof(r->last_probe_hits));
 	r->ar.end = right->ar.start;
+	/* the sub-regions of the summary were those of the whole */
+	damon_clear_subs(r);
 	damon_insert_region(right, r, t);
 	return 0;
 }
@@ -260,6 +487,25 @@ static bool damon_split_randomly(struct damon_target *t,
 	return !damon_split_region_at(t, r, left * unit);
 }
 
+/*
+ * Cut @r into up to @nr_pieces at random points, each a multiple of @unit.
+ * Return the number of new regions.
+ */
+static unsigned int damon_split_into_random(struct damon_target *t,
+					    struct damon_region *r,
+					    unsigned int nr_pieces,
+					    unsigned long unit)
+{
+	unsigned int made = 0;
+
+	while (made + 1 < nr_pieces && damon_split_randomly(t, r, unit)) {
+		/* keep cutting the right part */
+		r = list_next_entry(r, list);
+		made++;
+	}
+	return made;
+}
+
 /**
  * damon_split_regions_of() - Split every region of a target at random points.
  * @t:			The target.
@@ -270,16 +516,9 @@ void damon_split_regions_of(struct damon_target *t, unsigned int nr_subs,
 			    unsigned long min_sz_region)
 {
 	struct damon_region *r, *next;
-	unsigned int i;
 
-	damon_for_each_region_safe(r, next, t) {
-		for (i = 1; i < nr_subs; i++) {
-			if (!damon_split_randomly(t, r, min_sz_region))
-				break;
-			/* keep cutting the right part */
-			r = list_next_entry(r, list);
-		}
-	}
+	damon_for_each_region_safe(r, next, t)
+		damon_split_into_random(t, r, nr_subs, min_sz_region);
 }
 
 /* ==================== Merging ==================== */
@@ -316,6 +555,7 @@ static void damon_merge_two(struct damon_target *t, struct damon_region *l,
 						 r->last_nr_accesses, wr);
 	l->age = damon_weighted_avg(l->age, wl, r->age, wr);
 	l->ar.end = r->ar.end;
+	damon_clear_subs(l);
 	damon_destroy_region(r, t);
 }
 
@@ -397,23 +637,33 @@ static const struct damon_score *damon_score_of(const struct damon_ctx *ctx)
 
 /*
  * Merge touching neighbours of @t whose @score differs by at most @thres,
- * up to @sz_limit bytes.  @ctx may be NULL for &damon_access_score.
+ * up to @sz_limit bytes.  With @keep_edges, a region whose summary shows
+ * an edge (a cut in units of @ctx's min_sz_region) is merged with
+ * neither neighbour: the split after the merge cuts it there.  @ctx may be
+ * NULL for &damon_access_score without @keep_edges.
  */
 static void damon_merge_target(const struct damon_ctx *ctx,
 			       const struct damon_score *score,
 			       struct damon_target *t, unsigned long thres,
-			       unsigned long sz_limit)
+			       unsigned long sz_limit, bool keep_edges)
 {
 	struct damon_region *r, *next, *prev = NULL;
+	bool edge, prev_edge = false;
+	unsigned long offs[2];
 
 	damon_for_each_region_safe(r, next, t) {
-		if (prev && prev->ar.end == r->ar.start &&
+		edge = keep_edges &&
+			damon_region_cuts(r, ctx->min_sz_region, offs);
+		if (prev && !prev_edge && !edge &&
+		    prev->ar.end == r->ar.start &&
 		    abs_diff(score->now(ctx, prev), score->now(ctx, r)) <=
 		    thres &&
-		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit)
+		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit) {
 			damon_merge_two(t, prev, r);
-		else
+		} else {
 			prev = r;
+			prev_edge = edge;
+		}
 	}
 }
 
@@ -430,7 +680,8 @@ static void damon_merge_target(const struct damon_ctx *ctx,
 void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 			    unsigned long sz_limit)
 {
-	damon_merge_target(NULL, &damon_access_score, t, thres, sz_limit);
+	damon_merge_target(NULL, &damon_access_score, t, thres, sz_limit,
+			   false);
 }
 
 /* ==================== Moving sums ==================== */
@@ -464,22 +715,6 @@ unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
 {
 	return clamp(damon_window_samples(attrs), 1UL,
 		     (unsigned long)UINT_MAX / DAMON_BP_UNIT);
-}
-
-/**
- * damon_update_region_access_rate() - Count one sample of a region.
- * @r:		The region.
- * @accessed:	Whether the sample found the region accessed.
- *
- * Moving sums are not kept up here: they are computed when read, see
- * damon_nr_accesses_mvsum().
- *
- * Context: the kdamond of the region's context, from finish_sample.
- */
-void damon_update_region_access_rate(struct damon_region *r, bool accessed)
-{
-	if (accessed)
-		r->nr_accesses++;
 }
 
 /*
@@ -746,9 +981,11 @@ static unsigned long damon_region_sz_limit(const struct damon_ctx *ctx,
  *		attributes-only mode).
  *
  * Merged regions never get bigger than a target's size over
- * min_nr_regions.  When more than max_nr_regions regions remain (after the
- * limit was lowered, for example), the threshold doubles until they fit or
- * no difference of scores is left to tolerate.  Ages are only averaged
+ * min_nr_regions.  A region whose sub-region summary shows where accesses
+ * start or stop is not merged, so that damon_split_regions() can cut it
+ * there.  When more than max_nr_regions regions remain (after the limit
+ * was lowered, for example), such regions merge too, and the threshold
+ * doubles until they fit or no difference of scores is left to tolerate.  Ages are only averaged
  * when regions merge: the extra passes do not age regions again.
  *
  * Context: the kdamond of @ctx, or @ctx not running.
@@ -758,13 +995,20 @@ void damon_merge_regions(struct damon_ctx *ctx, unsigned long thres)
 	const struct damon_score *score = damon_score_of(ctx);
 	unsigned long limit = 0;
 	struct damon_target *t;
+	bool keep_edges = true;
 
 	for (;;) {
 		damon_for_each_target(t, ctx)
 			damon_merge_target(ctx, score, t, thres,
-					   damon_region_sz_limit(ctx, t));
+					   damon_region_sz_limit(ctx, t),
+					   keep_edges);
 		if (damon_nr_regions_ctx(ctx) <= ctx->attrs.max_nr_regions)
 			return;
+		/* the limit comes before the edges */
+		if (keep_edges) {
+			keep_edges = false;
+			continue;
+		}
 		/*
 		 * Only a context left with too many regions pays for this
 		 * scan.  A threshold of @limit, the highest score after the
@@ -804,20 +1048,49 @@ void damon_reset_aggregated(struct damon_ctx *ctx)
 }
 
 /*
- * Cut @r in two at a random tenth of it, aligned down to @unit.  Return
- * false when @r is too small, the cut lands on an end, or memory is short.
+ * Cut @r into up to @nr_pieces pieces: at the edges its summary shows (one
+ * more piece if @spare is not NULL and has room for it, taking from it);
+ * at random points where it shows none; and not at all where it shows none
+ * but 3/4 of its samples or more found it accessed.  The samples looked at
+ * every part of it, so the region is hot throughout: there is nothing in
+ * it to look for.  Return the number of new regions.
  */
-static bool damon_split_at_tenth(struct damon_target *t,
-				 struct damon_region *r, unsigned long unit)
+static unsigned int damon_split_region(struct damon_ctx *ctx,
+				       struct damon_target *t,
+				       struct damon_region *r,
+				       unsigned int nr_pieces,
+				       unsigned long *spare)
 {
-	unsigned long sz = damon_sz_region(r), left;
+	unsigned long unit = ctx->min_sz_region, offs[2], done = 0;
+	unsigned int nr = damon_region_cuts(r, unit, offs), i, made = 0;
+	unsigned int max_nr_accesses = damon_max_nr_accesses(&ctx->attrs);
 
-	if (sz < 2 * unit)
-		return false;
-	left = ALIGN_DOWN(sz / 10 * damon_rand(1, 10), unit);
-	if (!left || left >= sz)
-		return false;
-	return !damon_split_region_at(t, r, left);
+	if (!nr) {
+		if ((u64)r->last_nr_accesses * 4 >= (u64)max_nr_accesses * 3)
+			return 0;
+		return damon_split_into_random(t, r, nr_pieces, unit);
+	}
+	if (nr > nr_pieces - 1) {
+		if (nr - (nr_pieces - 1) == 1 && spare && *spare)
+			(*spare)--;
+		else
+			nr = nr_pieces - 1;
+	}
+	/* in address order: each cut leaves the right part to cut next */
+	if (nr == 2 && offs[0] > offs[1]) {
+		unsigned long lower = offs[1];
+
+		offs[1] = offs[0];
+		offs[0] = lower;
+	}
+	for (i = 0; i < nr; i++) {
+		if (damon_split_region_at(t, r, offs[i] - done))
+			break;
+		done = offs[i];
+		r = list_next_entry(r, list);
+		made++;
+	}
+	return made;
 }
 
 /*
@@ -840,10 +1113,21 @@ static void damon_split_some(struct damon_ctx *ctx, unsigned long nr,
 		damon_for_each_region_safe(r, next, t) {
 			if (idx++ % step != offset)
 				continue;
-			if (nr < max_nr &&
-			    damon_split_at_tenth(t, r, ctx->min_sz_region))
-				nr++;
+			if (nr < max_nr)
+				nr += damon_split_region(ctx, t, r, 2, NULL);
 		}
+	}
+}
+
+/* Forget the sub-region summaries of the aggregation that ends. */
+static void damon_clear_subs_ctx(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			damon_clear_subs(r);
 	}
 }
 
@@ -851,12 +1135,16 @@ static void damon_split_some(struct damon_ctx *ctx, unsigned long nr,
  * damon_split_regions() - Split regions to look for finer access patterns.
  * @ctx:	The context.
  *
- * With n regions and a maximum of max: at n <= max / 2, cuts every region
- * in two at a random point, or in three when n did not change since the
- * last call (every cut got merged back) and n < max / 3; between max / 2
- * and max, cuts only one region in every max / (max - n), see
- * damon_split_some(); at n >= max, cuts none.  The next merge undoes the
- * cuts that found nothing.
+ * Regions are cut where the samples of the aggregation interval saw
+ * accesses start or stop (see damon_sub_cuts()); where they saw no such
+ * edge, at random points, unless the region was found accessed in 3/4 of
+ * the samples or more.  With n regions and a maximum of max: at n <= max
+ * / 2, cuts every region in two, or in three when n did not change since
+ * the last call (every cut got merged back) and n < max / 3, and lets a
+ * region with two edges take three pieces while the regions stay within
+ * max; between max / 2 and max, cuts only one region in every max / (max
+ * - n), see damon_split_some(); at n >= max, cuts none.  The next merge
+ * undoes the cuts that found nothing.  Ends the summaries of the interval.
  *
  * Context: the kdamond of @ctx, or @ctx not running.
  */
@@ -864,21 +1152,27 @@ void damon_split_regions(struct damon_ctx *ctx)
 {
 	unsigned int nr = damon_nr_regions_ctx(ctx);
 	unsigned int last = ctx->last_split_nr_regions;
-	unsigned long max_nr = ctx->attrs.max_nr_regions;
+	unsigned long max_nr = ctx->attrs.max_nr_regions, spare;
+	struct damon_region *r, *next;
 	unsigned int nr_subs = 2;
 	struct damon_target *t;
 
 	ctx->last_split_nr_regions = nr;
 	if (!nr || nr >= max_nr)
-		return;
+		goto clear;
 	if (nr > max_nr / 2) {
 		damon_split_some(ctx, nr, max_nr);
-		return;
+		goto clear;
 	}
 	if (nr == last && nr < max_nr / 3)
 		nr_subs = 3;
-	damon_for_each_target(t, ctx)
-		damon_split_regions_of(t, nr_subs, ctx->min_sz_region);
+	spare = max_nr - (unsigned long)nr * nr_subs;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region_safe(r, next, t)
+			damon_split_region(ctx, t, r, nr_subs, &spare);
+	}
+clear:
+	damon_clear_subs_ctx(ctx);
 }
 
 /**

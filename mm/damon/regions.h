@@ -40,6 +40,7 @@ static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 	return l + get_random_u32_below(span);
 }
 
+unsigned int damon_sub_cuts(u16 sampled, u16 hits, u8 cuts[2]);
 void damon_destroy_regions(struct damon_target *t);
 void damon_insert_region(struct damon_region *r, struct damon_region *prev,
 			 struct damon_target *t);

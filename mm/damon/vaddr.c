@@ -467,13 +467,6 @@ static void damon_va_yield_mmap_lock(struct mm_struct *mm)
 	mmap_read_lock(mm);
 }
 
-/* Choose the page of @r a sample looks at, whichever the primitive. */
-static void damon_va_pick_addr(struct damon_region *r)
-{
-	r->sampling_addr = ALIGN_DOWN(damon_rand(r->ar.start, r->ar.end),
-				      PAGE_SIZE);
-}
-
 /*
  * The page_fault primitive: make the sampled page of every region fault,
  * and flush each address space's TLBs once, after all its regions.
@@ -496,7 +489,8 @@ static void damon_va_fault_start(struct damon_ctx *ctx)
 		armed = false;
 		mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
-			damon_va_pick_addr(r);
+			r->sampling_addr =
+				damon_pick_sampling_addr(ctx, r, PAGE_SIZE);
 			w.site = damon_fault_new_site(ctx, ti, r->sampling_addr,
 						      mm, 0);
 			damon_va_sample_addr(mm, r->sampling_addr, &w);
@@ -532,7 +526,8 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 			continue;
 		mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
-			damon_va_pick_addr(r);
+			r->sampling_addr =
+				damon_pick_sampling_addr(ctx, r, PAGE_SIZE);
 			damon_va_sample_addr(mm, r->sampling_addr, &w);
 			damon_va_yield_mmap_lock(mm);
 		}

@@ -1023,8 +1023,10 @@ static inline bool damon_props_check_mvsums(struct damon_props *p)
 
 /*
  * The most regions damon_split_regions() may leave, from the number in
- * the snapshot: at most three pieces per region up to max / 3, two up to
- * max / 2, one more per max / (max - n) regions below max, none beyond.
+ * the snapshot: at most three pieces per region up to max / 2 (two, plus
+ * a third where the region has two edges and the budget room for it),
+ * and never more than max; one more per max / (max - n) regions below
+ * max; none beyond.
  */
 static inline unsigned long damon_props_most_after_split(struct damon_props *p)
 {
@@ -1036,7 +1038,7 @@ static inline unsigned long damon_props_most_after_split(struct damon_props *p)
 	if (n >= max_nr)
 		return n;
 	if (n <= max_nr / 2)
-		return n < max_nr / 3 ? n * 3 : n * 2;
+		return min(max_nr, n * 3);
 	p->nr_some_splits++;
 	step = max_nr / (max_nr - n);
 	return min(max_nr, n + (n + step - 1) / step);

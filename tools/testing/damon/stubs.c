@@ -112,6 +112,12 @@ u64 get_random_u64(void)
 	return hi << 32 | prandom_u32_state(&damon_stub_rnd);
 }
 
+/* lib/hweight.c's software fallback of hweight16() */
+unsigned int __sw_hweight16(unsigned int w)
+{
+	return __builtin_popcount(w & 0xffff);
+}
+
 /* Contexts of the tests never run: their callers always own them. */
 void damon_assert_ctx_owned(struct damon_ctx *ctx)
 {
