@@ -3,9 +3,10 @@
 # The accuracy simulator of tools/testing/damon (sim.c): our region code,
 # built with -O2 inside the composed tree, against modelled hot sets of
 # 256 MiB to 1 TiB.  Prints the table of precision / recall, time to
-# converge, access checks per second and regions, for today's policy and
-# the candidates; a minute at most.  SIM_ARGS adds options of damon_sim
-# (e.g. '-m 5000 -f 64', or '-t' for the test mode that make unit runs).
+# converge, access checks per second and regions, for the region rule
+# before issue 14 ("random") and regions.c's ("kernel"); seconds.
+# SIM_ARGS adds options of damon_sim (e.g. '-m 5000 -f 64', '-s 7' for
+# another seed, or '-t' for the test mode that make unit runs).
 # Writes build/logs/sim.log and build/results/sim.md.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
