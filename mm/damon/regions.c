@@ -1589,7 +1589,8 @@ static unsigned int damon_hits_over(const u8 *hits, unsigned long window)
  * of an aggregation interval: a sample adds at most one to each, merging
  * averages them and damon_rescale_counters() keeps them within a new
  * window.  The bound is the real number of samples, not the clamped
- * damon_max_nr_accesses(), which a long window exceeds.
+ * damon_max_nr_accesses(), which a long window exceeds.  Also, the
+ * sub-region summary found accesses only in parts a sample looked at.
  */
 static void damon_validate_counters(const struct damon_region *r,
 				    unsigned int tidx, unsigned int ridx,
@@ -1611,6 +1612,9 @@ static void damon_validate_counters(const struct damon_region *r,
 	if (i < DAMON_MAX_PROBES)
 		damon_broken(nr, "target %u region %u: last_probe_hits[%u] %u > %lu samples\n",
 			     tidx, ridx, i, r->last_probe_hits[i], window);
+	if (r->sub_hits & ~r->sub_sampled)
+		damon_broken(nr, "target %u region %u: sub_hits %#x outside %#x\n",
+			     tidx, ridx, r->sub_hits, r->sub_sampled);
 }
 
 /* The sampling address of region @ridx of target @tidx lies inside it. */

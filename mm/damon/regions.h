@@ -85,7 +85,8 @@ void damon_rescale_counters(struct damon_ctx *ctx,
  * enum damon_validate_flags - What damon_validate_regions() checks beyond
  * the shape of the region lists.
  * @DAMON_VALIDATE_COUNTERS:	No per-window counter of a region exceeds the
- *				samples of an aggregation interval.
+ *				samples of an aggregation interval, and its
+ *				sub-region hits are in sampled parts.
  * @DAMON_VALIDATE_NR_REGIONS:	The context has at most max_nr_regions
  *				regions, or none of them can merge any more.
  * @DAMON_VALIDATE_SAMPLING:	Every sampling address lies in its region.

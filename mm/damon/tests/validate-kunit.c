@@ -116,6 +116,14 @@ static void validate_break_last_probe_hits(struct damon_ctx *ctx)
 		validate_window(ctx) + 1;
 }
 
+static void validate_break_sub_hits(struct damon_ctx *ctx)
+{
+	struct damon_region *r = validate_region(ctx, 1);
+
+	r->sub_sampled = BIT(0) | BIT(3);
+	r->sub_hits = BIT(3) | BIT(7);
+}
+
 static void validate_break_sampling_addr(struct damon_ctx *ctx)
 {
 	struct damon_region *r = validate_region(ctx, 2);
@@ -189,6 +197,8 @@ static const struct validate_case validate_cases[] = {
 	{ "probe hits over the window", validate_break_probe_hits,
 	  DAMON_VALIDATE_COUNTERS, 1 },
 	{ "last probe hits over the window", validate_break_last_probe_hits,
+	  DAMON_VALIDATE_COUNTERS, 1 },
+	{ "sub-region hits where no sample looked", validate_break_sub_hits,
 	  DAMON_VALIDATE_COUNTERS, 1 },
 	{ "sampling_addr outside", validate_break_sampling_addr,
 	  DAMON_VALIDATE_SAMPLING, 1 },
