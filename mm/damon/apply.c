@@ -89,6 +89,22 @@ static unsigned long damos_apply_samples(const struct damon_ctx *ctx,
 }
 
 /**
+ * damos_reschedule_scheme() - Schedule a scheme from the current sample on.
+ * @ctx:	The context of @s.
+ * @s:		The scheme.
+ *
+ * Its next application is one apply interval of @s from now.
+ *
+ * Context: the owner of @ctx (its kdamond, or anyone while it does not
+ * run).
+ */
+void damos_reschedule_scheme(struct damon_ctx *ctx, struct damos *s)
+{
+	s->next_apply_sis = ctx->passed_sample_intervals +
+		damos_apply_samples(ctx, s);
+}
+
+/**
  * damos_reschedule() - Schedule the schemes from the current sample on.
  * @ctx:	The context.
  *
@@ -100,8 +116,7 @@ void damos_reschedule(struct damon_ctx *ctx)
 	struct damos *s;
 
 	damon_for_each_scheme(s, ctx)
-		s->next_apply_sis = ctx->passed_sample_intervals +
-			damos_apply_samples(ctx, s);
+		damos_reschedule_scheme(ctx, s);
 }
 
 /**

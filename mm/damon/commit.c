@@ -251,6 +251,7 @@ static void damos_remove_scheme(struct damon_ctx *dst, struct damos *s)
 static int damos_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 {
 	struct damos *ds, *ss, *next, *s;
+	bool changed;
 	int err;
 
 	ds = list_first_entry(&dst->schemes, struct damos, list);
@@ -262,9 +263,13 @@ static int damos_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 			damon_add_scheme(dst, s);
 			continue;
 		}
+		changed = ds->apply_interval_us != ss->apply_interval_us;
 		err = damos_commit_scheme(ds, ss);
 		if (err)
 			return err;
+		/* not after the rest of an interval it no longer has */
+		if (changed)
+			damos_reschedule_scheme(dst, ds);
 		ds = list_next_entry(ds, list);
 	}
 	/* schemes beyond those of @src */
@@ -400,7 +405,9 @@ unsigned long damon_min_sz_region_of(unsigned long addr_unit)
  * A target of @src marked obsolete removes its counterpart from @dst.
  * Other targets are replaced or added as new.  Schemes are matched by
  * position: a matched scheme takes the parameters of its counterpart and
- * keeps its statistics, quota state and activation; its quota goals are
+ * keeps its statistics, quota state and activation (and its schedule,
+ * unless its apply interval changes: then it is next applied one new
+ * interval from now); its quota goals are
  * committed with damos_commit_quota_goals(), its filters and migration
  * destinations replaced.  Extra schemes are removed, missing ones added.
  * The probes of @dst are replaced by copies of those of @src, with their

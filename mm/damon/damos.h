@@ -32,6 +32,7 @@ bool damos_pattern_match(const struct damon_ctx *ctx, const struct damos *s,
 
 /* The kdamond side: mm/damon/apply.c */
 void damos_kdamond_setup(struct damon_ctx *ctx);
+void damos_reschedule_scheme(struct damon_ctx *ctx, struct damos *s);
 void damos_reschedule(struct damon_ctx *ctx);
 void damos_apply_schemes(struct damon_ctx *ctx);
 unsigned long damos_wmarks_sleep_us(struct damon_ctx *ctx);

@@ -19,6 +19,7 @@ static const struct damon_operations damon_test_commit_ops = {
 	.name = "commit-test",
 	.start_sample = damon_test_nop,
 	.finish_sample = damon_test_nop,
+	.actions = BIT(DAMOS_STAT),
 };
 
 /* Another set, to tell them apart. */
@@ -250,6 +251,33 @@ static void damon_test_commit_attrs(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, dst->ops, &damon_test_commit_ops2);
 	/* twice the samples per aggregation, half the aggregations */
 	damon_test_expect_counters(test, damon_first_region(t), 20, 2, 12);
+}
+
+/*
+ * A scheme whose apply interval changes is next applied one new interval
+ * from now, not after what was left of the old one; one whose interval
+ * stays keeps its schedule.
+ */
+static void damon_test_commit_apply_interval(struct kunit *test)
+{
+	struct damon_ctx *dst = damon_test_commit_ctx(test, 0);
+	struct damon_ctx *src = damon_test_commit_ctx(test, 0);
+	struct damos *changed, *kept;
+
+	/* default: 5 ms samples */
+	changed = damon_test_add_stat_scheme(test, dst, 30 * USEC_PER_SEC,
+					     NULL);
+	kept = damon_test_add_stat_scheme(test, dst, 30 * USEC_PER_SEC, NULL);
+	damon_test_add_stat_scheme(test, src, 100 * USEC_PER_MSEC, NULL);
+	damon_test_add_stat_scheme(test, src, 30 * USEC_PER_SEC, NULL);
+	dst->passed_sample_intervals = 1000;
+	changed->next_apply_sis = 1000 + 5000;
+	kept->next_apply_sis = 1000 + 5000;
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, changed->apply_interval_us, 100 * USEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, changed->next_apply_sis, 1000 + 20);
+	KUNIT_EXPECT_EQ(test, kept->next_apply_sis, 1000 + 5000);
 }
 
 /* ==================== Probes ==================== */
@@ -618,6 +646,7 @@ static struct kunit_case damon_commit_test_cases[] = {
 	KUNIT_CASE(damon_test_commit_adds_and_removes),
 	KUNIT_CASE(damon_test_commit_obsolete),
 	KUNIT_CASE(damon_test_commit_attrs),
+	KUNIT_CASE(damon_test_commit_apply_interval),
 	KUNIT_CASE(damon_test_commit_invalid_attrs),
 	KUNIT_CASE(damon_test_commit_copies_probes),
 	KUNIT_CASE(damon_test_commit_invalid_probes),
