@@ -16,7 +16,10 @@ set -euo pipefail
 # sync into the same tree: they take turns.
 serialize compose
 
-# 1. Unpack the tarball, once, atomically (see unpack in lib.sh).
+# 1. Unpack the tarball, once, atomically (see unpack in lib.sh).  The
+# pristine tree first (3b and make patches need it too): ours is then a
+# copy of it, and the tarball is decompressed once.
+"$DRIVER/pristine-tree.sh"
 marker=$BUILD/.unpacked-$TOPDIR
 if [[ ! -e $marker ]]; then
 	if [[ -f $TREE/Makefile && -d $TREE/mm ]]; then

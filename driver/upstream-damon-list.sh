@@ -21,7 +21,16 @@ say "listing upstream DAMON files of $TARBALL"
 mkdir -p "$out"
 tmp=$(mktemp -d "$BUILD/.upstream-damon.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-tar -tJf "$TARBALL" > "$tmp/tarball-list.txt"
+# From the pristine tree if it is complete (the tarball's files, without
+# decompressing it twice more), else from the tarball.
+src=
+[[ -d $PRISTINE && -e $BUILD/.unpacked-upstream-$TOPDIR ]] && src=$PRISTINE
+if [[ -n $src ]]; then
+	(cd "$src" && find . -mindepth 1 \( -type d -printf "$TOPDIR/%P/\n" \) \
+		-o -printf "$TOPDIR/%P\n") > "$tmp/tarball-list.txt"
+else
+	tar -tJf "$TARBALL" > "$tmp/tarball-list.txt"
+fi
 
 # Patterns relative to the tree: the owned paths and the translations.
 patterns=()
@@ -45,11 +54,13 @@ while read -r path; do
 done < "$tmp/tarball-list.txt"
 [[ -s $tmp/files.txt ]] || die "no upstream DAMON files found in $TARBALL"
 
-mkdir "$tmp/x"
-sed "s|^|$TOPDIR/|" "$tmp/files.txt" > "$tmp/members"
-tar -xJf "$TARBALL" -C "$tmp/x" -T "$tmp/members"
-(cd "$tmp/x/$TOPDIR" && xargs -d '\n' sha256sum < "$tmp/files.txt") \
-	> "$tmp/sha256.txt"
+if [[ -z $src ]]; then
+	mkdir "$tmp/x"
+	sed "s|^|$TOPDIR/|" "$tmp/files.txt" > "$tmp/members"
+	tar -xJf "$TARBALL" -C "$tmp/x" -T "$tmp/members"
+	src=$tmp/x/$TOPDIR
+fi
+(cd "$src" && xargs -d '\n' sha256sum < "$tmp/files.txt") > "$tmp/sha256.txt"
 echo "$id" > "$tmp/tarball.id"
 for f in tarball-list.txt files.txt sha256.txt tarball.id; do
 	mv -f "$tmp/$f" "$out/$f"
