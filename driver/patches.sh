@@ -267,14 +267,31 @@ say "$(find "$out" -name "*.patch" | wc -l) patches in $out"
 
 # Checks.  1: checkpatch on each patch.  FILE_PATH_CHANGES ("does
 # MAINTAINERS need updating?") is left out: the last patch does that.
+# $JOBS patches at a time (one by one, they took about a minute); a
+# patch's exit status goes to its .rc file.
 bad=0
+# shellcheck disable=SC2317 # called through xargs
+checkpatch_one() {	# patch: its log and exit status under $LOGS
+	local log
+	log=$LOGS/checkpatch-$(basename "$1").log
+	"$TREE/scripts/checkpatch.pl" --strict --no-tree -q \
+		--ignore FILE_PATH_CHANGES "$1" > "$log" 2>&1
+	echo $? > "$log.rc"
+}
+export -f checkpatch_one
+export TREE LOGS
+rm -f "$LOGS"/checkpatch-*.log.rc
+# shellcheck disable=SC2016 # expanded by the bash that xargs runs
+printf '%s\0' "$out"/*.patch | xargs -0 -n 1 -P "$JOBS" bash -c \
+	'checkpatch_one "$1"' checkpatch_one
 for p in "$out"/*.patch; do
-	if ! "$TREE/scripts/checkpatch.pl" --strict --no-tree -q \
-			--ignore FILE_PATH_CHANGES "$p" > "$LOGS/checkpatch-$(basename "$p").log" 2>&1; then
+	log=$LOGS/checkpatch-$(basename "$p").log
+	if [[ $(cat "$log.rc" 2>/dev/null) != 0 ]]; then
 		echo "ERROR: checkpatch: $(basename "$p"):" >&2
-		head -30 "$LOGS/checkpatch-$(basename "$p").log" >&2
+		head -30 "$log" >&2
 		bad=1
 	fi
+	rm -f "$log.rc"
 done
 # 2: the patches apply in order onto the base, giving the series' tree.
 export GIT_INDEX_FILE=$BUILD/patches-apply.index
