@@ -5,7 +5,7 @@
 A willneed scheme for every region of a 64 MiB buffer would apply to all
 of it every aggregation interval.  With a size quota of 1 MiB per 1000 ms
 reset interval, the bytes it applies to must grow by the quota per reset
-interval, within 10%, measured over 15 intervals (counted by the quota
+interval, within 10%, measured over 8 intervals (counted by the quota
 exceed counter), and never faster than the quota per 1000 ms of wall
 clock time.
 
@@ -22,7 +22,8 @@ import damos_checks as c
 BUF_MIB = 64
 QUOTA = 1 << 20
 RESET_MS = 1000
-NR_RESETS = 15
+# every interval applies exactly QUOTA (1 MiB): 8 show it as well as 15
+NR_RESETS = 8
 TIMEOUT_S = 60
 NAMES = ('size_quota_caps_applied_bytes', 'user_input_goal_raises_quota',
          'user_input_goal_lowers_quota')

@@ -7,7 +7,7 @@ other 256 MiB untouched.  With zram swap, DAMON_RECLAIM (min_age 2 s, no
 quota, watermarks always met, monitoring the physical memory behind the
 buffer) must page out most of the idle part within
 a bounded time while the hot part stays resident.  With skip_anon=Y it
-must page out none of it.
+must page out none of it while it tries 100 idle regions (or for 20 s).
 """
 
 import os
@@ -23,6 +23,10 @@ WITHIN_S = 150          # TCG: compressing 256 MiB into zram takes a while
 PAGED_OUT = 0.8         # share of the idle part that must be paged out
 HOT_RESIDENT = 0.9      # share of the hot part that must stay
 SKIP_ANON_S = 20
+# Tries of idle regions that skip_anon must survive: each try would page
+# its region out at once (the action is synchronous), so 100 of them, a
+# few seconds after min_age, are as telling as 20 s (about 800 tries).
+SKIP_ANON_TRIED = 100
 
 PARAMS = {'min_age': 2000000, 'quota_ms': 0, 'quota_sz': 0,
           'wmarks_interval': 100000, 'sample_interval': 5000,
@@ -124,15 +128,19 @@ def skip_anon(ktap):
     w = HotCold()
     try:
         m.set_params(MOD, {**PARAMS, **w.span(), 'skip_anon': 'Y'})
+        # (counted from here whether or not enabling resets the stat)
+        base = m.stat(MOD, 'nr_reclaim_tried_regions')
         m.set_params(MOD, {'enabled': 'Y'})
-        time.sleep(SKIP_ANON_S)
+        _, waited = m.deadline_poll(
+            lambda: m.stat(MOD, 'nr_reclaim_tried_regions') >=
+            base + SKIP_ANON_TRIED, SKIP_ANON_S)
         idle, hot = w.resident()
         tried = m.stat(MOD, 'nr_reclaim_tried_regions')
     finally:
         m.write(MOD, 'enabled', 'N')
         m.write(MOD, 'skip_anon', 'N')
         w.stop()
-    ktap.diag(f'skip_anon: after {SKIP_ANON_S} s idle part {idle:.1%} '
+    ktap.diag(f'skip_anon: after {waited:.0f} s idle part {idle:.1%} '
               f'resident, {tried} regions tried')
     ktap.result(idle >= 0.98 and tried > 0, 'reclaim_skip_anon_keeps_anon')
 
