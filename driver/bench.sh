@@ -28,6 +28,8 @@ mkdir -p "$bin"
 gcc -O2 -Wall -o "$bin/access_hotcold" \
 	"$REPO/tools/testing/selftests/damon/access_hotcold.c"
 gcc -O2 -Wall -Wextra -pthread -o "$bin/membound" "$DRIVER/bench/membound.c"
+# the accuracy section: small hot chunks scattered over a cold buffer
+gcc -O2 -Wall -Wextra -o "$bin/scatter" "$DRIVER/bench/scatter.c"
 # the write section: the write-monitoring selftest's workload and scoring
 gcc -O2 -Wall -D_GNU_SOURCE= -pthread -o "$bin/rw_areas" \
 	"$REPO/tools/testing/selftests/damon/rw_areas.c"

@@ -57,6 +57,19 @@ INFO += ['write_monitoring_supported', 'write_runs', 'write_accuracy_at_vaddr',
          'write_accuracy_at_paddr']
 
 
+# bench.py's accuracy rows: metric infix, workload.
+ACCURACY = [
+    ('256m_2m', '256 MiB, 2 MiB hot every 20 MiB'),
+    ('1g_2m', '1 GiB, 2 MiB hot every 20 MiB'),
+    ('2560m_2m', '2.5 GiB, 2 MiB hot every 20 MiB'),
+    ('1g_64k', '1 GiB, 64 KiB hot every 640 KiB (max_nr_regions 5000)'),
+]
+
+INFO += ['accuracy_seconds']
+INFO += [f'accuracy_{infix}_{m}' for infix, _ in ACCURACY
+         for m in ('aggregations', 'lost', 'confined')]
+
+
 def load(path):
     """bench.py's --out file, or its output (one JSON object a line, the
     rest ignored) when the guest ended before the file was written."""
@@ -100,21 +113,72 @@ def ratio(a, b, metric=''):
     return f'{a / b:.2f}'
 
 
+def pair(res, pre, a, b):
+    """'P / R' of two of a row's metrics."""
+    return f'{fmt(res.get(pre + a), 3)} / {fmt(res.get(pre + b), 3)}'
+
+
+def accuracy_cells(res, pre):
+    """One kernel's cells of an accuracy row."""
+    if res.get(pre + '_skipped') or res.get(pre + '_failed'):
+        why = 'skipped (memory)' if res.get(pre + '_skipped') else 'failed'
+        return [why] + ['-'] * 5
+    t90 = res.get(pre + '_t90')
+    when = 'never' if t90 is not None and t90 < 0 else fmt(t90, 1)
+    return [pair(res, pre, '_p10', '_r10'), pair(res, pre, '_p30', '_r30'),
+            pair(res, pre, '_pmin', '_rmin'), when,
+            fmt(res.get(pre + '_nr_regions'), 0),
+            fmt(res.get(pre + '_cpu'), 2)]
+
+
+def accuracy_table(ours, up):
+    """The accuracy section, two lines a workload; none without it."""
+    if 'accuracy_seconds' not in ours and 'accuracy_seconds' not in up:
+        return []
+    secs = ours.get('accuracy_seconds') or up.get('accuracy_seconds')
+    end = fmt(secs, 0)
+    early = fmt(min(10, secs), 0) if secs else '10'
+    out = ['', f'#### Accuracy (vaddr, {end} s traced)', '',
+           f'| workload | kernel | P / R at {early} s | P / R at {end} s '
+           f'| min P / R from {early} s | P, R >= 0.9 at (s) '
+           '| regions (mean) | kdamond CPU (%) |',
+           '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for infix, label in ACCURACY:
+        pre = f'accuracy_{infix}'
+        for res, kernel in ((ours, 'ours'), (up, 'upstream 6.12')):
+            cells = ' | '.join(accuracy_cells(res, pre))
+            out.append(f'| {label} | {kernel} | {cells} |')
+            label = ''
+    out += ['', f'P / R at T s: means over the aggregations of the second '
+            'before T (the last one before T if none ended in it); '
+            f'min from {early} s: the lowest of one aggregation '
+            'from then on.  Precision and recall of the regions with '
+            'nr_accesses > 0 against the hot set; kdamond CPU includes '
+            'the tracing.']
+    return out
+
+
 def main():
     ours, up = load(sys.argv[1]), load(sys.argv[2])
     title = sys.argv[3] if len(sys.argv) > 3 else 'make bench'
-    out = [f'### {title}', '',
-           '| measurement | ours | upstream 6.12 | ours/upstream |',
-           '| --- | ---: | ---: | ---: |']
+    out = [f'### {title}']
+    rows = []
     for m, label, digits in ROWS:
         a, b = ours.get(m), up.get(m)
-        out.append(f'| {label} | {fmt(a, digits)} | {fmt(b, digits)} '
-                   f'| {ratio(a, b, m)} |')
-    out.append('')
-    out.append('\\* slowdown rows: (1 + ours) / (1 + upstream), the ratio of '
-               'the monitored run times relative to the unmonitored ones.')
+        if a is not None or b is not None:	# else a section not run
+            rows.append(f'| {label} | {fmt(a, digits)} | {fmt(b, digits)} '
+                        f'| {ratio(a, b, m)} |')
+    if rows:	# none when only sections without such rows ran
+        out += ['', '| measurement | ours | upstream 6.12 | ours/upstream |',
+                '| --- | ---: | ---: | ---: |'] + rows
+        out += ['', '\\* slowdown rows: (1 + ours) / (1 + upstream), the '
+                'ratio of the monitored run times relative to the '
+                'unmonitored ones.']
+    out += accuracy_table(ours, up)
     out.append('')
     for m in INFO:
+        if ours.get(m) is None and up.get(m) is None:
+            continue
         out.append(f'- {m}: ours {fmt(ours.get(m), 0)}, '
                    f'upstream {fmt(up.get(m), 0)}')
     print('\n'.join(out))
