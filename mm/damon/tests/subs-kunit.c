@@ -268,7 +268,9 @@ static void damon_test_merge_keeps_edges(struct kunit *test)
 	b->sub_hits = 0x00ff;
 	damon_merge_regions(ctx, 10);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
+	KUNIT_EXPECT_EQ(test, a->ar.end, PG(160));
 	KUNIT_EXPECT_EQ(test, b->sub_hits, 0x00ff);
+	KUNIT_EXPECT_EQ(test, c->ar.start, PG(320));
 
 	/* only two fit: the edge gives way */
 	ctx->attrs.max_nr_regions = 2;
