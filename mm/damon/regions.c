@@ -228,20 +228,17 @@ unsigned long damon_pick_sampling_addr(const struct damon_ctx *ctx,
 {
 	unsigned long sz = damon_sz_region(r), w = damon_sub_width(r);
 	unsigned long sub = ctx->passed_sample_intervals % DAMON_NR_SUBS;
-	unsigned long lo = sub * w, first = 0, last;
+	unsigned long lo = sub * w, first, last;
 
 	unit = max(unit, 1UL);
-	last = damon_units_below(sz, unit);
 	/* sub * w <= 15/16 of sz plus 15: no overflow */
 	if (lo < sz) {
 		first = damon_units_below(lo, unit);
 		last = damon_units_below(lo + min(w, sz - lo), unit);
-		if (first >= last) {
-			first = 0;
-			last = damon_units_below(sz, unit);
-		}
+		if (first < last)
+			return r->ar.start + damon_rand(first, last) * unit;
 	}
-	return r->ar.start + damon_rand(first, last) * unit;
+	return r->ar.start + damon_rand(0, damon_units_below(sz, unit)) * unit;
 }
 
 /**
