@@ -1067,8 +1067,9 @@ static unsigned int damon_split_region(struct damon_ctx *ctx,
 			return 0;
 		return damon_split_into_random(t, r, nr_pieces, unit);
 	}
+	/* two cuts, two pieces wanted: a third one if the budget has room */
 	if (nr > nr_pieces - 1) {
-		if (nr - (nr_pieces - 1) == 1 && spare && *spare)
+		if (spare && *spare)
 			(*spare)--;
 		else
 			nr = nr_pieces - 1;
