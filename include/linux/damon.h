@@ -485,6 +485,11 @@ struct damon_call_control {
  * @DAMOS_LRU_DEPRIO:	Move the pages to the inactive LRU list.
  * @DAMOS_MIGRATE_HOT:	Migrate the pages to another node, hottest first.
  * @DAMOS_MIGRATE_COLD:	Migrate the pages to another node, coldest first.
+ * @DAMOS_ALLOC:	Take the free or freeable physically contiguous blocks
+ *			of the memory out of the page allocator and report
+ *			them to the hypervisor as free (paddr only).
+ * @DAMOS_FREE:		Give blocks that %DAMOS_ALLOC took back to the page
+ *			allocator (paddr only).
  * @NR_DAMOS_ACTIONS:	Count of the above; not an action.
  *
  * User-visible names are in &damos_action_names.
@@ -501,6 +506,8 @@ enum damos_action {
 	DAMOS_LRU_DEPRIO,
 	DAMOS_MIGRATE_HOT,
 	DAMOS_MIGRATE_COLD,
+	DAMOS_ALLOC,
+	DAMOS_FREE,
 	NR_DAMOS_ACTIONS,
 };
 

@@ -30,6 +30,8 @@ const char * const damos_action_names[NR_DAMOS_ACTIONS] = {
 	[DAMOS_LRU_DEPRIO]	= "lru_deprio",
 	[DAMOS_MIGRATE_HOT]	= "migrate_hot",
 	[DAMOS_MIGRATE_COLD]	= "migrate_cold",
+	[DAMOS_ALLOC]		= "alloc",
+	[DAMOS_FREE]		= "free",
 	[DAMOS_STAT]		= "stat",
 };
 
