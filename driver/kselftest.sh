@@ -92,5 +92,15 @@ say "$result: per test, seconds (KTAP in $ktap)"
 "$DRIVER/ktap-table.sh" "$ktap" "$LOGS/$result-timed.log" > "$LOGS/$result-table.tsv"
 awk -F'\t' '{ printf "  %-4s %5s  %s%s\n", $1, $4, $2, ($3 != "" ? "  (" $3 ")" : "") }' \
 	"$LOGS/$result-table.tsv" >&2
+# What a failed case printed last (its diagnostics come right before its
+# "not ok"), so that a log that keeps only this output, such as CI's,
+# tells why.
+if ((failed)); then
+	awk '/^(# )*ok [0-9]+ / { n = 0; next }
+	     /^(# )*not ok [0-9]+ / {
+		for (i = (n > 25 ? n - 25 : 0); i < n; i++) print "    " buf[i % 25]
+		print "    " $0; n = 0; next }
+	     { buf[n % 25] = $0; n++ }' "$ktap" >&2
+fi
 write_result "$result" "$passed" "$failed" "$skipped" "$note"
 ((failed == 0))

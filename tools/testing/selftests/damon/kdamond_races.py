@@ -320,6 +320,24 @@ def wait_state(k, want, timeout):
     return a.wait_for(lambda: a.state(k) == want, timeout)
 
 
+def kdamond_stack(k=0):
+    """The kernel stack of kdamond k, to show where it spends its time."""
+    try:
+        with open(f'/proc/{int(a.read(f"{a.kdamond(k)}/pid"))}/stack') as f:
+            return f.read().strip()
+    except (OSError, ValueError):
+        return '(gone)'
+
+
+def wait_self_stop(t, what, k=0):
+    """Wait for kdamond k to stop by itself; a failure shows its stack."""
+    if wait_state(k, 'off', SELF_STOP_S):
+        return True
+    t.fail(f'{what}: the kdamond did not stop {SELF_STOP_S} s after its '
+           f'target died; its stack:\n{kdamond_stack(k)}')
+    return False
+
+
 class Loop(threading.Thread):
     """Calls step(i) until stop is set; an exception is a failure."""
 
@@ -439,9 +457,7 @@ def exits_alone(t, budget, stat_schemes):
         time.sleep(random.uniform(0, 0.05))
         child.end()
         t.count('targets exited')
-        if not err and not wait_state(0, 'off', SELF_STOP_S):
-            t.fail(f'the kdamond did not stop {SELF_STOP_S} s after its '
-                   'only target exited')
+        if not err and not wait_self_stop(t, 'only target'):
             return
 
 
@@ -542,9 +558,7 @@ def case_action():
             t0 = time.monotonic()
             child.end(False)
             t.count(f'killed during {action}')
-            if not wait_state(0, 'off', SELF_STOP_S):
-                t.fail(f'{action}: the kdamond did not stop '
-                       f'{SELF_STOP_S} s after its target died')
+            if not wait_self_stop(t, action):
                 break
             t.count(f'{action} kill to stop ms', ms_since(t0))
             cleanup()
@@ -597,9 +611,8 @@ def case_shrink():
             if rounds % 2:
                 child.end(False)
                 t.count('targets exited')
-                if a.exists('kdamonds/0/state') and \
-                        not wait_state(0, 'off', SELF_STOP_S):
-                    t.fail('kdamond 0 did not stop after its target died')
+                if a.exists('kdamonds/0/state'):
+                    wait_self_stop(t, 'shrink round')
             time.sleep(random.uniform(0, 0.3))
         child.end(False)
         cleanup()
@@ -640,8 +653,7 @@ def case_stop_queued():
             else:
                 child.end(False)
                 t.count('targets exited')
-            if not wait_state(0, 'off', SELF_STOP_S):
-                t.fail('the kdamond did not stop')
+            if not wait_self_stop(t, 'queued calls round'):
                 break
             # directories may only go once no command waits
             until(t, 'nr_kdamonds 0', lambda: write(
