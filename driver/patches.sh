@@ -43,6 +43,7 @@ FILE_GROUPS=(
 	'tools/testing/damon/*|6'
 	'mm/damon/vaddr*|3'
 	'mm/damon/paddr*|3'
+	'mm/damon/blocks.c|3'
 	'mm/damon/ops-*|3'
 	'mm/damon/migrate*|3'
 	'mm/damon/sysfs*|4'
@@ -50,6 +51,7 @@ FILE_GROUPS=(
 	'mm/damon/reclaim*|5'
 	'mm/damon/lru_sort*|5'
 	'mm/damon/stat*|5'
+	'mm/damon/acma*|5'
 	'mm/damon/*|2'
 	'include/linux/damon.h|2'
 	'include/trace/events/damon.h|2'
@@ -71,6 +73,7 @@ KCONFIG_GROUPS=(
 	'DAMON_RECLAIM|5'
 	'DAMON_LRU_SORT|5'
 	'DAMON_STAT*|5'
+	'DAMON_ACMA|5'
 	'DAMON_KUNIT_TEST|6'
 	'DAMON_E2E_DRIVER|6'
 )

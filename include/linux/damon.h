@@ -18,14 +18,17 @@
 #ifndef _LINUX_DAMON_H
 #define _LINUX_DAMON_H
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct cpumask;
 struct pid;
+struct shrinker;
 struct task_struct;
 
 /* Minimal size of a region, and the alignment of region boundaries. */
@@ -915,6 +918,10 @@ struct damon_ctx {
 	bool walk_started;
 	bool walk_visiting;
 	bool walk_withdrawn;
+
+	struct xarray taken_blocks;	/* see mm/damon/blocks.c */
+	atomic_long_t nr_taken_pages;
+	struct shrinker *blocks_shrinker;
 };
 
 /*

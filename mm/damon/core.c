@@ -36,6 +36,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "blocks.h"
 #include "core.h"
 #include "damos.h"
 #include "fault.h"
@@ -127,6 +128,7 @@ struct damon_ctx *damon_new_ctx(void)
 	mutex_init(&ctx->kdamond_lock);
 	mutex_init(&ctx->call_controls_lock);
 	INIT_LIST_HEAD(&ctx->call_controls);
+	xa_init(&ctx->taken_blocks);
 	return ctx;
 }
 
@@ -135,6 +137,9 @@ struct damon_ctx *damon_new_ctx(void)
  * sample filters.
  * @ctx:	The context.  Its kdamond must have been stopped, or have
  *		finished on its own.
+ *
+ * The kdamond gave back the memory blocks its DAMOS_ALLOC schemes took
+ * when it ended; any left are given back here, with a warning.
  */
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
@@ -155,6 +160,7 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 		damon_destroy_scheme(s);
 	damon_destroy_probes(&ctx->probes);
 	damon_destroy_sample_filters(&ctx->sample.filters);
+	damon_blocks_destroy(ctx);
 	mutex_destroy(&ctx->kdamond_lock);
 	mutex_destroy(&ctx->walk_control_lock);
 	mutex_destroy(&ctx->call_controls_lock);
@@ -814,6 +820,8 @@ static void kdamond_finish(struct damon_ctx *ctx)
 	damos_kdamond_walk(ctx, true);
 	/* also restores what a sample the stop interrupted armed */
 	damon_fault_release(ctx);
+	/* the blocks DAMOS_ALLOC took belong to this run */
+	damon_blocks_release(ctx);
 	ida_free(&damon_kdamond_ida, ctx->kdamond_id);
 	damon_account_kdamond_end();
 	/* pairs with damon_kdamond_alive(): all of the above is done */

@@ -75,5 +75,6 @@ unsigned long damos_goal_value(const struct damos_quota_goal *goal,
 unsigned long damos_eligible_mem_bp(struct damon_ctx *ctx, struct damos *s,
 				    int nid);
 unsigned long damos_free_mem_rate(void);
+unsigned long damos_psi_mem_some_us(u64 *last_total);
 
 #endif	/* _MM_DAMON_DAMOS_H */

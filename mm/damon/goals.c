@@ -32,23 +32,35 @@ static unsigned long damos_bp(u64 part, u64 whole)
 	return div64_u64(min(part, whole) * DAMON_BP_UNIT, whole);
 }
 
-/*
- * Memory "some" stall time since the last read, in microseconds.  The
- * first read only takes the reference point and reports no stall.
+/**
+ * damos_psi_mem_some_us() - System memory "some" stall time since a read.
+ * @last_total:	The stall total, in ns, at the last read, 0 before the
+ *		first; updated to the current total.
+ *
+ * The first read only takes the reference point and reports no stall.
+ *
+ * Context: any; the caller serialises the reads of one @last_total.
+ * Return: the stall time since the last read, in microseconds; 0 without
+ * CONFIG_PSI.
  */
-static unsigned long damos_read_psi_us(struct damos_quota_goal *goal)
+unsigned long damos_psi_mem_some_us(u64 *last_total)
 {
 #ifdef CONFIG_PSI
 	u64 total = READ_ONCE(psi_system.total[PSI_AVGS][PSI_MEM_SOME]);
-	u64 last = goal->last_psi_total;
+	u64 last = *last_total;
 
-	goal->last_psi_total = total;
+	*last_total = total;
 	if (!last || total < last)
 		return 0;
 	return div_u64(total - last, NSEC_PER_USEC);
 #else
 	return 0;
 #endif
+}
+
+static unsigned long damos_read_psi_us(struct damos_quota_goal *goal)
+{
+	return damos_psi_mem_some_us(&goal->last_psi_total);
 }
 
 /* Total and free pages of node @nid; false if there is no such node. */

@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "core.h"
 #include "modules-common.h"
 
 /* ==================== Statistics parameters ==================== */
@@ -226,6 +227,8 @@ struct damos *damon_module_add_scheme(struct damon_module *m,
 		.weight_sz = desc->weight_sz,
 		.weight_nr_accesses = desc->weight_nr_accesses,
 		.weight_age = desc->weight_age,
+		.fail_charge_num = desc->fail_charge_num,
+		.fail_charge_denom = desc->fail_charge_denom,
 	};
 	struct damos *s;
 
@@ -344,6 +347,51 @@ struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 
 /* ==================== The kdamond side ==================== */
 
+/**
+ * damon_module_scheme_on() - Whether a scheme is switched on.
+ * @s:		A scheme set up by damon_module_switch_scheme().
+ *
+ * Return: true if @s is on, false if switched off.
+ */
+bool damon_module_scheme_on(const struct damos *s)
+{
+	return s->wmarks.metric == DAMOS_WMARK_NONE;
+}
+
+/**
+ * damon_module_switch_scheme() - Switch a scheme of a module on or off.
+ * @ctx:	The context of @s: being built, or run by the caller.
+ * @s:		The scheme.
+ * @on:		Whether @s is to run.
+ * @check_us:	While @s is off, the interval of its watermarks checks, in
+ *		microseconds.
+ *
+ * For a module that decides itself when its schemes run.  The switch is
+ * the watermarks: none when on, and when off, free memory rate levels no
+ * rate meets, so that @s stays off whatever memory is free.  While every
+ * scheme is off, the kdamond stops monitoring and sleeps until the next
+ * watermarks check, where it runs &damon_module_ops.kdamond_work again.
+ * The watermarks of @s are checked right away, at the current sample: off,
+ * it is not applied again, and a damos_walk() no longer waits for it; on,
+ * it is applied from the next sample, when the kdamond wakes up if it
+ * slept.
+ *
+ * Context: the kdamond of @ctx, e.g. in &damon_module_ops.kdamond_work,
+ * or the builder of a context that does not run.
+ */
+void damon_module_switch_scheme(struct damon_ctx *ctx, struct damos *s,
+				bool on, unsigned long check_us)
+{
+	damon_assert_ctx_owned(ctx);
+
+	s->wmarks.metric = on ? DAMOS_WMARK_NONE : DAMOS_WMARK_FREE_MEM_RATE;
+	s->wmarks.high = DAMON_MODULE_PERMIL + 1;
+	s->wmarks.mid = DAMON_MODULE_PERMIL + 1;
+	s->wmarks.low = DAMON_MODULE_PERMIL + 1;
+	s->wmarks.interval = check_us;
+	s->wmarks.next_check_sis = ctx->passed_sample_intervals;
+}
+
 /* Word by word, for the parameter files that read them meanwhile. */
 static void damon_module_copy_stat(struct damos_stat *dst,
 				   const struct damos_stat *src)
@@ -374,6 +422,7 @@ static int damon_module_kdamond_work(void *data)
 }
 
 struct damon_module_commit {
+	struct damon_module *m;
 	struct damon_ctx *dst;
 	struct damon_ctx *staged;
 };
@@ -382,8 +431,12 @@ struct damon_module_commit {
 static int damon_module_commit_fn(void *data)
 {
 	struct damon_module_commit *c = data;
+	int err;
 
-	return damon_commit_ctx(c->dst, c->staged);
+	err = damon_commit_ctx(c->dst, c->staged);
+	if (!err && c->m->ops->committed)
+		c->m->ops->committed(c->m);
+	return err;
 }
 
 /* ==================== Starting, stopping, committing ==================== */
@@ -416,10 +469,14 @@ static int damon_module_start(struct damon_module *m)
 
 	/* a kdamond that ended on its own leaves its context behind */
 	damon_module_stop(m);
+	if (m->ops->start)
+		m->ops->start(m);
 
 	ctx = damon_module_build_ctx(m, &region);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	if (m->ops->committed)
+		m->ops->committed(m);
 	err = damon_start(&ctx, 1, true);
 	if (err)
 		goto destroy_ctx;
@@ -447,7 +504,7 @@ destroy_ctx:
 
 static int damon_module_commit(struct damon_module *m)
 {
-	struct damon_module_commit c = { .dst = m->ctx };
+	struct damon_module_commit c = { .m = m, .dst = m->ctx };
 	struct damon_call_control control = {
 		.fn = damon_module_commit_fn,
 		.data = &c,
@@ -467,6 +524,31 @@ static int damon_module_commit(struct damon_module *m)
 		m->region = region;
 	damon_destroy_ctx(c.staged);
 	return err;
+}
+
+/**
+ * damon_module_read_ctx() - Read a value off the running context.
+ * @m:		The module.
+ * @read:	Gives the value, from the context; must not sleep on
+ *		anything the kdamond waits for.
+ *
+ * For read-only parameters that show the state of a running kdamond.
+ *
+ * Context: process context, may sleep; takes the module lock.
+ * Return: what @read returns, or 0 if the kdamond of @m does not run.
+ */
+unsigned long damon_module_read_ctx(struct damon_module *m,
+				    unsigned long (*read)(struct damon_ctx *))
+{
+	unsigned long val = 0;
+
+	if (!READ_ONCE(m->booted))
+		return 0;
+	mutex_lock(&m->lock);
+	if (damon_module_running(m))
+		val = read(m->ctx);
+	mutex_unlock(&m->lock);
+	return val;
 }
 
 /* ==================== Control parameters ==================== */

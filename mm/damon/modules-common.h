@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The skeleton shared by the built-in DAMON modules (DAMON_RECLAIM,
- * DAMON_LRU_SORT, DAMON_STAT).
+ * DAMON_LRU_SORT, DAMON_STAT, DAMON_ACMA).
  *
  * A module is a &struct damon_module: the values of its parameters, the
  * schemes it builds from them and, while it is enabled, one physical
@@ -65,7 +65,19 @@ struct damon_module;
  *			by default, the monitored region parameters, or
  *			all System RAM written back into them.
  * @kdamond_work:	Optional.  Called in the kdamond once per sample,
- *			after the scheme statistics were copied.
+ *			after the scheme statistics were copied, and once
+ *			per wake-up while the watermarks keep it asleep.
+ * @start:		Optional.  Reset what the module keeps of a run of
+ *			its kdamond.  Called with the module lock held and
+ *			no kdamond of the module running, before a new one
+ *			is built and started.
+ * @committed:		Optional.  The parameters @add_schemes built a
+ *			context from are now in use: take over what the
+ *			module keeps of them outside the context.  Called
+ *			once the context is built, before its kdamond
+ *			starts, and by the kdamond right after a commit
+ *			succeeded, while the committer holds the module
+ *			lock; never at the same time as @kdamond_work.
  * @check:		Optional.  Return -EINVAL if a parameter of the
  *			module's own has a value the core cannot refuse
  *			itself and that the module cannot use (e.g. one that
@@ -77,6 +89,8 @@ struct damon_module_ops {
 	int (*set_regions)(struct damon_module *m, struct damon_ctx *ctx,
 			   struct damon_target *t);
 	void (*kdamond_work)(struct damon_module *m, struct damon_ctx *ctx);
+	void (*start)(struct damon_module *m);
+	void (*committed)(struct damon_module *m);
 	int (*check)(struct damon_module *m);
 };
 
@@ -143,6 +157,9 @@ struct damon_module {
  * @weight_sz:		Quota ranking weight of region size.
  * @weight_nr_accesses:	Quota ranking weight of access frequency.
  * @weight_age:		Quota ranking weight of age.
+ * @fail_charge_num:	Share of the bytes the action fails on that is
+ *			charged to the quota: numerator.
+ * @fail_charge_denom:	Its denominator; 0 charges them whole.
  */
 struct damon_module_scheme {
 	struct damos_access_pattern pattern;
@@ -150,6 +167,8 @@ struct damon_module_scheme {
 	unsigned int weight_sz;
 	unsigned int weight_nr_accesses;
 	unsigned int weight_age;
+	unsigned int fail_charge_num;
+	unsigned int fail_charge_denom;
 };
 
 int damon_module_init(struct damon_module *m);
@@ -167,6 +186,11 @@ unsigned int damon_module_max_nr_accesses(struct damon_module *m);
 int damon_module_read_only_set(const char *val, const struct kernel_param *kp);
 struct damos_access_pattern damon_module_cold_pattern(struct damon_module *m,
 						      unsigned long min_age_us);
+bool damon_module_scheme_on(const struct damos *s);
+void damon_module_switch_scheme(struct damon_ctx *ctx, struct damos *s,
+				bool on, unsigned long check_us);
+unsigned long damon_module_read_ctx(struct damon_module *m,
+				    unsigned long (*read)(struct damon_ctx *));
 
 /* ==================== Defaults ==================== */
 

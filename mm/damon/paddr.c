@@ -25,6 +25,7 @@
 #include <linux/rmap.h>
 
 #include "../internal.h"
+#include "blocks.h"
 #include "fault.h"
 #include "ops-common.h"
 #include "regions.h"
@@ -522,6 +523,32 @@ static void damon_pa_apply_range(struct damon_pa_apply *pa,
 	damon_pa_flush(pa);
 }
 
+/*
+ * Take (DAMOS_ALLOC) or give back (DAMOS_FREE) the pageblocks wholly
+ * inside @r, see blocks.c; returns the bytes taken or given back.  The
+ * unit is a block, not a folio, so ops filters do not apply: all of @r
+ * passes them.  The rest of @r counts as failed for the quota.
+ */
+static unsigned long damon_pa_apply_blocks(struct damon_ctx *ctx,
+					   struct damon_region *r,
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
+{
+	u64 first;
+	unsigned long nr = damon_blocks_span(r->ar.start, r->ar.end,
+					     ctx->addr_unit,
+					     PAGE_SIZE << pageblock_order,
+					     &first);
+	unsigned long bytes;
+
+	*sz_filter_passed = damon_sz_region(r);
+	if (s->action == DAMOS_ALLOC)
+		bytes = damon_blocks_alloc(ctx, first, nr);
+	else
+		bytes = damon_blocks_free(ctx, first, nr);
+	return damon_pa_core_addr(ctx, bytes);
+}
+
 static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
 					   struct damon_region *r,
@@ -535,6 +562,8 @@ static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 	bool migrate = s->action == DAMOS_MIGRATE_HOT ||
 		s->action == DAMOS_MIGRATE_COLD;
 
+	if (s->action == DAMOS_ALLOC || s->action == DAMOS_FREE)
+		return damon_pa_apply_blocks(ctx, r, s, sz_filter_passed);
 	*sz_filter_passed = 0;
 	if (s->action == DAMOS_STAT && !damos_ops_filters_needed(s)) {
 		/* nothing to count folio by folio */
@@ -646,6 +675,12 @@ int damon_set_region_system_rams_default(struct damon_target *t,
 #define DAMON_PA_MIGRATE_ACTIONS	0
 #endif
 
+#ifdef CONFIG_CONTIG_ALLOC
+#define DAMON_PA_BLOCK_ACTIONS	(BIT(DAMOS_ALLOC) | BIT(DAMOS_FREE))
+#else
+#define DAMON_PA_BLOCK_ACTIONS	0
+#endif
+
 static const struct damon_operations damon_pa_ops = {
 	.id = DAMON_OPS_PADDR,
 	.name = "paddr",
@@ -659,7 +694,7 @@ static const struct damon_operations damon_pa_ops = {
 	.page_fault = IS_ENABLED(CONFIG_DAMON_PAGE_FAULT),
 	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
 		BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_STAT) |
-		DAMON_PA_MIGRATE_ACTIONS,
+		DAMON_PA_MIGRATE_ACTIONS | DAMON_PA_BLOCK_ACTIONS,
 };
 
 static int __init damon_pa_initcall(void)

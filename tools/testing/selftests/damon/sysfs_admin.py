@@ -18,7 +18,7 @@ KDAMONDS = 'kdamonds'
 # interface document.
 ACTIONS = ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage',
            'collapse', 'lru_prio', 'lru_deprio', 'migrate_hot',
-           'migrate_cold', 'stat']
+           'migrate_cold', 'alloc', 'free', 'stat']
 METRICS = ['user_input', 'some_mem_psi_us', 'node_mem_used_bp',
            'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
            'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp',

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Blocks of memory the DAMOS_ALLOC action took out of the page allocator,
+ * as mm/damon/blocks.c keeps them, and what the core, the paddr operation
+ * set and DAMON_ACMA need of them.  Not an API.
+ */
+
+#ifndef _MM_DAMON_BLOCKS_H
+#define _MM_DAMON_BLOCKS_H
+
+#include <linux/damon.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+
+/*
+ * The blocks wholly inside the DAMON address range [@start, @end) of a
+ * context whose addresses are physical addresses over @addr_unit, for
+ * blocks of @block_sz bytes aligned to their size: *@first gets the
+ * number (physical address over @block_sz) of the first; returns how many
+ * there are, 0 with *@first 0 if none, @addr_unit or @block_sz is 0.
+ * Computed by division only, so that no address of the range, however
+ * close to the top of the address space, overflows.
+ */
+static inline unsigned long damon_blocks_span(unsigned long start,
+					      unsigned long end,
+					      unsigned long addr_unit,
+					      u64 block_sz, u64 *first)
+{
+	u64 start_pa, end_pa, last;
+
+	*first = 0;
+	if (!addr_unit || !block_sz || start >= end)
+		return 0;
+	/* a start beyond the address space holds no block */
+	if (check_mul_overflow((u64)start, (u64)addr_unit, &start_pa))
+		return 0;
+	/* an end beyond it: the blocks up to the top */
+	if (check_mul_overflow((u64)end, (u64)addr_unit, &end_pa))
+		end_pa = U64_MAX;
+	*first = div64_u64(start_pa, block_sz);
+	if (*first * block_sz != start_pa)
+		(*first)++;
+	last = div64_u64(end_pa, block_sz);
+	if (last <= *first) {
+		*first = 0;
+		return 0;
+	}
+	return last - *first;
+}
+
+#if defined(CONFIG_DAMON_PADDR) && defined(CONFIG_CONTIG_ALLOC)
+unsigned long damon_blocks_alloc(struct damon_ctx *ctx, u64 first,
+				 unsigned long nr);
+unsigned long damon_blocks_free(struct damon_ctx *ctx, u64 first,
+				unsigned long nr);
+void damon_blocks_release(struct damon_ctx *ctx);
+void damon_blocks_destroy(struct damon_ctx *ctx);
+#else
+static inline unsigned long damon_blocks_alloc(struct damon_ctx *ctx,
+					       u64 first, unsigned long nr)
+{
+	return 0;
+}
+
+static inline unsigned long damon_blocks_free(struct damon_ctx *ctx,
+					      u64 first, unsigned long nr)
+{
+	return 0;
+}
+
+static inline void damon_blocks_release(struct damon_ctx *ctx)
+{
+}
+
+static inline void damon_blocks_destroy(struct damon_ctx *ctx)
+{
+}
+#endif
+
+/*
+ * Bytes of memory the DAMOS_ALLOC schemes of @ctx hold now, out of the
+ * page allocator: a snapshot, for any context, from any thread.
+ */
+static inline unsigned long damon_blocks_taken_bytes(struct damon_ctx *ctx)
+{
+	return (unsigned long)atomic_long_read(&ctx->nr_taken_pages) <<
+		PAGE_SHIFT;
+}
+
+#endif /* _MM_DAMON_BLOCKS_H */
