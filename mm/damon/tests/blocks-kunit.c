@@ -226,19 +226,10 @@ static unsigned long blocks_test_apply(struct kunit *test,
 				       struct damon_region *r,
 				       enum damos_action action)
 {
-	static const struct damos_access_pattern any = {
-		.max_sz_region = ULONG_MAX,
-		.max_nr_accesses = UINT_MAX,
-		.max_age_region = UINT_MAX,
-	};
-	static const struct damos_watermarks none = {};
-	struct damos_quota quota = {};
 	unsigned long passed = 0, applied;
 	struct damos *s;
 
-	s = damon_new_scheme(&any, action, 0, &quota, &none, NUMA_NO_NODE);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	damon_add_scheme(ctx, s);
+	s = damon_test_add_any_scheme(test, ctx, action, 0, NULL);
 	applied = ctx->ops->apply_scheme(ctx, t, r, s, &passed);
 	/* blocks are not folios: the ops filters do not apply */
 	KUNIT_EXPECT_EQ(test, passed, damon_sz_region(r));

@@ -254,13 +254,13 @@ damon_test_new_kdamond_ctx(struct kunit *test,
 }
 
 /*
- * A DAMOS_STAT scheme of @ctx that every region matches, applied every
+ * A scheme of @ctx with @action that every region matches, applied every
  * @apply_us (0: every aggregation); @wmarks NULL means none.
  */
 static inline struct damos *
-damon_test_add_stat_scheme(struct kunit *test, struct damon_ctx *ctx,
-			   unsigned long apply_us,
-			   const struct damos_watermarks *wmarks)
+damon_test_add_any_scheme(struct kunit *test, struct damon_ctx *ctx,
+			  enum damos_action action, unsigned long apply_us,
+			  const struct damos_watermarks *wmarks)
 {
 	static const struct damos_access_pattern any = {
 		.max_sz_region = ULONG_MAX,
@@ -271,11 +271,21 @@ damon_test_add_stat_scheme(struct kunit *test, struct damon_ctx *ctx,
 	struct damos_quota quota = {};
 	struct damos *s;
 
-	s = damon_new_scheme(&any, DAMOS_STAT, apply_us, &quota,
+	s = damon_new_scheme(&any, action, apply_us, &quota,
 			     wmarks ? wmarks : &none, NUMA_NO_NODE);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	damon_add_scheme(ctx, s);
 	return s;
+}
+
+/* damon_test_add_any_scheme() with DAMOS_STAT. */
+static inline struct damos *
+damon_test_add_stat_scheme(struct kunit *test, struct damon_ctx *ctx,
+			   unsigned long apply_us,
+			   const struct damos_watermarks *wmarks)
+{
+	return damon_test_add_any_scheme(test, ctx, DAMOS_STAT, apply_us,
+					 wmarks);
 }
 
 /* Sample the first page of every region of @ctx. */
