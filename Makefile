@@ -115,7 +115,7 @@ test:
 	$(D)/test.sh
 
 summary:
-	$(D)/summary.sh deps compose lint patches unit kunit guest-kernel selftests conformance \
+	$(D)/summary.sh deps compose lint patches unit kunit guest-kernel selftests balloon conformance \
 		debug-guest-kernel debug
 
 guest-shell: $(if $(filter ours,$(KERNEL)),guest-kernel)

@@ -23,6 +23,8 @@
 #                damon_ops.flush_tlb_for_emulators=Y, as QEMU's software
 #                TLB can hide re-accesses for seconds (design.rst, "TLB");
 #                0 boots it as on hardware, which make bench measures
+# GUEST_BALLOON  1 gives the guest a virtio-balloon device with free page
+#                reporting (see below)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -57,10 +59,14 @@ mkdir -p "$out"
 # kernels have NUMA balancing built in (DAMON's page_fault primitive
 # needs its fault path); numa_balancing=disable keeps it from running on
 # the two nodes, so that no NUMA hint or migration disturbs a test.
-# The balloon device is there for its free page reporting (nothing ever
-# inflates it): a guest kernel with its driver reports free memory, which
-# QEMU gives back to the host, so that the host's view of the guest's
-# memory can be measured (DAMON_ACMA, modules_acma.py).
+# GUEST_BALLOON=1 adds a balloon device for its free page reporting
+# (nothing ever inflates it): the guest kernel's driver then reports free
+# memory, which QEMU gives back to the host, so that the host's view of
+# the guest's memory can be measured (DAMON_ACMA, modules_acma.py).  Only
+# on request: the reporting worker takes free 2 MiB blocks off the free
+# lists while it reports them and puts them back at the tails, which
+# changes what the other tests' allocations get (MADV_COLLAPSE found too
+# few free huge pages with it).
 # shellcheck disable=SC2054 # commas inside qemu arguments
 qemu=(qemu-system-x86_64 -accel tcg -smp 2,sockets=2 -m 4G
 	-object memory-backend-ram,id=m0,size=2G
@@ -72,7 +78,7 @@ qemu=(qemu-system-x86_64 -accel tcg -smp 2,sockets=2 -m 4G
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev local,id=out,path="$out",security_model=none
 	-device virtio-9p-pci,fsdev=out,mount_tag=guestout
-	-device virtio-balloon-pci,free-page-reporting=on
+	${GUEST_BALLOON:+-device virtio-balloon-pci,free-page-reporting=on}
 	-kernel "$kernel"
 	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144 ro console=ttyS0 panic=-1 init=$DRIVER/guest-init.sh guest_out=$out guest_mode=$mode numa_balancing=disable $rig ${GUEST_APPEND:-}")
 

@@ -7,12 +7,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 serialize test
-steps=(deps compose lint patches unit kunit guest-kernel selftests conformance
-       debug-guest-kernel debug)
+steps=(deps compose lint patches unit kunit guest-kernel selftests balloon
+       conformance debug-guest-kernel debug)
+# the kselftests that need the guest's balloon device (driver/guest-run.sh,
+# GUEST_BALLOON), run in a guest of their own: step balloon
+balloon_tests=modules_acma.py
 declare -A needs=([compose]=deps [lint]=compose [patches]=compose
 		  [unit]=compose
 		  [kunit]=compose [guest-kernel]=compose
-		  [selftests]=guest-kernel [conformance]=guest-kernel
+		  [selftests]=guest-kernel [balloon]=guest-kernel
+		  [conformance]=guest-kernel
 		  [debug-guest-kernel]=compose [debug]=debug-guest-kernel)
 declare -A ok=()
 for s in "${steps[@]}"; do rm -f "$RESULTS/$s.txt"; done
@@ -38,8 +42,12 @@ for s in "${steps[@]}"; do
 	case $s in
 	selftests)
 		# The debug step runs these on the debug guest (driver/debug.sh)
-		SELFTEST_SKIP=$("$DRIVER/debug.sh" --list) "$DRIVER/selftests.sh" ||
-			true ;;
+		SELFTEST_SKIP="$("$DRIVER/debug.sh" --list) $balloon_tests" \
+			"$DRIVER/selftests.sh" || true ;;
+	balloon)
+		GUEST_BALLOON=1 SELFTEST=$balloon_tests \
+			"$DRIVER/kselftest.sh" balloon \
+			"$TREE/tools/testing/selftests" damon || true ;;
 	deps|compose|patches|guest-kernel)
 		step "$s" "$DRIVER/$s.sh" ;;
 	debug-guest-kernel)

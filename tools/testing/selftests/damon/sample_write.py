@@ -14,10 +14,11 @@ only read, at most 5% lie in such regions: "seen".  The cases:
 - write_filter_finds_writes: the written area (small pages) found, a
   read-only memfd mapping not seen; on vaddr (the whole process), fvaddr
   (the areas) and paddr (the physical ranges of the areas' frames, scored
-  by those frames, from pagemap);
+  by those frames, from pagemap; the written area in THPs there);
 - written_once_unseen: an anonymous area written once at the start, then
   only read, not seen (its entries start dirty: this fails if a sample's
-  start does not clean the Dirty bit), on vaddr, fvaddr and paddr;
+  start does not clean the Dirty bit), on vaddr, fvaddr and paddr (the
+  two areas in THPs there; skipped without THPs);
 - thp_write_filter: a MADV_HUGEPAGE area written every pass found, one
   written once then only read not seen, on vaddr (the PMD path); skipped
   without THPs (AnonHugePages of the areas in /proc/PID/smaps);
@@ -250,13 +251,14 @@ def case(w, ops, filters, hot=None, cold=None):
 CASES = (
     ('vaddr_write_filter_finds_writes', 'vaddr', WRITE_ONLY, None, None),
     ('fvaddr_write_filter_finds_writes', 'fvaddr', WRITE_ONLY, None, None),
-    ('paddr_write_filter_finds_writes', 'paddr', WRITE_ONLY, None, None),
+    ('paddr_write_filter_finds_writes', 'paddr', WRITE_ONLY, ('thp',),
+     ('read',)),
     ('vaddr_written_once_unseen', 'vaddr', WRITE_ONLY, ('write',),
      ('once',)),
     ('fvaddr_written_once_unseen', 'fvaddr', WRITE_ONLY, ('write',),
      ('once',)),
-    ('paddr_written_once_unseen', 'paddr', WRITE_ONLY, ('write',),
-     ('once',)),
+    ('paddr_written_once_unseen', 'paddr', WRITE_ONLY, ('thp',),
+     ('thp_once',)),
     ('vaddr_thp_write_filter', 'vaddr', WRITE_ONLY, ('thp',),
      ('thp_once',)),
     ('vaddr_hugetlb_write_filter', 'vaddr', WRITE_ONLY, ('hugetlb',),
@@ -299,13 +301,16 @@ def main():
     # paddr's sake.
     # paddr scores physical frames, and a region mixing frames of several
     # areas counts for all of them: its cases get only the areas they
-    # score, so fewer areas interleave in physical memory.
+    # score, and written areas in THPs, whose 2 MiB of frames regions can
+    # tell apart however fragmented free memory was when they were
+    # faulted in (small pages of two areas can alternate frame by frame,
+    # which no number of regions separates).
     with HugetlbPages():
         with RwAreas(extras=('-o', '-H', '-g')) as w:
             for name, ops, filters, hot, cold in CASES:
                 if filters and ops != 'paddr':
                     c.run_case(ktap, name, case(w, ops, filters, hot, cold))
-    with RwAreas(extras=('-o',)) as w:
+    with RwAreas(extras=('-H',)) as w:
         for name, ops, filters, hot, cold in CASES:
             if filters and ops == 'paddr':
                 c.run_case(ktap, name, case(w, ops, filters, hot, cold))
