@@ -129,19 +129,21 @@ static u64 damon_acma_take_room(const struct damon_acma_input *in,
  *
  * DAMON_ACMA_GROW if blocks are taken and memory is short: managed memory
  * under @in->min_mem, the stall time over its goal, or the free memory
- * rate under @in->up_free_permil.  Else DAMON_ACMA_SHRINK if a block can
- * be taken while staying above @in->min_mem, and either managed memory is
- * above @in->max_mem or the stall time is within its goal and the free
- * memory rate above @in->down_free_permil.  Else DAMON_ACMA_HOLD.  A
- * bound of 0 is no bound.
+ * rate under @in->up_free_permil; DAMON_ACMA_HOLD if memory is short and
+ * nothing is taken (also over @in->max_mem: what is taken while memory is
+ * short would only be given back next).  Else DAMON_ACMA_SHRINK if a
+ * block can be taken while staying above @in->min_mem, and either managed
+ * memory is above @in->max_mem or the stall time is within its goal and
+ * the free memory rate above @in->down_free_permil.  Else
+ * DAMON_ACMA_HOLD.  A bound of 0 is no bound.
  *
- * Context: any; pure.
  * Scaling down also needs more than a block of room: what can be taken
  * while staying above @in->min_mem and at or above the scale-up free rate,
  * and, unless over @in->max_mem, at or above the scale-down free rate;
  * over it, at most the excess or down to the scale-down free rate,
  * whichever is more.
  *
+ * Context: any; pure.
  * Return: the state; the give scheme's goal score: the lowest ratio (in
  * bp) of a reason to grow to its threshold when growing, else
  * &DAMON_ACMA_SCORE_MET; and when shrinking, that room.
@@ -155,9 +157,12 @@ struct damon_acma_verdict damon_acma_decide(const struct damon_acma_input *in)
 	};
 	unsigned long score = damon_acma_grow_score(in, free_permil);
 
-	if (in->taken && score < DAMON_ACMA_SCORE_MET) {
-		v.state = DAMON_ACMA_GROW;
-		v.give_score = score;
+	if (score < DAMON_ACMA_SCORE_MET) {
+		/* with nothing to give back, hold: never take more */
+		if (in->taken) {
+			v.state = DAMON_ACMA_GROW;
+			v.give_score = score;
+		}
 	} else if (damon_acma_should_shrink(in, free_permil)) {
 		u64 room = damon_acma_take_room(in, free_permil);
 

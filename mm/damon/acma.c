@@ -20,6 +20,8 @@
  * the kernel command line.  See Documentation/admin-guide/mm/damon/acma.rst.
  */
 
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/overflow.h>
@@ -113,7 +115,10 @@ struct damon_acma_params {
  * @verdict:	The state machine's last verdict; read by the state
  *		parameter and by a commit meanwhile.
  * @next_sis:	The sample at which the state machine runs next.
- * @psi_total:	The memory stall total at its last run, in ns.
+ * @psi_total:	The memory stall total at the start of the PSI window,
+ *		in ns.
+ * @psi_since:	When that window started (ktime, ns); 0 before the first.
+ * @psi_us:	The stall time per period over the last window, in us.
  *
  * Written by the kdamond, or while none runs.
  */
@@ -122,7 +127,17 @@ struct damon_acma_run {
 	struct damon_acma_verdict verdict;
 	unsigned long next_sis;
 	u64 psi_total;
+	u64 psi_since;
+	u64 psi_us;
 };
+
+/*
+ * PSI's totals advance only when its averaging work runs, every two
+ * seconds: over a shorter period, the stall reads 0 and then double.  So
+ * it is measured over windows of at least this long, and scaled to the
+ * period.
+ */
+#define DAMON_ACMA_PSI_WINDOW_NS	(4 * NSEC_PER_SEC)
 
 static struct damon_acma_run damon_acma_run;
 
@@ -368,9 +383,40 @@ static void damon_acma_start(struct damon_module *m)
 	};
 }
 
+static void damon_acma_apply_verdict(struct damon_ctx *ctx);
+
+/*
+ * After a start (no context yet) or a commit (in the kdamond, the module
+ * lock held by the committer).  A commit's schemes follow the verdict of
+ * when it was built, which the kdamond may have changed since: put them
+ * right before they are applied.
+ */
 static void damon_acma_committed(struct damon_module *m)
 {
 	damon_acma_run.params = damon_acma_staged;
+	if (m->ctx)
+		damon_acma_apply_verdict(m->ctx);
+}
+
+/*
+ * The memory "some" stall time per period of @period_us, in us, over the
+ * last whole PSI window; the first window reads no stall.
+ */
+static u64 damon_acma_psi_us(u64 period_us)
+{
+	struct damon_acma_run *run = &damon_acma_run;
+	u64 now = ktime_get_ns(), elapsed_us, stall_us;
+
+	if (run->psi_since && now - run->psi_since < DAMON_ACMA_PSI_WINDOW_NS)
+		return run->psi_us;
+	stall_us = damos_psi_mem_some_us(&run->psi_total);
+	if (run->psi_since) {
+		elapsed_us = div_u64(now - run->psi_since, NSEC_PER_USEC);
+		run->psi_us = mul_u64_u64_div_u64(stall_us, period_us,
+						  elapsed_us);
+	}
+	run->psi_since = now;
+	return run->psi_us;
 }
 
 /* What the state machine decides on, measured now. */
@@ -379,7 +425,7 @@ static struct damon_acma_input damon_acma_measure(struct damon_ctx *ctx)
 	const struct damon_acma_params *p = &damon_acma_run.params;
 
 	return (struct damon_acma_input){
-		.psi_us = damos_psi_mem_some_us(&damon_acma_run.psi_total),
+		.psi_us = damon_acma_psi_us(p->period_us),
 		.psi_goal_us = p->psi_goal_us,
 		.free = (u64)global_zone_page_state(NR_FREE_PAGES) << PAGE_SHIFT,
 		.managed = (u64)totalram_pages() << PAGE_SHIFT,

@@ -49,6 +49,31 @@ static inline unsigned long damon_blocks_span(unsigned long start,
 	return last - *first;
 }
 
+/*
+ * The blocks that overlap the DAMON address range [@start, @end): as
+ * damon_blocks_span(), but with the partial blocks at both ends.  Regions
+ * split at page boundaries, so a block taken while inside one region may
+ * lie across two later; giving blocks back goes by overlap.
+ */
+static inline unsigned long damon_blocks_overlap(unsigned long start,
+						 unsigned long end,
+						 unsigned long addr_unit,
+						 u64 block_sz, u64 *first)
+{
+	u64 start_pa, end_pa;
+
+	*first = 0;
+	if (!addr_unit || !block_sz || start >= end)
+		return 0;
+	if (check_mul_overflow((u64)start, (u64)addr_unit, &start_pa))
+		return 0;
+	if (check_mul_overflow((u64)end, (u64)addr_unit, &end_pa))
+		end_pa = U64_MAX;
+	*first = div64_u64(start_pa, block_sz);
+	/* up to the block of the last byte */
+	return div64_u64(end_pa - 1, block_sz) - *first + 1;
+}
+
 #if defined(CONFIG_DAMON_PADDR) && defined(CONFIG_CONTIG_ALLOC)
 unsigned long damon_blocks_alloc(struct damon_ctx *ctx, u64 first,
 				 unsigned long nr);

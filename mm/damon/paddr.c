@@ -18,6 +18,7 @@
 
 #include <linux/damon.h>
 #include <linux/ioport.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
@@ -524,29 +525,38 @@ static void damon_pa_apply_range(struct damon_pa_apply *pa,
 }
 
 /*
- * Take (DAMOS_ALLOC) or give back (DAMOS_FREE) the pageblocks wholly
- * inside @r, see blocks.c; returns the bytes taken or given back.  The
- * unit is a block, not a folio, so ops filters do not apply: all of @r
- * passes them.  The rest of @r counts as failed for the quota.
+ * Take (DAMOS_ALLOC) the pageblocks wholly inside @r, or give back
+ * (DAMOS_FREE) those that overlap it, see blocks.c; returns the bytes
+ * taken or given back, at most the size of @r.  Blocks past the end of
+ * memory are never tried, so that a range up to the top of the address
+ * space costs no more than one up to the end of memory.  The unit is a
+ * block, not a folio, so ops filters do not apply: all of @r passes
+ * them.  The rest of @r counts as failed for the quota.
  */
 static unsigned long damon_pa_apply_blocks(struct damon_ctx *ctx,
 					   struct damon_region *r,
 					   struct damos *s,
 					   unsigned long *sz_filter_passed)
 {
-	u64 first;
-	unsigned long nr = damon_blocks_span(r->ar.start, r->ar.end,
-					     ctx->addr_unit,
-					     PAGE_SIZE << pageblock_order,
-					     &first);
-	unsigned long bytes;
+	u64 first, end_block = ((u64)max_pfn >> pageblock_order) + 1;
+	u64 block_sz = PAGE_SIZE << pageblock_order;
+	unsigned long nr, bytes;
 
 	*sz_filter_passed = damon_sz_region(r);
+	if (s->action == DAMOS_ALLOC)
+		nr = damon_blocks_span(r->ar.start, r->ar.end, ctx->addr_unit,
+				       block_sz, &first);
+	else
+		nr = damon_blocks_overlap(r->ar.start, r->ar.end,
+					  ctx->addr_unit, block_sz, &first);
+	if (first >= end_block)
+		return 0;
+	nr = min_t(u64, nr, end_block - first);
 	if (s->action == DAMOS_ALLOC)
 		bytes = damon_blocks_alloc(ctx, first, nr);
 	else
 		bytes = damon_blocks_free(ctx, first, nr);
-	return damon_pa_core_addr(ctx, bytes);
+	return min(damon_pa_core_addr(ctx, bytes), damon_sz_region(r));
 }
 
 static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,

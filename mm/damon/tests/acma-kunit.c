@@ -108,9 +108,11 @@ static const struct acma_case acma_cases[] = {
 	  SHRINK, ACMA_MET },
 	{ "over max_mem, free rate between the two: scale down",
 	  M, ACMA_FREE(100), 0, 0, ACMA_GOAL, 0, M / 2, SHRINK, ACMA_MET },
-	{ "over max_mem, stall, nothing taken: scale down",
+	{ "over max_mem, stall, nothing taken: hold",
 	  M, ACMA_FREE(100), 0, 5 * ACMA_GOAL, ACMA_GOAL, 0, M / 2,
-	  SHRINK, ACMA_MET },
+	  HOLD, ACMA_MET },
+	{ "over max_mem, little free memory, nothing taken: hold",
+	  M, ACMA_FREE(40), 0, 0, ACMA_GOAL, 0, M / 2, HOLD, ACMA_MET },
 	{ "over max_mem, stall, blocks taken: scale up first",
 	  M, ACMA_FREE(100), ACMA_TAKEN, 5 * ACMA_GOAL, ACMA_GOAL, 0, M / 2,
 	  GROW, 2000 },
@@ -233,6 +235,9 @@ static void acma_expect_rules(struct kunit *test, const struct acma_case *c)
 	over_max = c->max_mem && c->managed > c->max_mem;
 	KUNIT_EXPECT_EQ(test, v.state == DAMON_ACMA_GROW,
 			short_of_mem && c->taken);
+	/* what is taken while memory is short would only come back */
+	if (short_of_mem)
+		KUNIT_EXPECT_NE(test, v.state, DAMON_ACMA_SHRINK);
 	if (v.state == DAMON_ACMA_SHRINK && !over_max)
 		KUNIT_EXPECT_TRUE(test, c->free > ACMA_FREE(ACMA_DOWN) &&
 				  c->psi_us <= c->goal_us);

@@ -102,6 +102,29 @@ static void damon_test_blocks_span_invalid(struct kunit *test)
 	blocks_expect_span(test, 0, SZ_1G, 1, 0, 0, 0);
 }
 
+static void damon_test_blocks_overlap(struct kunit *test)
+{
+	u64 first = 42;
+
+	/* the partial blocks at both ends count */
+	KUNIT_EXPECT_EQ(test, damon_blocks_overlap(SZ_2M - PAGE_SIZE,
+						   SZ_8M + PAGE_SIZE, 1,
+						   SZ_BLOCK, &first), 5);
+	KUNIT_EXPECT_EQ(test, first, 0);
+	/* a page inside one block */
+	KUNIT_EXPECT_EQ(test, damon_blocks_overlap(SZ_4M + PAGE_SIZE,
+						   SZ_4M + 2 * PAGE_SIZE, 1,
+						   SZ_BLOCK, &first), 1);
+	KUNIT_EXPECT_EQ(test, first, 2);
+	/* aligned: as the span */
+	KUNIT_EXPECT_EQ(test, damon_blocks_overlap(SZ_2M, SZ_4M, 1, SZ_BLOCK,
+						   &first), 1);
+	KUNIT_EXPECT_EQ(test, first, 1);
+	KUNIT_EXPECT_EQ(test, damon_blocks_overlap(SZ_4M, SZ_2M, 1, SZ_BLOCK,
+						   &first), 0);
+	KUNIT_EXPECT_EQ(test, first, 0);
+}
+
 /* ==================== Real blocks ==================== */
 
 #ifdef CONFIG_CONTIG_ALLOC
@@ -268,6 +291,21 @@ static void damon_test_blocks_paddr_actions(struct kunit *test)
 	blocks_expect_taken(test, ctx, 0);
 	KUNIT_EXPECT_EQ(test, blocks_test_apply(test, ctx, t, r, DAMOS_FREE),
 			0);
+
+	/* a taken block across two regions: either gives it back */
+	KUNIT_EXPECT_EQ(test, blocks_test_apply(test, ctx, t, r, DAMOS_ALLOC),
+			BLOCK_BYTES / unit);
+	r->ar.start = start + BLOCK_BYTES / unit / 2;
+	r->ar.end = start + BLOCK_BYTES / unit + PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, blocks_test_apply(test, ctx, t, r, DAMOS_FREE),
+			damon_sz_region(r));
+	blocks_expect_taken(test, ctx, 0);
+
+	/* beyond the end of memory: nothing tried, at once */
+	r->ar.start = ULONG_MAX / 2;
+	r->ar.end = ULONG_MAX;
+	KUNIT_EXPECT_EQ(test, blocks_test_apply(test, ctx, t, r, DAMOS_ALLOC),
+			0);
 	damon_blocks_release(ctx);
 }
 
@@ -297,6 +335,7 @@ static struct kunit_case damon_blocks_test_cases[] = {
 	KUNIT_CASE(damon_test_blocks_span_addr_unit),
 	KUNIT_CASE(damon_test_blocks_span_top),
 	KUNIT_CASE(damon_test_blocks_span_invalid),
+	KUNIT_CASE(damon_test_blocks_overlap),
 	KUNIT_CASE(damon_test_blocks_take_give),
 	KUNIT_CASE(damon_test_blocks_shrinker),
 	KUNIT_CASE(damon_test_blocks_release),
