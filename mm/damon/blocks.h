@@ -14,13 +14,33 @@
 #include <linux/overflow.h>
 
 /*
- * The blocks wholly inside the DAMON address range [@start, @end) of a
- * context whose addresses are physical addresses over @addr_unit, for
+ * The physical addresses of the DAMON address range [@start, @end) of a
+ * context whose addresses are physical addresses over @addr_unit, in
+ * *@start_pa and *@end_pa: false if it is empty, @addr_unit or @block_sz
+ * is 0, or it starts beyond the physical address space (and so holds no
+ * block); an end beyond it is the top.
+ */
+static inline bool damon_blocks_pa_range(unsigned long start,
+					 unsigned long end,
+					 unsigned long addr_unit, u64 block_sz,
+					 u64 *start_pa, u64 *end_pa)
+{
+	if (!addr_unit || !block_sz || start >= end)
+		return false;
+	if (check_mul_overflow((u64)start, (u64)addr_unit, start_pa))
+		return false;
+	if (check_mul_overflow((u64)end, (u64)addr_unit, end_pa))
+		*end_pa = U64_MAX;
+	return true;
+}
+
+/*
+ * The blocks wholly inside the DAMON address range [@start, @end), for
  * blocks of @block_sz bytes aligned to their size: *@first gets the
  * number (physical address over @block_sz) of the first; returns how many
- * there are, 0 with *@first 0 if none, @addr_unit or @block_sz is 0.
- * Computed by division only, so that no address of the range, however
- * close to the top of the address space, overflows.
+ * there are, 0 with *@first 0 if none or damon_blocks_pa_range() refuses
+ * the range.  Computed by division only, so that no address of the range,
+ * however close to the top of the address space, overflows.
  */
 static inline unsigned long damon_blocks_span(unsigned long start,
 					      unsigned long end,
@@ -30,14 +50,9 @@ static inline unsigned long damon_blocks_span(unsigned long start,
 	u64 start_pa, end_pa, last;
 
 	*first = 0;
-	if (!addr_unit || !block_sz || start >= end)
+	if (!damon_blocks_pa_range(start, end, addr_unit, block_sz, &start_pa,
+				   &end_pa))
 		return 0;
-	/* a start beyond the address space holds no block */
-	if (check_mul_overflow((u64)start, (u64)addr_unit, &start_pa))
-		return 0;
-	/* an end beyond it: the blocks up to the top */
-	if (check_mul_overflow((u64)end, (u64)addr_unit, &end_pa))
-		end_pa = U64_MAX;
 	*first = div64_u64(start_pa, block_sz);
 	if (*first * block_sz != start_pa)
 		(*first)++;
@@ -63,12 +78,9 @@ static inline unsigned long damon_blocks_overlap(unsigned long start,
 	u64 start_pa, end_pa;
 
 	*first = 0;
-	if (!addr_unit || !block_sz || start >= end)
+	if (!damon_blocks_pa_range(start, end, addr_unit, block_sz, &start_pa,
+				   &end_pa))
 		return 0;
-	if (check_mul_overflow((u64)start, (u64)addr_unit, &start_pa))
-		return 0;
-	if (check_mul_overflow((u64)end, (u64)addr_unit, &end_pa))
-		end_pa = U64_MAX;
 	*first = div64_u64(start_pa, block_sz);
 	/* up to the block of the last byte */
 	return div64_u64(end_pa - 1, block_sz) - *first + 1;
