@@ -387,10 +387,13 @@ class Tests:
             applied, _ = apply_buf('migrate_cold', b, nid=dst)
             after = b.node_pages()
             on_dst_after = sz_on_node(b.start, b.end, dst, pid=b.pid)
-            self.check(names[0], applied >= 0.9 * b.size and
+            # the buffer's pages start where its process ran while it
+            # faulted them in, which may have been on both nodes: what
+            # was on dst already needs no migration
+            self.check(names[0], applied >= 0.9 * (b.size - on_dst) and
                        after.get(dst, 0) >= 0.9 * pages and
                        on_dst_after >= 0.9 * b.size and
-                       on_dst <= 0.1 * b.size,
+                       on_dst <= 0.5 * b.size,
                        f'nodes {before} -> {after}, applied '
                        f'{applied >> 20} MiB; sz_on_node({dst}) '
                        f'{on_dst >> 20} -> {on_dst_after >> 20} MiB')
