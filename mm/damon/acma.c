@@ -188,39 +188,42 @@ static unsigned long damon_acma_read_taken(struct damon_ctx *ctx)
 	return damon_blocks_taken_bytes(ctx);
 }
 
-static int damon_acma_taken_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%lu\n",
-			  damon_module_read_ctx(&damon_acma,
-						damon_acma_read_taken));
-}
-
-static const struct kernel_param_ops damon_acma_taken_ops = {
-	.set = damon_module_read_only_set,
-	.get = damon_acma_taken_get,
-};
-module_param_cb(taken_bytes, &damon_acma_taken_ops, NULL, 0400);
-MODULE_PARM_DESC(taken_bytes,
-		 "Bytes of memory taken out of the page allocator now");
-
+/* HOLD (0) while the kdamond does not run. */
 static unsigned long damon_acma_read_state(struct damon_ctx *ctx)
 {
 	return READ_ONCE(damon_acma_run.verdict.state);
 }
 
-/* HOLD (0) while the kdamond does not run. */
-static int damon_acma_state_get(char *buf, const struct kernel_param *kp)
+/* What a read-only parameter reads, through damon_module_read_ctx(). */
+struct damon_acma_reader {
+	unsigned long (*read)(struct damon_ctx *ctx);
+};
+
+static struct damon_acma_reader damon_acma_taken = {
+	.read = damon_acma_read_taken,
+};
+
+static struct damon_acma_reader damon_acma_state = {
+	.read = damon_acma_read_state,
+};
+
+static int damon_acma_read_get(char *buf, const struct kernel_param *kp)
 {
+	const struct damon_acma_reader *r = kp->arg;
+
 	return sysfs_emit(buf, "%lu\n",
-			  damon_module_read_ctx(&damon_acma,
-						damon_acma_read_state));
+			  damon_module_read_ctx(&damon_acma, r->read));
 }
 
-static const struct kernel_param_ops damon_acma_state_ops = {
+static const struct kernel_param_ops damon_acma_read_ops = {
 	.set = damon_module_read_only_set,
-	.get = damon_acma_state_get,
+	.get = damon_acma_read_get,
 };
-module_param_cb(state, &damon_acma_state_ops, NULL, 0400);
+
+module_param_cb(taken_bytes, &damon_acma_read_ops, &damon_acma_taken, 0400);
+MODULE_PARM_DESC(taken_bytes,
+		 "Bytes of memory taken out of the page allocator now");
+module_param_cb(state, &damon_acma_read_ops, &damon_acma_state, 0400);
 MODULE_PARM_DESC(state, "0: hold, 1: scale down, 2: scale up");
 
 /* ==================== Schemes ==================== */
@@ -274,9 +277,9 @@ static void damon_acma_stage(struct damon_module *m)
 
 /*
  * The size quota of the take scheme: the quota_sz parameter, and while
- * scaling down no more than the room above min_mem, so that the module
- * does not take the guest below it within a period.  In DAMON address
- * units, as quotas are.
+ * scaling down no more than the state machine's room (see
+ * damon_acma_decide()), so that one period does not take the guest below
+ * min_mem or under the free rates.  In DAMON address units, as quotas are.
  */
 static unsigned long damon_acma_take_sz(struct damon_ctx *ctx,
 					unsigned long quota_sz)
