@@ -40,7 +40,8 @@ export PHASE_SECONDS BENCH_QUICK BENCH_SECTIONS
 
 .PHONY: help deps compose lint unit kunit guest-kernel selftests test \
 	summary guest-shell guest-run run conformance upstream-guest-kernel \
-	bench patches clean docs debug-guest-kernel debug sim
+	bench patches clean docs debug-guest-kernel debug sim \
+	bench-guest-kernel
 
 help:
 	@echo 'Everyday:'
@@ -73,7 +74,8 @@ help:
 	@echo '  make upstream-guest-kernel  build the unmodified kernel (build/upstream-guest)'
 	@echo '  make bench         ours and upstream side by side: kdamond CPU, accuracy,'
 	@echo '                     slowdown, idle DAMON_RECLAIM, tried regions, memcg_path'
-	@echo '                     writes; table in build/results/bench.md [BENCH_QUICK=1]'
+	@echo '                     writes; table in build/results/bench.md [BENCH_QUICK=1];'
+	@echo '                     on kernels without lockdep (make bench-guest-kernel)'
 	@echo 'Patches:'
 	@echo '  make patches       build/patches/*.patch, our DAMON as a series on the base'
 	@echo '  make clean         remove build/ except the unpacked trees'
@@ -130,7 +132,10 @@ run:
 upstream-guest-kernel:
 	$(D)/guest-kernel.sh upstream
 
-bench: guest-kernel
+bench-guest-kernel: compose
+	$(D)/guest-kernel.sh bench
+
+bench: bench-guest-kernel
 	$(D)/bench.sh
 
 conformance: $(if $(filter upstream,$(KERNEL)),upstream-guest-kernel,$(if $(filter ours,$(KERNEL)),guest-kernel))

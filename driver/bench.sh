@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Benchmarks of our kernel against the unmodified upstream 6.12 kernel
-# built from the same configuration, in the same guest.
+# built from the same configuration, in the same guest.  Both kernels are
+# the test guest's without the lock checker (driver/bench-guest.config,
+# build/bench-guest and build/upstream-bench-guest), as on a production
+# machine: lockdep doubles a kdamond's CPU time under TCG.
 #
 # Usage: bench.sh            make bench: boots the guest once per kernel
 #                            (ours, then upstream) and runs every section
@@ -37,14 +40,27 @@ for f in damon_e2e damon_admin damos_checks sample_write; do
 	cp "$REPO/tools/testing/selftests/damon/$f.py" "$bin/"
 done
 
+# The guest kernel that stands for ours or upstream in a benchmark.
+bench_kernel() {
+	case $1 in
+	ours)		echo bench ;;
+	upstream)	echo upstream-bench ;;
+	esac
+}
+
+upstream_kernel() {
+	[[ -f $BUILD/upstream-bench-guest/arch/x86/boot/bzImage ]] ||
+		"$DRIVER/guest-kernel.sh" upstream-bench
+}
+
 # One guest per kernel, every section of bench.py.
 full() {
 	local k json log rc=0
-	[[ -f $BUILD/upstream-guest/arch/x86/boot/bzImage ]] ||
-		"$DRIVER/guest-kernel.sh" upstream
+	upstream_kernel
 	for k in ours upstream; do
 		json=$BUILD/guest-out/bench-$k/bench.json
-		KERNEL=$k GUEST_RIG_FLUSH=0 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} \
+		KERNEL=$(bench_kernel $k) GUEST_RIG_FLUSH=0 \
+			GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} \
 			"$DRIVER/guest-run.sh" "bench-$k" "
 export DAMON_E2E_DIR=$bin BENCH_QUICK=${BENCH_QUICK:-0}
 export BENCH_SECTIONS=${BENCH_SECTIONS:-}
@@ -79,7 +95,7 @@ cpu() {
 	for k in "$@"; do
 		case $k in
 		ours)		iface=e2e ;;
-		upstream)	iface=sysfs ;;
+		upstream)	iface=sysfs; upstream_kernel ;;
 		probes)		iface=sysfs ;;
 		*)		die "unknown kernel $k" ;;
 		esac
@@ -87,7 +103,8 @@ cpu() {
 		[[ $k == probes ]] && probes="0 1 4"
 		kernel=$k
 		[[ $k == probes ]] && kernel=ours
-		KERNEL=$kernel GUEST_RIG_FLUSH=0 GUEST_TIMEOUT=1200 "$DRIVER/guest-run.sh" \
+		KERNEL=$(bench_kernel $kernel) GUEST_RIG_FLUSH=0 \
+			GUEST_TIMEOUT=1200 "$DRIVER/guest-run.sh" \
 			"bench-$k" "export DAMON_E2E_DIR=$bin
 for ops in vaddr paddr; do
 for p in $probes; do

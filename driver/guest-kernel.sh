@@ -2,31 +2,43 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest kernel's bzImage, incrementally.
 #
-# Usage: guest-kernel.sh [ours|debug|upstream]
+# Usage: guest-kernel.sh [ours|debug|upstream|bench|upstream-bench]
 #   ours      the composed tree into build/guest (default)
 #   debug     the composed tree with driver/debug-guest.config (KASAN,
 #             kmemleak, debug objects, DAMON's self-check) into
 #             build/debug-guest
 #   upstream  the unmodified base tree into build/upstream-guest
+#   bench, upstream-bench
+#             ours and upstream with driver/bench-guest.config (no lock
+#             checker) into build/bench-guest and build/upstream-bench-guest,
+#             the kernels make bench compares
 # GUEST_EXTRA_CONFIG: more fragments (space separated), applied last.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:-ours}
 case $variant in
-ours|debug)
+ours|debug|bench)
 	src=$TREE out=$BUILD/guest
 	frags=("$DRIVER/guest.config")
-	if [[ $variant == debug ]]; then
+	case $variant in
+	debug)
 		out=$BUILD/debug-guest
-		frags+=("$DRIVER/debug-guest.config")
-	fi
+		frags+=("$DRIVER/debug-guest.config") ;;
+	bench)
+		out=$BUILD/bench-guest
+		frags+=("$DRIVER/bench-guest.config") ;;
+	esac
 	[[ -e $BUILD/.unpacked-$TOPDIR ]] || die "run driver/compose.sh first"
 	;;
-upstream)
+upstream|upstream-bench)
 	"$DRIVER/pristine-tree.sh"
 	src=$PRISTINE out=$BUILD/upstream-guest
 	frags=("$DRIVER/guest.config" "$DRIVER/upstream-guest.config")
+	if [[ $variant == upstream-bench ]]; then
+		out=$BUILD/upstream-bench-guest
+		frags+=("$DRIVER/bench-guest.config")
+	fi
 	;;
 *)	die "unknown variant $variant" ;;
 esac

@@ -14,8 +14,9 @@
 # kernel splats.
 #
 # KERNEL         bzImage to boot, or "ours" (build/guest, default),
-#                "debug" (build/debug-guest) or "upstream"
-#                (build/upstream-guest)
+#                "debug" (build/debug-guest), "upstream"
+#                (build/upstream-guest), "bench" or "upstream-bench"
+#                (build/bench-guest, build/upstream-bench-guest)
 # GUEST_TIMEOUT  wall-clock limit in seconds (default 1800); a guest that
 #                exceeds it is killed and the run fails
 # GUEST_APPEND   more kernel command line words
@@ -32,12 +33,14 @@ case ${KERNEL:=ours} in
 ours)		kernel=$BUILD/guest/arch/x86/boot/bzImage ;;
 debug)		kernel=$BUILD/debug-guest/arch/x86/boot/bzImage ;;
 upstream)	kernel=$BUILD/upstream-guest/arch/x86/boot/bzImage ;;
+bench)		kernel=$BUILD/bench-guest/arch/x86/boot/bzImage ;;
+upstream-bench)	kernel=$BUILD/upstream-bench-guest/arch/x86/boot/bzImage ;;
 *)		kernel=$(realpath "$KERNEL") ;;
 esac
 [[ -f $kernel ]] || die "no kernel at $kernel (make guest-kernel)"
 
 rig=
-[[ $KERNEL == @(ours|debug) && ${GUEST_RIG_FLUSH:-1} == 1 ]] &&
+[[ $KERNEL == @(ours|debug|bench) && ${GUEST_RIG_FLUSH:-1} == 1 ]] &&
 	rig=damon_ops.flush_tlb_for_emulators=Y
 
 mode=run
