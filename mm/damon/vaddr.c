@@ -137,6 +137,22 @@ struct damon_va_walk {
 	const struct damon_ctx *ctx;	/* PROBE: whose probes ... */
 	struct damon_region *r;		/* ... count hits in @r */
 	struct damon_fault_site *site;	/* ARM: the sample's site */
+	/*
+	 * The VMA of the last page walked, or NULL: regions come in address
+	 * order, so consecutive pages mostly share one.  Valid only within
+	 * one hold of the mmap lock (see damon_va_yield_mmap_lock()).
+	 */
+	struct vm_area_struct *vma;
+	/*
+	 * MKOLD and YOUNG of a run (damon_va_sample_run()): the sampled pages
+	 * of @nr regions from @first, all below one PMD, with the results of
+	 * the run's region i in bit i of @young_run and @dirty_run.  @nr is 0
+	 * for a walk of one address, whose results are @young and @dirty.
+	 */
+	struct damon_region *first;
+	unsigned int nr;
+	unsigned long young_run;
+	unsigned long dirty_run;
 };
 
 /*
@@ -235,6 +251,38 @@ static void damon_va_visit_pte(pte_t *pte, struct mm_walk *walk,
 	}
 }
 
+/* Keep the results of the run's region @i, and start the next one. */
+static void damon_va_run_note(struct damon_va_walk *w, unsigned int i)
+{
+	w->young_run |= (unsigned long)w->young << i;
+	w->dirty_run |= (unsigned long)w->dirty << i;
+	w->young = false;
+	w->dirty = false;
+}
+
+/*
+ * Visit the page at @addr, whose PTE is @pte, or every sampled page of the
+ * run, which starts at @addr: their PTEs are in the page table of @pte.
+ */
+static void damon_va_visit_ptes(pte_t *pte, struct mm_walk *walk,
+				unsigned long addr)
+{
+	struct damon_va_walk *w = walk->private;
+	struct damon_region *r = w->first;
+	unsigned long a;
+	unsigned int i;
+
+	if (!w->nr) {
+		damon_va_visit_pte(pte, walk, addr);
+		return;
+	}
+	for (i = 0; i < w->nr; i++, r = list_next_entry(r, list)) {
+		a = r->sampling_addr;
+		damon_va_visit_pte(pte + pte_index(a) - pte_index(addr), walk, a);
+		damon_va_run_note(w, i);
+	}
+}
+
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 /* Nothing present, or the huge zero page: no probe is evaluated. */
 static void damon_va_probe_pmd(pmd_t *pmd, struct mm_walk *walk,
@@ -248,19 +296,12 @@ static void damon_va_probe_pmd(pmd_t *pmd, struct mm_walk *walk,
 	damon_va_probe_folio(pmd_folio(entry), &at);
 }
 
-/* Handle a PMD-mapped THP.  Return false if @pmd maps a page table. */
-static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
-			       unsigned long addr)
+/* Visit the page at @addr of the PMD-mapped THP of @pmd, with its lock held. */
+static void damon_va_visit_huge_pmd(pmd_t *pmd, struct mm_walk *walk,
+				    unsigned long addr)
 {
 	struct damon_va_walk *w = walk->private;
-	spinlock_t *ptl;	/* page table lock */
 
-	if (!pmd_trans_huge(pmdp_get_lockless(pmd)))
-		return false;
-	ptl = pmd_trans_huge_lock(pmd, walk->vma);
-	if (!ptl)
-		return false;
-	__acquire(ptl);		/* for sparse: pmd_trans_huge_lock() locked it */
 	switch (w->op) {
 	case DAMON_VA_MKOLD:
 		w->young = damon_pmdp_mkold(pmd, walk->vma, addr);
@@ -278,6 +319,32 @@ static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
 	case DAMON_VA_ARM:
 		w->young = damon_fault_arm_pmd(w->site, walk->vma, addr, pmd);
 		break;
+	}
+}
+
+/*
+ * Handle a PMD-mapped THP: the page at @addr, or every sampled page of the
+ * run, which starts at @addr.  Return false if @pmd maps a page table.
+ */
+static bool damon_va_visit_pmd(pmd_t *pmd, struct mm_walk *walk,
+			       unsigned long addr)
+{
+	struct damon_va_walk *w = walk->private;
+	struct damon_region *r = w->first;
+	spinlock_t *ptl;	/* page table lock */
+	unsigned int i;
+
+	if (!pmd_trans_huge(pmdp_get_lockless(pmd)))
+		return false;
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (!ptl)
+		return false;
+	__acquire(ptl);		/* for sparse: pmd_trans_huge_lock() locked it */
+	if (!w->nr)
+		damon_va_visit_huge_pmd(pmd, walk, addr);
+	for (i = 0; i < w->nr; i++, r = list_next_entry(r, list)) {
+		damon_va_visit_huge_pmd(pmd, walk, r->sampling_addr);
+		damon_va_run_note(w, i);
 	}
 	spin_unlock(ptl);
 	return true;
@@ -307,7 +374,7 @@ static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 	if (!pte)
 		return 0;
 	__acquire(RCU);		/* for sparse: pte_offset_map() took it */
-	damon_va_visit_pte(pte, walk, addr);
+	damon_va_visit_ptes(pte, walk, addr);
 	pte_unmap_unlock(pte, ptl);
 	return 0;
 }
@@ -428,6 +495,88 @@ static const struct mm_walk_ops damon_va_walk_ops = {
 };
 
 /*
+ * The VMA to walk @addr in, looked up only when @w->vma does not hold
+ * @addr: a lookup in the maple tree costs about as much as the walk of the
+ * page itself.  NULL where nothing is mapped, or no struct page is behind
+ * the mapping (a PFN map, which walk_page_range() skips too).
+ */
+static struct vm_area_struct *damon_va_walk_vma(struct mm_struct *mm,
+						unsigned long addr,
+						struct damon_va_walk *w)
+{
+	struct vm_area_struct *vma = w->vma;
+
+	mmap_assert_locked(mm);
+	if (!vma || addr < vma->vm_start || addr >= vma->vm_end) {
+		vma = vma_lookup(mm, addr);
+		w->vma = vma;
+	}
+	if (!vma || vma->vm_flags & VM_PFNMAP)
+		return NULL;
+	return vma;
+}
+
+/* Walk the page at @addr with @w, if anything is mapped there. */
+static void damon_va_walk_page(struct mm_struct *mm, unsigned long addr,
+			       struct damon_va_walk *w)
+{
+	struct vm_area_struct *vma = damon_va_walk_vma(mm, addr, w);
+
+	if (vma)
+		walk_page_range_vma(vma, addr, addr + 1, &damon_va_walk_ops, w);
+}
+
+/*
+ * Make old (MKOLD) or test (YOUNG) the sampled pages of @r and of the
+ * regions after it in @t that share its VMA and its page table (its PMD),
+ * up to BITS_PER_LONG of them, in one walk: small regions mostly share one,
+ * and the descent from the PGD, the page table lock and the walk's setup
+ * then come once per page table instead of once per region.  A hugetlb
+ * VMA is walked a region at a time.  Bit i of @w->young_run and
+ * @w->dirty_run is set if the run's region i was found young (dirty).
+ *
+ * Return: the number of regions of the run, at least 1.
+ */
+static unsigned int damon_va_sample_run(struct damon_target *t,
+					struct mm_struct *mm,
+					struct damon_region *r,
+					struct damon_va_walk *w)
+{
+	unsigned long addr = r->sampling_addr, end;
+	struct vm_area_struct *vma = damon_va_walk_vma(mm, addr, w);
+	struct damon_region *last = r, *next;
+	unsigned int nr = 1;
+
+	w->young_run = 0;
+	w->dirty_run = 0;
+	w->young = false;
+	w->dirty = false;
+	if (!vma)
+		return 1;
+	w->first = r;
+	w->nr = 0;
+	if (!is_vm_hugetlb_page(vma)) {
+		end = pmd_addr_end(addr, vma->vm_end);
+		while (nr < BITS_PER_LONG && last != damon_last_region(t)) {
+			next = list_next_entry(last, list);
+			if (next->sampling_addr >= end)
+				break;
+			last = next;
+			nr++;
+		}
+		w->nr = nr;
+	}
+	walk_page_range_vma(vma, addr, last->sampling_addr + 1,
+			    &damon_va_walk_ops, w);
+	if (!w->nr) {
+		w->young_run = w->young;
+		w->dirty_run = w->dirty;
+	}
+	w->nr = 0;
+	return nr;
+}
+
+/*
  * Walk the page at @addr with @w: make it old (and clean if @w->write),
  * or test whether it is young (and dirty).  The results go to @w->young
  * and @w->dirty; both stay false where nothing is mapped.
@@ -437,7 +586,7 @@ static void damon_va_sample_addr(struct mm_struct *mm, unsigned long addr,
 {
 	w->young = false;
 	w->dirty = false;
-	walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, w);
+	damon_va_walk_page(mm, addr, w);
 }
 
 /*
@@ -456,13 +605,17 @@ static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 
 /*
  * Let page faults and mmap writers of the target go first: the mmap lock
- * is held across the regions of a target, not retaken per region.
+ * is held across the regions of a target, not retaken per region.  The
+ * VMA @w (if any) remembers may be gone once the lock was dropped.
  */
-static void damon_va_yield_mmap_lock(struct mm_struct *mm)
+static void damon_va_yield_mmap_lock(struct mm_struct *mm,
+				     struct damon_va_walk *w)
 {
 	if (!need_resched() && !mmap_lock_is_contended(mm))
 		return;
 	mmap_read_unlock(mm);
+	if (w)
+		w->vma = NULL;
 	cond_resched();
 	mmap_read_lock(mm);
 }
@@ -487,6 +640,7 @@ static void damon_va_fault_start(struct damon_ctx *ctx)
 		if (!mm)
 			goto next;
 		armed = false;
+		w.vma = NULL;
 		mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr =
@@ -495,7 +649,7 @@ static void damon_va_fault_start(struct damon_ctx *ctx)
 						      mm, 0);
 			damon_va_sample_addr(mm, r->sampling_addr, &w);
 			armed |= w.young;
-			damon_va_yield_mmap_lock(mm);
+			damon_va_yield_mmap_lock(mm, &w);
 		}
 		mmap_read_unlock(mm);
 		if (armed)
@@ -515,6 +669,7 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
+	unsigned int left;
 
 	if (damon_samples_faults(ctx)) {
 		damon_va_fault_start(ctx);
@@ -524,12 +679,18 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 		mm = damon_va_get_mm(t);
 		if (!mm)
 			continue;
-		mmap_read_lock(mm);
-		damon_for_each_region(r, t) {
+		damon_for_each_region(r, t)
 			r->sampling_addr =
 				damon_pick_sampling_addr(ctx, r, PAGE_SIZE);
-			damon_va_sample_addr(mm, r->sampling_addr, &w);
-			damon_va_yield_mmap_lock(mm);
+		left = 0;
+		w.vma = NULL;
+		mmap_read_lock(mm);
+		damon_for_each_region(r, t) {
+			if (!left) {
+				damon_va_yield_mmap_lock(mm, &w);
+				left = damon_va_sample_run(t, mm, r, &w);
+			}
+			left--;
 		}
 		mmap_read_unlock(mm);
 		damon_emulator_flush(mm);
@@ -545,8 +706,9 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 	};
 	struct damon_target *t;
 	struct damon_region *r;
+	bool accessed, young, dirty;
+	unsigned int left, i;
 	struct mm_struct *mm;
-	bool accessed;
 
 	if (damon_samples_faults(ctx)) {
 		damon_fault_end(ctx);
@@ -554,18 +716,26 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 	}
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
+		left = 0;
+		i = 0;
+		w.vma = NULL;
 		if (mm)
 			mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			accessed = false;
+			if (mm && !left) {
+				damon_va_yield_mmap_lock(mm, &w);
+				left = damon_va_sample_run(t, mm, r, &w);
+				i = 0;
+			}
 			if (mm) {
-				damon_va_sample_addr(mm, r->sampling_addr, &w);
-				accessed = damon_sample_counts(ctx, w.young,
-							       w.dirty);
+				young = test_bit(i, &w.young_run);
+				dirty = test_bit(i, &w.dirty_run);
+				accessed = damon_sample_counts(ctx, young, dirty);
+				left--;
+				i++;
 			}
 			damon_update_region_access_rate(r, accessed);
-			if (mm)
-				damon_va_yield_mmap_lock(mm);
 		}
 		if (mm) {
 			mmap_read_unlock(mm);
@@ -601,8 +771,8 @@ static void damon_va_apply_target_probes(struct damon_ctx *ctx,
 	damon_for_each_region(r, t) {
 		w.r = r;
 		addr = damon_va_probe_addr(r);
-		walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, &w);
-		damon_va_yield_mmap_lock(mm);
+		damon_va_walk_page(mm, addr, &w);
+		damon_va_yield_mmap_lock(mm, &w);
 	}
 	mmap_read_unlock(mm);
 	mmput(mm);
@@ -649,7 +819,7 @@ static void damon_va_prep_target(struct damon_ctx *ctx, struct damon_target *t)
 	damon_for_each_region(r, t) {
 		prep.addr = damon_va_probe_addr(r);
 		damon_probes_prep(ctx, &damon_va_prep_ops, &prep);
-		damon_va_yield_mmap_lock(prep.mm);
+		damon_va_yield_mmap_lock(prep.mm, NULL);
 	}
 	mmap_read_unlock(prep.mm);
 	damon_emulator_flush(prep.mm);
