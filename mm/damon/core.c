@@ -33,6 +33,7 @@
 #include <linux/kthread.h>
 #include <linux/log2.h>
 #include <linux/pid.h>
+#include <linux/prandom.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
@@ -1151,9 +1152,33 @@ int damon_kdamond_pid(struct damon_ctx *ctx)
 	return pid;
 }
 
+/* ==================== Sampling randomness ==================== */
+
+static DEFINE_PER_CPU(struct rnd_state, damon_rnd_state);
+
+/**
+ * damon_rand_u32() - A pseudo-random 32-bit number for sampling.
+ *
+ * From a per-CPU Tausworthe generator (prandom_u32_state()) that
+ * get_random_bytes() seeds at boot: evenly spread and cheap, for sampling
+ * addresses and split points, never for anything to keep secret.
+ *
+ * Context: any; disables preemption for the draw.
+ * Return: the number.
+ */
+u32 damon_rand_u32(void)
+{
+	struct rnd_state *state = get_cpu_ptr(&damon_rnd_state);
+	u32 x = prandom_u32_state(state);
+
+	put_cpu_ptr(&damon_rnd_state);
+	return x;
+}
+
 static int __init damon_init(void)
 {
 	damon_regions_init();
+	prandom_seed_full_state(&damon_rnd_state);
 	return 0;
 }
 subsys_initcall(damon_init);

@@ -25,7 +25,6 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/printk.h>
-#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 

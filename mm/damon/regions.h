@@ -14,30 +14,36 @@
 
 #include <linux/damon.h>
 #include <linux/limits.h>
-#include <linux/random.h>
 
 void damon_regions_init(void);
+
+u32 damon_rand_u32(void);
 
 /**
  * damon_rand() - A pseudo-random number in [@l, @r).
  * @l:	Lowest value.
  * @r:	One more than the highest value.  Must be greater than @l.
  *
+ * Sampling addresses and split points need numbers that are spread evenly
+ * and cheap, not unpredictable ones: damon_rand_u32() gives them from a
+ * seeded generator, at a fraction of get_random_u32()'s cost (it was the
+ * largest single cost of a sample after the page table walk).  A span
+ * below 2^32 is scaled by a multiplication (Lemire), a wider one takes 64
+ * bits modulo the span: sampling must look past the first 4 GiB of a big
+ * region.  Either bias, below span / 2^32, is far under sampling noise.
+ *
  * Return: the number.
  */
 static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {
 	unsigned long span = r - l;
+	u64 x;
 
-	/*
-	 * get_random_u32_below() takes a u32: a span of 4 GiB or more would
-	 * lose its high bits, and sampling would never look past the first
-	 * few GiB of a big region.  6.12 has no get_random_u64_below(); the
-	 * modulo's bias, below span / 2^64, is far under sampling noise.
-	 */
-	if (span > U32_MAX)
-		return l + get_random_u64() % span;
-	return l + get_random_u32_below(span);
+	if (span > U32_MAX) {
+		x = (u64)damon_rand_u32() << 32 | damon_rand_u32();
+		return l + x % span;
+	}
+	return l + (unsigned long)(((u64)damon_rand_u32() * span) >> 32);
 }
 
 unsigned int damon_sub_cuts(u16 sampled, u16 hits, u8 cuts[2]);

@@ -188,6 +188,36 @@ static void damon_test_rand_wide(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, damon_rand(7, 8), 7UL);
 }
 
+/*
+ * Narrow spans, scaled from 32 random bits by a multiplication: every value
+ * of a small span comes out, and a span just below 2^32 reaches its top
+ * quarter (a scaling that lost the high bits would not).
+ */
+static void damon_test_rand_narrow(struct kunit *test)
+{
+	static const unsigned long spans[] = { 1, 2, 3, 10, 1000, U32_MAX };
+	unsigned long base = 5, v, seen;
+	unsigned int i, j, nr_high;
+
+	for (i = 0; i < ARRAY_SIZE(spans); i++) {
+		nr_high = 0;
+		seen = 0;
+		for (j = 0; j < 256; j++) {
+			v = damon_rand(base, base + spans[i]);
+			KUNIT_ASSERT_GE(test, v, base);
+			KUNIT_ASSERT_LT(test, v, base + spans[i]);
+			nr_high += v - base >= spans[i] / 4 * 3;
+			if (spans[i] <= BITS_PER_LONG)
+				seen |= 1UL << (v - base);
+		}
+		KUNIT_EXPECT_GT_MSG(test, nr_high, 0, "span %lu", spans[i]);
+		if (spans[i] <= BITS_PER_LONG)
+			KUNIT_EXPECT_EQ_MSG(test, seen,
+					    GENMASK(spans[i] - 1, 0),
+					    "span %lu", spans[i]);
+	}
+}
+
 static void damon_test_max_nr_accesses(struct kunit *test)
 {
 	struct damon_attrs attrs = {
@@ -1088,6 +1118,7 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_test_split_region_at),
 	KUNIT_CASE(damon_test_split_evenly),
 	KUNIT_CASE(damon_test_rand_wide),
+	KUNIT_CASE(damon_test_rand_narrow),
 	KUNIT_CASE(damon_test_max_nr_accesses),
 	KUNIT_CASE(damon_test_access_count),
 	KUNIT_CASE(damon_test_mvsum),

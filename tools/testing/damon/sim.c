@@ -62,6 +62,7 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/prandom.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "../../../mm/damon/regions.h"

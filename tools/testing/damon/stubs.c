@@ -105,6 +105,11 @@ u32 get_random_u32_below(u32 ceil)
 	return prandom_u32_state(&damon_stub_rnd) % ceil;
 }
 
+u32 damon_rand_u32(void)
+{
+	return prandom_u32_state(&damon_stub_rnd);
+}
+
 u64 get_random_u64(void)
 {
 	u64 hi = prandom_u32_state(&damon_stub_rnd);
