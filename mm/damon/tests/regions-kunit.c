@@ -160,43 +160,18 @@ static void damon_test_split_evenly(struct kunit *test)
 }
 
 /*
- * damon_rand() over spans of 4 GiB and more: every draw stays in range,
- * and some of 64 land in the span's top quarter (a span cut to 32 bits
- * never reaches it; a right one misses it with probability (3/4)^64,
- * about 1e-8).
+ * damon_rand() over spans from 1 to beyond 2^32: every draw stays in range;
+ * some of 256 land in the span's top quarter (a span cut to 32 bits, or a
+ * scaling that lost the high bits, never reaches it; a right one misses it
+ * with probability (3/4)^256); and every value of a small span comes out.
  */
-static void damon_test_rand_wide(struct kunit *test)
+static void damon_test_rand_spans(struct kunit *test)
 {
 	static const unsigned long spans[] = {
+		1, 2, 3, 10, 1000, U32_MAX,
 		SZ_4G, SZ_4G + PAGE_SIZE, 4 * SZ_4G, ULONG_MAX / 2,
 	};
-	unsigned long base = SZ_1G, v;
-	unsigned int i, j, nr_high;
-
-	for (i = 0; i < ARRAY_SIZE(spans); i++) {
-		nr_high = 0;
-		for (j = 0; j < 64; j++) {
-			v = damon_rand(base, base + spans[i]);
-			KUNIT_ASSERT_GE(test, v, base);
-			KUNIT_ASSERT_LT(test, v, base + spans[i]);
-			nr_high += v - base >= spans[i] / 4 * 3;
-		}
-		KUNIT_EXPECT_GT_MSG(test, nr_high, 0, "span %#lx", spans[i]);
-	}
-	/* small spans keep their exact range */
-	for (j = 0; j < 64; j++)
-		KUNIT_EXPECT_EQ(test, damon_rand(7, 8), 7UL);
-}
-
-/*
- * Narrow spans, scaled from 32 random bits by a multiplication: every value
- * of a small span comes out, and a span just below 2^32 reaches its top
- * quarter (a scaling that lost the high bits would not).
- */
-static void damon_test_rand_narrow(struct kunit *test)
-{
-	static const unsigned long spans[] = { 1, 2, 3, 10, 1000, U32_MAX };
-	unsigned long base = 5, v, seen;
+	unsigned long base = SZ_1G, v, seen;
 	unsigned int i, j, nr_high;
 
 	for (i = 0; i < ARRAY_SIZE(spans); i++) {
@@ -210,7 +185,7 @@ static void damon_test_rand_narrow(struct kunit *test)
 			if (spans[i] <= BITS_PER_LONG)
 				seen |= 1UL << (v - base);
 		}
-		KUNIT_EXPECT_GT_MSG(test, nr_high, 0, "span %lu", spans[i]);
+		KUNIT_EXPECT_GT_MSG(test, nr_high, 0, "span %#lx", spans[i]);
 		if (spans[i] <= BITS_PER_LONG)
 			KUNIT_EXPECT_EQ_MSG(test, seen,
 					    GENMASK(spans[i] - 1, 0),
@@ -1117,8 +1092,7 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_test_regions_random),
 	KUNIT_CASE(damon_test_split_region_at),
 	KUNIT_CASE(damon_test_split_evenly),
-	KUNIT_CASE(damon_test_rand_wide),
-	KUNIT_CASE(damon_test_rand_narrow),
+	KUNIT_CASE(damon_test_rand_spans),
 	KUNIT_CASE(damon_test_max_nr_accesses),
 	KUNIT_CASE(damon_test_access_count),
 	KUNIT_CASE(damon_test_mvsum),

@@ -75,10 +75,13 @@ def wait_for(cond, timeout, interval=0.1):
 class Workload:
     """access_hotcold: a buffer with a hot part, the rest untouched."""
 
-    def __init__(self, total_mib=512, hot_mib=32, hot_offset_mib=240):
+    def __init__(self, total_mib=512, hot_mib=32, hot_offset_mib=240,
+                 wrapper=()):
+        """wrapper: a command to run access_hotcold under, such as
+        ('setarch', '-R')."""
         self.proc = subprocess.Popen(
-            [os.path.join(HERE, 'access_hotcold'), str(total_mib),
-             str(hot_mib), str(hot_offset_mib)],
+            [*wrapper, os.path.join(HERE, 'access_hotcold'),
+             str(total_mib), str(hot_mib), str(hot_offset_mib)],
             stdout=subprocess.PIPE, text=True)
         fields = self.proc.stdout.readline().split()
         if len(fields) != 4:

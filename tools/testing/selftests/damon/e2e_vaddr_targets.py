@@ -11,14 +11,10 @@ never look at the page tables of the other, whatever they cache between
 regions (vaddr remembers the VMA of the last region it walked).
 """
 
-import os
-import subprocess
-
 import damon_admin as da
 import damon_e2e as d
 import damos_checks as c
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 TOTAL_MIB = 64
 HOT_MIB = 8
 HOT_OFFSETS_MIB = (0, 48)
@@ -26,28 +22,6 @@ HOT_NR_ACCESSES = 5	# of 20 samples an aggregation
 FOUND = 0.9		# share of a hot part the target must show hot
 LEAKED = 0.1		# share of the other's hot part it may show hot
 TIMEOUT_S = 60
-
-
-class Hotcold:
-    """access_hotcold with its hot part at @offset MiB, not randomised."""
-
-    def __init__(self, offset):
-        self.proc = subprocess.Popen(
-            ['setarch', '-R', os.path.join(HERE, 'access_hotcold'),
-             str(TOTAL_MIB), str(HOT_MIB), str(offset)],
-            stdout=subprocess.PIPE, text=True)
-        fields = self.proc.stdout.readline().split()
-        if len(fields) != 4:
-            self.stop()
-            raise RuntimeError('access_hotcold did not start')
-        self.start, self.end, self.hot_start, self.hot_end = (
-            int(x, 16) for x in fields)
-        self.pid = self.proc.pid
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
 
 
 def per_target(regions):
@@ -74,7 +48,8 @@ def main():
         ktap.finish()
     ws = []
     try:
-        ws = [Hotcold(off) for off in HOT_OFFSETS_MIB]
+        ws = [d.Workload(TOTAL_MIB, HOT_MIB, off, wrapper=('setarch', '-R'))
+              for off in HOT_OFFSETS_MIB]
         a, b = ws
         if (a.start, a.end) != (b.start, b.end):
             ktap.result(True, name, 'buffers not at the same addresses')
