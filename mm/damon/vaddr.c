@@ -604,6 +604,16 @@ static bool damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 }
 
 /*
+ * Take the mmap lock of @mm for a pass of walks with @w.  The VMA @w
+ * remembers belongs to the last pass, maybe of another target: forgotten.
+ */
+static void damon_va_walk_lock(struct mm_struct *mm, struct damon_va_walk *w)
+{
+	w->vma = NULL;
+	mmap_read_lock(mm);
+}
+
+/*
  * Let page faults and mmap writers of the target go first: the mmap lock
  * is held across the regions of a target, not retaken per region.  The
  * VMA @w (if any) remembers may be gone once the lock was dropped.
@@ -640,8 +650,7 @@ static void damon_va_fault_start(struct damon_ctx *ctx)
 		if (!mm)
 			goto next;
 		armed = false;
-		w.vma = NULL;
-		mmap_read_lock(mm);
+		damon_va_walk_lock(mm, &w);
 		damon_for_each_region(r, t) {
 			r->sampling_addr =
 				damon_pick_sampling_addr(ctx, r, PAGE_SIZE);
@@ -683,8 +692,7 @@ static void damon_va_start_sample(struct damon_ctx *ctx)
 			r->sampling_addr =
 				damon_pick_sampling_addr(ctx, r, PAGE_SIZE);
 		left = 0;
-		w.vma = NULL;
-		mmap_read_lock(mm);
+		damon_va_walk_lock(mm, &w);
 		damon_for_each_region(r, t) {
 			if (!left) {
 				damon_va_yield_mmap_lock(mm, &w);
@@ -718,9 +726,8 @@ static void damon_va_finish_sample(struct damon_ctx *ctx)
 		mm = damon_va_get_mm(t);
 		left = 0;
 		i = 0;
-		w.vma = NULL;
 		if (mm)
-			mmap_read_lock(mm);
+			damon_va_walk_lock(mm, &w);
 		damon_for_each_region(r, t) {
 			accessed = false;
 			if (mm && !left) {
@@ -767,7 +774,7 @@ static void damon_va_apply_target_probes(struct damon_ctx *ctx,
 	/* an exited process maps nothing: no probe counts */
 	if (!mm)
 		return;
-	mmap_read_lock(mm);
+	damon_va_walk_lock(mm, &w);
 	damon_for_each_region(r, t) {
 		w.r = r;
 		addr = damon_va_probe_addr(r);
